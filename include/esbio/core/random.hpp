@@ -1,0 +1,48 @@
+#pragma once
+// Every random number in esbio is a pure function of
+//   (run seed, stream, generation, member, index)
+// through Philox-4x32-10, and the transforms to uniform and Gaussian variates are written here
+// rather than taken from <random>, whose distributions differ between standard libraries.
+
+#include <cstdint>
+#include <span>
+
+namespace esbio {
+
+// Streams separate the purposes random numbers serve so that adding a new consumer never shifts
+// the numbers an existing one sees.
+enum class stream : std::uint32_t {
+  init = 1,          // initial parameters
+  perturbation = 2,  // ES noise eps_i
+  batch = 3,         // data batches drawn per generation
+  data = 4,          // fixed data sets (embeddings, initial states)
+};
+
+class random_stream {
+ public:
+  random_stream(std::uint64_t seed, stream s, std::uint32_t generation, std::uint32_t member)
+      : seed_(seed), stream_(static_cast<std::uint32_t>(s)), generation_(generation),
+        member_(member) {}
+
+  // Uniform in [0, 1) with 53 random bits; index i selects the i-th variate of this stream.
+  double uniform(std::uint64_t i) const;
+  // Standard normal variate number i (Box-Muller on Philox output; pairs share one block).
+  double normal(std::uint64_t i) const;
+  // Integer uniform in [0, n), n > 0.
+  std::uint64_t below(std::uint64_t i, std::uint64_t n) const;
+
+  // Bulk versions: out[k] = variate (first + k). Much faster than calling one at a time.
+  void fill_normal(std::span<double> out, std::uint64_t first = 0) const;
+  void fill_uniform(std::span<double> out, double lo, double hi, std::uint64_t first = 0) const;
+
+ private:
+  struct block {
+    std::uint32_t w[4];
+  };
+  block raw(std::uint64_t block_index) const;
+
+  std::uint64_t seed_;
+  std::uint32_t stream_, generation_, member_;
+};
+
+}  // namespace esbio

@@ -1,0 +1,62 @@
+#pragma once
+// Where evaluations run. The only layer that calls MPI (Arbor's distributed_context is the model):
+// a local context for tests and single-process runs, an MPI context for clusters, one interface.
+//
+// The generation protocol (DESIGN.md): every rank holds a replica of theta and the optimiser
+// state. evaluate() hands out work items dynamically and returns all results placed by index on
+// every rank, so every rank then applies the identical update. Only item indices, evaluation
+// records and flags cross the network; theta never does, so the bytes per generation are O(S)
+// and independent of the parameter count.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "esbio/core/evaluation.hpp"
+
+namespace esbio::dist {
+
+class context {
+ public:
+  virtual ~context() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual std::string describe() const = 0;
+
+  // Evaluate items [0, n) with eval (called on whichever rank an item is handed to) and return
+  // all n results, by index, on every rank.
+  virtual std::vector<evaluation> evaluate(std::size_t n,
+                                           const std::function<evaluation(std::size_t)>& eval) = 0;
+  // Rank 0's value, on every rank (stop requests, verdicts).
+  virtual bool broadcast_flag(bool root_value) = 0;
+  // Whether every rank passed the same value (theta-hash agreement), on every rank.
+  virtual bool all_equal(std::uint64_t value) = 0;
+  // Rank 0's buffer on every rank (start-up and resume state; not part of a generation).
+  virtual void broadcast(std::vector<char>& data) = 0;
+  // The largest of the ranks' values, on every rank (exit codes).
+  virtual int max(int value) = 0;
+
+  // Payload bytes that crossed between ranks so far, counted at rank 0 (all messages pass
+  // through it; a broadcast counts once per receiving rank).
+  virtual std::uint64_t bytes_communicated() const = 0;
+};
+
+std::unique_ptr<context> make_local_context();
+
+// RAII guard for MPI_Init/MPI_Finalize. Finalize is skipped while an exception unwinds: other
+// ranks may be blocked in a collective and MPI_Finalize would hang (Arbor's with_mpi).
+class mpi_session {
+ public:
+  mpi_session(int& argc, char**& argv);
+  ~mpi_session();
+  mpi_session(const mpi_session&) = delete;
+  mpi_session& operator=(const mpi_session&) = delete;
+};
+
+std::unique_ptr<context> make_mpi_context();  // needs a live mpi_session
+[[noreturn]] void abort_all(int code);         // MPI_Abort when MPI is up, else std::exit
+std::string mpi_library_version();
+
+}  // namespace esbio::dist

@@ -1,0 +1,50 @@
+#pragma once
+// First-order optimisers applied to an ES gradient estimate, with PyTorch's update rules and
+// defaults (the reference code stepped torch.optim). State is kept per element; step counts are
+// kept per parameter block because block-coordinate ES steps one block per generation, and the
+// reference code gave each layer its own optimiser object.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace esbio::es {
+
+enum class optimizer_kind { sgd, adam, rmsprop };
+optimizer_kind parse_optimizer(const std::string& name);  // throws input_error
+const char* to_string(optimizer_kind k);
+
+struct optimizer_config {
+  optimizer_kind kind = optimizer_kind::adam;
+  double lr = 1e-3;
+  double momentum = 0.0;            // sgd
+  double beta1 = 0.9, beta2 = 0.999;// adam
+  double alpha = 0.99;              // rmsprop smoothing
+  double eps = 1e-8;                // adam, rmsprop
+  double weight_decay = 0.0;        // decoupled (AdamW-style): theta -= lr * wd * theta
+};
+
+struct optimizer_state {
+  std::vector<double> m, v;          // first and second moments (sgd: momentum buffer in m)
+  std::vector<std::int64_t> steps;   // per block
+};
+
+class optimizer {
+ public:
+  optimizer(optimizer_config cfg, std::size_t n_params, std::size_t n_blocks);
+
+  // theta[offset + k] -= update(grad[k]) for k < grad.size(); block selects the step counter.
+  void step(std::span<double> theta, std::span<const double> grad, std::size_t offset,
+            std::size_t block);
+
+  const optimizer_config& config() const { return cfg_; }
+  const optimizer_state& state() const { return st_; }
+  void restore(optimizer_state st);  // from a checkpoint; sizes are checked
+
+ private:
+  optimizer_config cfg_;
+  optimizer_state st_;
+};
+
+}  // namespace esbio::es

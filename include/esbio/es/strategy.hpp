@@ -1,0 +1,85 @@
+#pragma once
+// Gradient-estimating evolution strategies (SPEC section 3). A strategy is a value type with an
+// explicit seed (pagmo2's algorithm style): it says which members to evaluate and how, and turns
+// their losses into a gradient estimate. It never sees MPI: the same code runs on every rank and
+// produces the same bits, because the noise of member m in generation g is regenerated from
+// (seed, g, m) wherever it is needed.
+//
+// song   (Hazelden et al. 2023): member 0 is the centre, members 1..S-1 are theta + sigma eps_m,
+//        g = (1/S) sum_m (L_m - b) eps_m / sigma with b = 0 (paper), L_0 or mean(L).
+// openai (Salimans et al. 2017): member 0 is the centre (logged, not used), members 2k-1, 2k are
+//        theta +- sigma eps_k, k = 1..S/2; centred-rank shaping u over the S perturbed losses,
+//        g = (1/(S sigma)) sum_k (u+_k - u-_k) eps_k  (+ weight_decay * theta).
+// Both can perturb one parameter block per generation, in rotation (block-coordinate ES).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "esbio/core/evaluation.hpp"
+#include "esbio/core/params.hpp"
+
+namespace esbio::es {
+
+enum class strategy_kind { song, openai };
+enum class baseline_kind { none, center, mean };
+strategy_kind parse_strategy(const std::string& name);
+baseline_kind parse_baseline(const std::string& name);
+const char* to_string(strategy_kind k);
+const char* to_string(baseline_kind k);
+
+struct es_config {
+  strategy_kind kind = strategy_kind::song;
+  std::size_t population = 100;
+  double sigma = 0.1;
+  baseline_kind baseline = baseline_kind::none;
+  bool block_coordinate = true;
+  // Loss given to failed members by raw-loss estimators; unset: the generation's largest finite
+  // loss. Rank-based estimators always rank failures as tied worst.
+  std::optional<double> failure_penalty;
+  double weight_decay = 0.0;  // openai's L2 term on the estimate
+  std::uint64_t seed = 0;
+};
+
+void validate(const es_config& cfg);  // throws input_error naming the bad setting
+
+struct active_range {
+  std::size_t offset = 0, size = 0;
+  std::size_t id = 0;  // block index (0 when all parameters are perturbed together)
+  std::string name;
+};
+
+struct estimate {
+  std::vector<double> grad;  // over the active range
+  std::size_t failures = 0;
+  bool usable = true;        // false when too few members succeeded to estimate anything
+};
+
+class strategy {
+ public:
+  strategy(es_config cfg, param_layout layout);
+
+  const es_config& config() const { return cfg_; }
+  std::size_t evaluations() const;  // members evaluated per generation, the centre included
+  std::size_t range_count() const;  // how many distinct active ranges rotate
+  active_range active(std::uint32_t generation) const;
+
+  // out = theta with member m's perturbation added on the active range.
+  void member_params(std::span<const double> theta, std::uint32_t generation, std::size_t member,
+                     std::span<double> out) const;
+
+  estimate estimate_gradient(std::span<const evaluation> evals, std::span<const double> theta,
+                             std::uint32_t generation) const;
+
+ private:
+  // Noise id and sign of a member: the id keys the Philox stream, so mirrored members share one.
+  std::pair<std::uint32_t, double> noise_of(std::size_t member) const;
+  void noise(std::uint32_t generation, std::uint32_t id, std::span<double> out) const;
+
+  es_config cfg_;
+  param_layout layout_;
+};
+
+}  // namespace esbio::es

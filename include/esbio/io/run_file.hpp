@@ -1,0 +1,50 @@
+#pragma once
+// The HDF5 run file (DESIGN.md, "Run files"): one per run, readable by h5py, h5ls and h5dump.
+//
+//   /                  attributes: format, program_version, git_revision, config, config_hash,
+//                      seed, ranks, task, method, sundials_version, mpi_version, start_time,
+//                      status (running | stopped | finished), generations_completed
+//   /history/<name>    extendible 1-D datasets, one row per generation
+//   /params/theta      final flat parameter vector; /params/<block> each block with its shape
+//   /checkpoint/...    theta, optimiser moments and step counts, generation: enough to resume
+//                      bit-identically
+//
+// Files are written whole to "<path>.tmp" and renamed over <path>, so a crash at any instant
+// leaves the last complete checkpoint readable. Only rank 0 calls this layer.
+
+#include <cstdint>
+#include <string>
+
+#include "esbio/core/params.hpp"
+#include "esbio/train/trainer.hpp"
+
+namespace esbio::io {
+
+inline constexpr const char* run_format = "esbio-run-1";
+
+struct run_metadata {
+  std::string program_version, git_revision;
+  std::string config;  // resolved configuration text
+  std::uint64_t config_hash = 0;
+  std::uint64_t seed = 0;
+  std::int64_t ranks = 1;
+  std::string task, method = "es";
+  std::string sundials_version, mpi_version, start_time;
+  std::string status = "running";
+};
+
+struct run_contents {
+  run_metadata meta;
+  train::train_state state;
+};
+
+void write_run_file(const std::string& path, const run_metadata& meta, const param_layout& layout,
+                    const train::train_state& st);
+
+// Reads a run file written by write_run_file. Throws input_error when the path is missing, is
+// not HDF5, or is not an esbio run file.
+run_contents read_run_file(const std::string& path);
+
+bool file_exists(const std::string& path);
+
+}  // namespace esbio::io

@@ -1,0 +1,36 @@
+#pragma once
+// The over-parameterised neural-ODE vector field of task C (Hazelden et al. 2023, NDEs.py):
+//
+//   f(y) = W2 tanh(W1 (y o y o y)),   y in R^d,  W1 in R^{H x d},  W2 in R^{d x H},  no biases.
+//
+// The cube is the feature map torchdiffeq's demo builds into the model. Jacobian:
+//   df/dy = W2 diag(1 - h o h) W1 diag(3 y o y),   h = tanh(W1 y^3).
+// Weights are views into a member's parameter vector (row-major blocks "W1", "W2"), so an ES
+// member is evaluated without copying its parameters.
+
+#include <span>
+#include <vector>
+
+#include "esbio/ode/system.hpp"
+
+namespace esbio::models {
+
+class cubic_mlp_field final : public ode::system {
+ public:
+  cubic_mlp_field(std::size_t dim, std::size_t hidden) : d_(dim), h_(hidden), act_(hidden) {}
+
+  // Bind the weights to evaluate with; the spans must outlive the solves that use them.
+  void bind(std::span<const double> w1, std::span<const double> w2);
+
+  std::size_t size() const override { return d_; }
+  std::size_t hidden() const { return h_; }
+  int rhs(double t, const double* y, double* ydot) const override;
+  bool jacobian(double t, const double* y, double* jac) const override;
+
+ private:
+  std::size_t d_, h_;
+  std::span<const double> w1_, w2_;
+  mutable std::vector<double> act_;  // scratch: h = tanh(W1 y^3)
+};
+
+}  // namespace esbio::models

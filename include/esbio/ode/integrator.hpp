@@ -1,0 +1,80 @@
+#pragma once
+// The one place esbio meets SUNDIALS: an RAII wrapper over CVODES. It is created once per rank
+// and re-initialised for every evaluation, so an ES generation of thousands of solves allocates
+// nothing. Every CVODE failure is mapped to a solve_status: a failing member is a result.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "esbio/ode/system.hpp"
+
+namespace esbio::ode {
+
+enum class method { bdf, adams };
+enum class nonlinear_solver { newton, fixed_point };
+
+struct solver_options {
+  method lmm = method::bdf;
+  nonlinear_solver nls = nonlinear_solver::newton;
+  double rtol = 1e-6;
+  double atol = 1e-8;
+  std::vector<double> atol_per_component;  // overrides atol where non-empty
+  long max_steps_per_output = 5000;        // CVODE's mxstep, between two output times
+  long max_steps_total = 1000000;          // per-solve work budget across all outputs
+  bool analytic_jacobian = true;           // false: CVODE's difference-quotient Jacobian
+  int max_order = 0;                       // 0: CVODE's default (5 for BDF, 12 for Adams)
+};
+
+enum class solve_status : std::int32_t {
+  success = 0,
+  too_much_work = 1,      // CV_TOO_MUCH_WORK or the total step budget
+  too_much_accuracy = 2,  // CV_TOO_MUCH_ACC
+  error_test_failure = 3, // CV_ERR_FAILURE
+  convergence_failure = 4,// CV_CONV_FAILURE
+  linear_solver_failure = 5,
+  rhs_failure = 6,
+  other_failure = 7,
+};
+const char* to_string(solve_status s);
+
+struct solve_stats {
+  long steps = 0, rhs_evals = 0, jac_evals = 0, lin_setups = 0, error_test_fails = 0,
+       nonlinear_conv_fails = 0;
+  solve_stats& operator+=(const solve_stats& o);
+};
+
+struct solve_result {
+  solve_status status = solve_status::success;
+  solve_stats stats;
+  double t_reached = 0;  // last time successfully reached
+};
+
+class integrator {
+ public:
+  explicit integrator(solver_options opts = {});
+  ~integrator();
+  integrator(integrator&&) noexcept;
+  integrator& operator=(integrator&&) noexcept;
+  integrator(const integrator&) = delete;
+  integrator& operator=(const integrator&) = delete;
+
+  const solver_options& options() const { return opts_; }
+
+  // Integrate sys from (t0, y0) and write y(t_k) into out[k*n .. k*n+n) for every output time
+  // (increasing, all > t0 or == t0, which copies y0). On failure the rows not reached are NaN.
+  solve_result solve(const system& sys, double t0, std::span<const double> y0,
+                     std::span<const double> t_out, std::span<double> out);
+
+ private:
+  struct impl;
+  solver_options opts_;
+  std::unique_ptr<impl> impl_;
+};
+
+// SUNDIALS version string, for run-file metadata.
+std::string sundials_version();
+
+}  // namespace esbio::ode

@@ -1,0 +1,83 @@
+#pragma once
+// The generation loop: the one place where a task, a strategy, an optimiser and a distribution
+// context meet. For generation g every rank
+//   1. learns from rank 0 whether to stop (a signal arrived) or go on,
+//   2. evaluates the members it is handed (theta + sigma eps regenerated locally),
+//   3. receives all losses by index and applies the identical update to its replica of theta,
+// and every few generations the ranks prove their replicas agree by comparing a hash.
+// Writing the run file is the caller's business, through a checkpoint_sink on rank 0.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "esbio/dist/context.hpp"
+#include "esbio/es/optimizer.hpp"
+#include "esbio/es/strategy.hpp"
+#include "esbio/tasks/task.hpp"
+#include "esbio/train/run_config.hpp"
+
+namespace esbio::train {
+
+// One row of /history per generation.
+struct history_row {
+  std::int64_t generation = 0;
+  double loss = 0;          // centre member's loss on the generation's batch
+  double accuracy = 0;      // centre member's accuracy (NaN for regression tasks)
+  double sigma = 0;
+  double grad_norm = 0;
+  std::int64_t block = 0;   // index of the perturbed parameter block
+  std::int64_t failures = 0;
+  std::int64_t evaluations = 0;
+  std::int64_t solver_steps = 0;
+  double wall_s = 0;
+  std::int64_t bytes_communicated = 0;
+};
+
+struct train_state {
+  std::vector<double> theta;
+  es::optimizer_state optimizer;
+  std::uint32_t generation = 0;  // the next generation to run
+  std::vector<history_row> history;
+
+  // The part every rank needs to continue (theta, optimiser, generation), as bytes.
+  std::vector<char> replica_bytes() const;
+  void load_replica_bytes(const std::vector<char>& bytes);
+};
+
+class checkpoint_sink {
+ public:
+  virtual ~checkpoint_sink() = default;
+  virtual void save(const train_state& st, bool final) = 0;
+};
+
+struct progress {
+  std::uint32_t generation, total;
+  double eta_s;
+  double evals_per_s;
+};
+using progress_fn = std::function<void(const history_row&, const progress&)>;
+
+enum class outcome { finished, stopped };
+
+class trainer {
+ public:
+  trainer(const run_config& cfg, tasks::task& task, dist::context& ctx);
+
+  train_state initial_state() const;
+  const es::strategy& strategy() const { return strategy_; }
+
+  // Run generations st.generation .. cfg.generations-1. sink may be null (non-root ranks);
+  // stop is polled on rank 0 only and rank 0's view is broadcast.
+  outcome run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
+              const std::atomic<bool>* stop);
+
+ private:
+  const run_config& cfg_;
+  tasks::task& task_;
+  dist::context& ctx_;
+  es::strategy strategy_;
+};
+
+}  // namespace esbio::train

@@ -1,0 +1,283 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "esbio/core/error.hpp"
+
+namespace po = boost::program_options;
+
+namespace esbio::cli {
+
+// The defaults are the embedded main job: ES on the spiral, small enough to finish in minutes
+// on two ranks. data/paper/*.ini hold the paper's protocols.
+const std::vector<option_spec>& config_options() {
+  static const std::vector<option_spec> specs{
+      {"run.seed", "0", "run seed: every random number derives from it"},
+      {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
+      {"method", "es", "training method: es (bp arrives with the backprop baseline)"},
+      {"task.name", "spiral", "task: spiral"},
+      {"task.hidden", "200", "spiral: hidden width H of the MLP vector field"},
+      {"task.batch", "20", "spiral: windows per generation"},
+      {"task.window", "10", "spiral: consecutive points per window"},
+      {"task.points", "1000", "spiral: observation times of the true trajectory"},
+      {"task.t_end", "25", "spiral: end of the observation interval"},
+      {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
+      {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
+      {"ode.method", "adams", "model integrator: bdf | adams (CVODES linear multistep family)"},
+      {"ode.nonlinear", "fixedpoint", "nonlinear solver: newton (dense, analytic Jacobian) | fixedpoint"},
+      {"ode.jacobian", "analytic", "Newton Jacobian: analytic | fd (CVODE difference quotients)"},
+      {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
+      {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
+      {"ode.max_steps", "20000", "per-evaluation step budget; beyond it the member fails"},
+      {"es.strategy", "song", "ES estimator: song (Hazelden et al.) | openai (Salimans et al.)"},
+      {"es.population", "100", "members per generation S (song: centre included; openai: even)"},
+      {"es.sigma", "0.01", "perturbation standard deviation"},
+      {"es.baseline", "center", "song baseline subtracted from losses: none (paper) | center | mean"},
+      {"es.block_coordinate", "true", "perturb one parameter block per generation, in rotation"},
+      {"es.failure_penalty", "max", "loss of a failed member for song: max (worst finite) | number"},
+      {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
+      {"es.generations", "150", "generations to run (may be raised on --resume)"},
+      {"optim.name", "adam", "optimiser: sgd | adam | rmsprop"},
+      {"optim.lr", "0.01", "learning rate"},
+      {"optim.momentum", "0", "sgd momentum"},
+      {"optim.beta1", "0.9", "adam first-moment decay"},
+      {"optim.beta2", "0.999", "adam second-moment decay"},
+      {"optim.alpha", "0.99", "rmsprop smoothing constant"},
+      {"optim.eps", "1e-8", "adam / rmsprop epsilon"},
+      {"optim.weight_decay", "0", "decoupled weight decay (AdamW-style)"},
+      {"checkpoint.every", "10", "generations between checkpoints (0: only at the end)"},
+  };
+  return specs;
+}
+
+namespace {
+
+po::options_description config_description() {
+  po::options_description d("Configuration (INI section = prefix; command line wins)");
+  for (const auto& s : config_options()) {
+    const std::string h = std::string(s.help) + " [" + s.default_value + "]";
+    d.add_options()(s.key, po::value<std::string>()->value_name("V"), h.c_str());
+  }
+  return d;
+}
+
+po::options_description run_description() {
+  po::options_description d("esbio train");
+  d.add_options()("help,h", "show this help")(
+      "config", po::value<std::string>()->value_name("FILE"), "INI configuration file")(
+      "out", po::value<std::string>()->value_name("FILE"), "HDF5 run file to write")(
+      "resume", "continue the run in --out from its last checkpoint")(
+      "force", "overwrite an existing --out")("quiet", "no progress lines");
+  return d;
+}
+
+std::string format_real(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+// Typed reads of settings; each records the canonical spelling of what it read.
+class reader {
+ public:
+  explicit reader(const settings& s) : s_(s) {}
+  const settings& canonical() const { return out_; }
+
+  double real(const std::string& key, bool positive = false, bool non_negative = false) {
+    const auto& v = raw(key);
+    double x = 0;
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(x))
+      bad(key, v, "is not a finite number");
+    if (positive && !(x > 0)) bad(key, v, "must be positive");
+    if (non_negative && x < 0) bad(key, v, "must not be negative");
+    out_[key] = format_real(x);
+    return x;
+  }
+
+  std::uint64_t count(const std::string& key, std::uint64_t min = 0,
+                      std::uint64_t max = std::numeric_limits<std::uint32_t>::max()) {
+    const auto& v = raw(key);
+    std::uint64_t x = 0;
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size())
+      bad(key, v, "is not a non-negative integer");
+    if (x < min) bad(key, v, "must be at least " + std::to_string(min));
+    if (x > max) bad(key, v, "must be at most " + std::to_string(max));
+    out_[key] = std::to_string(x);
+    return x;
+  }
+
+  std::string choice(const std::string& key, std::initializer_list<const char*> allowed) {
+    const auto& v = raw(key);
+    std::string list;
+    for (const char* a : allowed) {
+      if (v == a) {
+        out_[key] = v;
+        return v;
+      }
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    bad(key, v, "is not one of: " + list);
+  }
+
+  bool flag(const std::string& key) {
+    const auto& v = raw(key);
+    if (v == "true" || v == "1" || v == "yes" || v == "on") return out_[key] = "true", true;
+    if (v == "false" || v == "0" || v == "no" || v == "off") return out_[key] = "false", false;
+    bad(key, v, "is not true or false");
+  }
+
+  std::string text(const std::string& key) { return out_[key] = raw(key); }
+
+  std::optional<double> real_or(const std::string& key, const char* word) {
+    if (raw(key) == word) {
+      out_[key] = word;
+      return std::nullopt;
+    }
+    return real(key);
+  }
+
+ private:
+  const std::string& raw(const std::string& key) {
+    const auto it = s_.find(key);
+    if (it == s_.end()) throw std::logic_error("setting " + key + " has no value");
+    return it->second;
+  }
+  [[noreturn]] static void bad(const std::string& key, const std::string& v,
+                               const std::string& why) {
+    throw input_error(key + " = '" + v + "' " + why);
+  }
+
+  const settings& s_;
+  settings out_;
+};
+
+}  // namespace
+
+train_args parse_train_args(const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(run_description()).add(config_description());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).run(), vm);
+  } catch (const po::error& e) {
+    throw input_error(e.what());
+  }
+  train_args a;
+  a.argv = args;
+  a.help = vm.count("help") > 0;
+  if (vm.count("config")) a.config_file = vm["config"].as<std::string>();
+  if (vm.count("out")) a.out = vm["out"].as<std::string>();
+  a.resume = vm.count("resume") > 0;
+  a.force = vm.count("force") > 0;
+  a.quiet = vm.count("quiet") > 0;
+  return a;
+}
+
+std::string train_help() {
+  std::ostringstream os;
+  os << "usage: esbio train [--config FILE] --out FILE [--resume] [--force] [--quiet] "
+        "[--SECTION.KEY VALUE ...]\n\n"
+     << "Train a task with an evolution strategy; run under mpirun/srun for more ranks.\n"
+     << "Without --config the embedded defaults below run ES on the spiral in minutes.\n"
+     << "Exit codes: 0 done, 2 bad input, 3 stopped by a signal after a checkpoint "
+        "(continue with --resume), 1 other errors.\n\n"
+     << run_description() << "\n"
+     << config_description();
+  return os.str();
+}
+
+settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,
+                          const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(run_description()).add(config_description());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).run(), vm);
+  } catch (const po::error& e) {
+    throw input_error(e.what());
+  }
+  if (!base_ini_text.empty()) {
+    std::istringstream in(base_ini_text);
+    try {
+      po::store(po::parse_config_file(in, config_description(), false), vm);
+    } catch (const po::error& e) {
+      throw input_error(base_name + ": " + e.what());
+    }
+  }
+  settings s;
+  for (const auto& spec : config_options())
+    s[spec.key] = vm.count(spec.key) ? vm[spec.key].as<std::string>() : spec.default_value;
+  return s;
+}
+
+std::string settings_text(const settings& s) {
+  std::string t;
+  for (const auto& [k, v] : s) t += k + " = " + v + "\n";
+  return t;
+}
+
+train::run_config to_run_config(const settings& s) {
+  reader r(s);
+  train::run_config c;
+  c.seed = r.count("run.seed", 0, std::numeric_limits<std::uint64_t>::max());
+  c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
+  if (r.choice("method", {"es", "bp"}) == "bp")
+    throw input_error("method = 'bp': the backpropagation baseline is not available yet");
+
+  auto& t = c.task;
+  t.seed = c.seed;
+  t.name = r.text("task.name");
+  t.hidden = r.count("task.hidden", 1, 1u << 24);
+  t.batch = r.count("task.batch", 1);
+  t.window = r.count("task.window", 2);
+  t.points = r.count("task.points", 3);
+  t.t_end = r.real("task.t_end", true);
+  t.truth_rtol = r.real("task.truth_rtol", true);
+  t.truth_atol = r.real("task.truth_atol", true);
+  auto& o = t.solver;
+  o.lmm = r.choice("ode.method", {"bdf", "adams"}) == "bdf" ? ode::method::bdf : ode::method::adams;
+  o.nls = r.choice("ode.nonlinear", {"newton", "fixedpoint"}) == "newton"
+              ? ode::nonlinear_solver::newton
+              : ode::nonlinear_solver::fixed_point;
+  o.analytic_jacobian = r.choice("ode.jacobian", {"analytic", "fd"}) == "analytic";
+  o.rtol = r.real("ode.rtol", true);
+  o.atol = r.real("ode.atol", true);
+  o.max_steps_total = static_cast<long>(r.count("ode.max_steps", 1));
+
+  auto& e = c.es;
+  e.seed = c.seed;
+  e.kind = es::parse_strategy(r.choice("es.strategy", {"song", "openai"}));
+  e.population = r.count("es.population", 0);
+  e.sigma = r.real("es.sigma");
+  e.baseline = es::parse_baseline(r.choice("es.baseline", {"none", "center", "centre", "mean"}));
+  e.block_coordinate = r.flag("es.block_coordinate");
+  e.failure_penalty = r.real_or("es.failure_penalty", "max");
+  e.weight_decay = r.real("es.weight_decay", false, true);
+  es::validate(e);
+  c.generations = static_cast<std::uint32_t>(r.count("es.generations", 1));
+
+  auto& p = c.optim;
+  p.kind = es::parse_optimizer(r.choice("optim.name", {"sgd", "adam", "rmsprop"}));
+  p.lr = r.real("optim.lr", true);
+  p.momentum = r.real("optim.momentum", false, true);
+  p.beta1 = r.real("optim.beta1", false, true);
+  p.beta2 = r.real("optim.beta2", false, true);
+  p.alpha = r.real("optim.alpha", false, true);
+  p.eps = r.real("optim.eps", true);
+  p.weight_decay = r.real("optim.weight_decay", false, true);
+  if (p.beta1 >= 1 || p.beta2 >= 1 || p.alpha >= 1)
+    throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
+  c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));
+  c.text = settings_text(r.canonical());
+  return c;
+}
+
+}  // namespace esbio::cli

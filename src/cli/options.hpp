@@ -1,0 +1,40 @@
+#pragma once
+// The configuration surface of esbio: one table of options, each settable in the INI file
+// (section = prefix: [es] population = 100) and on the command line (--es.population 100), the
+// command line winning. Values are parsed here into typed settings and printed back canonically,
+// which is the text recorded in the run file and compared on --resume.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "esbio/train/run_config.hpp"
+
+namespace esbio::cli {
+
+using settings = std::map<std::string, std::string>;  // key -> canonical value
+
+struct option_spec {
+  const char* key;
+  const char* default_value;
+  const char* help;
+};
+const std::vector<option_spec>& config_options();
+
+struct train_args {
+  std::string config_file;  // empty: the embedded defaults (or the run file's on --resume)
+  std::string out;
+  bool resume = false, force = false, quiet = false, help = false;
+  std::vector<std::string> argv;  // kept to re-read overrides after the base config is known
+};
+
+train_args parse_train_args(const std::vector<std::string>& args);
+std::string train_help();
+
+// Merge: defaults < base text (INI file contents or a run file's config) < command line.
+settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,
+                          const std::vector<std::string>& args);
+std::string settings_text(const settings& s);
+train::run_config to_run_config(const settings& s);  // throws input_error naming the setting
+
+}  // namespace esbio::cli

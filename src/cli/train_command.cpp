@@ -1,0 +1,230 @@
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "esbio/core/error.hpp"
+#include "esbio/dist/context.hpp"
+#include "esbio/io/run_file.hpp"
+#include "esbio/ode/integrator.hpp"
+#include "esbio/train/trainer.hpp"
+#include "esbio/version.hpp"
+#include "options.hpp"
+#include "progress.hpp"
+
+namespace esbio::cli {
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_stop_signal(int) { stop_requested.store(true); }
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw input_error("config file '" + path + "' does not exist or is not a file");
+  std::ifstream in(path);
+  if (!in) throw input_error("config file '" + path + "' cannot be read");
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+// Name the first setting that differs, so a refused --resume says what to fix.
+std::string first_difference(const std::string& a, const std::string& b) {
+  const auto sa = resolve_settings(a, "run file", {}), sb = resolve_settings(b, "config", {});
+  for (const auto& [k, v] : sa)
+    if (!train::resumable_key(k) && sb.at(k) != v)
+      return k + " (run file: " + v + ", now: " + sb.at(k) + ")";
+  return "unknown";
+}
+
+// What rank 0 settles before any rank computes: everything that touches the file system.
+struct plan {
+  std::string text;            // resolved configuration
+  bool resume = false;
+  io::run_contents previous;   // on --resume
+};
+
+plan make_plan(const train_args& a) {
+  plan p;
+  if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 run file to write)");
+  std::string base, base_name;
+  if (a.resume) {
+    p.previous = io::read_run_file(a.out);
+    p.resume = true;
+    base = p.previous.meta.config;
+    base_name = a.out;
+  } else {
+    if (io::file_exists(a.out) && !a.force)
+      throw input_error("output '" + a.out +
+                        "' exists; pass --force to overwrite it or --resume to continue it");
+    const auto parent = std::filesystem::absolute(a.out).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(parent, ec))
+      throw input_error("the directory of output '" + a.out + "' does not exist");
+  }
+  if (!a.config_file.empty()) {
+    base = read_text_file(a.config_file);
+    base_name = a.config_file;
+  }
+  const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));
+  p.text = cfg.text;
+  if (p.resume) {
+    if (train::config_hash(p.text) != p.previous.meta.config_hash)
+      throw input_error("cannot resume '" + a.out + "': the configuration differs in " +
+                        first_difference(p.previous.meta.config, p.text));
+    if (p.previous.state.generation >= cfg.generations)
+      throw input_error("'" + a.out + "' already ran " +
+                        std::to_string(p.previous.state.generation) +
+                        " generations; raise --es.generations to continue it");
+  }
+  return p;
+}
+
+class run_file_sink final : public train::checkpoint_sink {
+ public:
+  run_file_sink(std::string path, io::run_metadata meta, param_layout layout)
+      : path_(std::move(path)), meta_(std::move(meta)), layout_(std::move(layout)) {}
+  void save(const train::train_state& st, bool final) override {
+    meta_.status = final ? "finished" : status_;
+    io::write_run_file(path_, meta_, layout_, st);
+  }
+  void set_status(std::string s) { status_ = std::move(s); }
+
+ private:
+  std::string path_;
+  io::run_metadata meta_;
+  param_layout layout_;
+  std::string status_ = "running";
+};
+
+}  // namespace
+
+int train_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  dist::mpi_session mpi(argc, argv);
+  auto ctx = dist::make_mpi_context();
+  const bool root = ctx->rank() == 0;
+
+  // Phase 1, rank 0 alone: parse, read files, refuse bad input before anything is written.
+  int status = 0;
+  train_args a;
+  plan p;
+  if (root) {
+    try {
+      a = parse_train_args(args);
+      if (a.help) {
+        std::cout << train_help();
+        status = -1;
+      } else {
+        p = make_plan(a);
+      }
+    } catch (const input_error& e) {
+      std::cerr << "esbio: error: " << e.what() << "\n";
+      status = 2;
+    }
+  }
+  std::vector<char> status_bytes{static_cast<char>(status)};
+  ctx->broadcast(status_bytes);
+  status = status_bytes[0];
+  if (status == -1) return 0;
+  if (status != 0) return status;
+
+  // Phase 2, every rank: the same configuration text gives the same task and trainer everywhere.
+  std::vector<char> text_bytes(p.text.begin(), p.text.end());
+  ctx->broadcast(text_bytes);
+  const std::string text(text_bytes.begin(), text_bytes.end());
+  std::vector<char> flags{static_cast<char>(p.resume), static_cast<char>(a.quiet)};
+  ctx->broadcast(flags);
+  const bool resume = flags[0] != 0, quiet = flags[1] != 0;
+
+  const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
+  std::unique_ptr<tasks::task> task;
+  int task_status = 0;
+  try {
+    task = tasks::make_task(cfg.task);
+  } catch (const input_error& e) {
+    if (root) std::cerr << "esbio: error: " << e.what() << "\n";
+    task_status = 2;
+  }
+  if (ctx->max(task_status) != 0) return 2;
+
+  train::trainer tr(cfg, *task, *ctx);
+  train::train_state st;
+  if (resume) {
+    if (root && p.previous.state.theta.size() != task->layout().size())
+      throw consistency_error("the checkpoint's theta does not fit the task's parameters");
+    std::vector<char> replica = root ? p.previous.state.replica_bytes() : std::vector<char>{};
+    ctx->broadcast(replica);
+    st.load_replica_bytes(replica);
+    if (root) st.history = p.previous.state.history;
+  } else {
+    st = tr.initial_state();
+  }
+
+  std::unique_ptr<run_file_sink> sink;
+  if (root) {
+    io::run_metadata meta;
+    meta.program_version = esbio::version;
+    meta.git_revision = esbio::git_revision;
+    meta.config = text;
+    meta.config_hash = train::config_hash(text);
+    meta.seed = cfg.seed;
+    meta.ranks = ctx->size();
+    meta.task = cfg.task.name;
+    meta.method = "es";
+    meta.sundials_version = ode::sundials_version();
+    meta.mpi_version = dist::mpi_library_version();
+    meta.start_time = resume ? p.previous.meta.start_time : now_utc();
+    sink = std::make_unique<run_file_sink>(a.out, meta, task->layout());
+    if (!resume) sink->save(st, false);
+    if (!quiet)
+      std::cout << "esbio " << esbio::version << ": " << cfg.task.name << ", "
+                << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
+                << " sigma=" << cfg.es.sigma << ", " << task->layout().size() << " parameters, "
+                << ctx->describe() << (resume ? ", resuming at generation " : ", from generation ")
+                << st.generation << " to " << cfg.generations << std::endl;
+  }
+
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGUSR1, on_stop_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  train::progress_fn on_progress;
+  if (root && !quiet)
+    on_progress = [](const train::history_row& row, const train::progress& pr) {
+      std::cout << progress_line(row, pr) << std::endl;
+    };
+  const auto result = tr.run(st, sink.get(), on_progress, &stop_requested);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (result == train::outcome::stopped) {
+    if (root) {
+      sink->set_status("stopped");
+      sink->save(st, false);
+      std::cerr << "esbio: stopped by a signal after generation " << st.generation
+                << "; checkpoint written to " << a.out << " (continue with --resume)\n";
+    }
+    return 3;
+  }
+  if (root && !quiet)
+    std::cout << "finished " << cfg.generations << " generations in " << format_duration(secs)
+              << "; final loss " << (st.history.empty() ? 0.0 : st.history.back().loss)
+              << "; wrote " << a.out << std::endl;
+  return 0;
+}
+
+}  // namespace esbio::cli

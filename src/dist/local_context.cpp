@@ -1,0 +1,29 @@
+#include "esbio/dist/context.hpp"
+
+namespace esbio::dist {
+
+namespace {
+
+class local_context final : public context {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string describe() const override { return "local (1 process, no MPI)"; }
+  std::vector<evaluation> evaluate(std::size_t n,
+                                   const std::function<evaluation(std::size_t)>& eval) override {
+    std::vector<evaluation> out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = eval(i);
+    return out;
+  }
+  bool broadcast_flag(bool v) override { return v; }
+  bool all_equal(std::uint64_t) override { return true; }
+  void broadcast(std::vector<char>&) override {}
+  int max(int v) override { return v; }
+  std::uint64_t bytes_communicated() const override { return 0; }
+};
+
+}  // namespace
+
+std::unique_ptr<context> make_local_context() { return std::make_unique<local_context>(); }
+
+}  // namespace esbio::dist

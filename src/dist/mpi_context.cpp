@@ -1,0 +1,207 @@
+#include <mpi.h>
+
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <stdexcept>
+
+#include "esbio/dist/context.hpp"
+
+namespace esbio::dist {
+
+namespace {
+
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI call failed: ") + what);
+}
+
+constexpr int tag_item = 11;
+constexpr int tag_result = 12;
+constexpr std::int64_t no_more_items = -1;
+// Items in flight per worker: while a worker computes one, the reply with its next is on the way,
+// so workers do not idle while rank 0 is busy evaluating.
+constexpr int depth = 2;
+
+struct wire_result {
+  std::int64_t item;
+  evaluation ev;
+};
+
+class mpi_context final : public context {
+ public:
+  mpi_context() {
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  ~mpi_context() override { MPI_Comm_free(&comm_); }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string describe() const override {
+    return "MPI, " + std::to_string(size_) + " rank" + (size_ == 1 ? "" : "s") +
+           (size_ >= 3 ? " (rank 0 dispatches)" : size_ == 2 ? " (rank 0 dispatches and computes)" : "");
+  }
+
+  std::vector<evaluation> evaluate(std::size_t n,
+                                   const std::function<evaluation(std::size_t)>& eval) override {
+    std::vector<evaluation> out(n);
+    if (size_ == 1) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = eval(i);
+      return out;
+    }
+    if (rank_ == 0)
+      dispatch(n, eval, out);
+    else
+      work(eval);
+    const auto payload = static_cast<int>(n * sizeof(evaluation));
+    check(MPI_Bcast(out.data(), payload, MPI_BYTE, 0, comm_), "MPI_Bcast(results)");
+    count_broadcast(static_cast<std::uint64_t>(payload));
+    return out;
+  }
+
+  bool broadcast_flag(bool v) override {
+    int x = v ? 1 : 0;
+    check(MPI_Bcast(&x, 1, MPI_INT, 0, comm_), "MPI_Bcast(flag)");
+    count_broadcast(sizeof x);
+    return x != 0;
+  }
+
+  bool all_equal(std::uint64_t value) override {
+    std::vector<std::uint64_t> all(rank_ == 0 ? size_ : 0);
+    check(MPI_Gather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, 0, comm_),
+          "MPI_Gather(hash)");
+    if (rank_ == 0) bytes_ += sizeof(value) * static_cast<std::uint64_t>(size_ - 1);
+    bool same = true;
+    for (auto h : all) same = same && h == value;
+    return broadcast_flag(same);
+  }
+
+  void broadcast(std::vector<char>& data) override {
+    std::uint64_t len = data.size();
+    check(MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm_), "MPI_Bcast(length)");
+    data.resize(len);
+    check(MPI_Bcast(data.data(), static_cast<int>(len), MPI_BYTE, 0, comm_), "MPI_Bcast(data)");
+    count_broadcast(sizeof len + len);
+  }
+
+  int max(int value) override {
+    int out = value;
+    check(MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MAX, comm_), "MPI_Allreduce(max)");
+    return out;
+  }
+
+  std::uint64_t bytes_communicated() const override { return bytes_; }
+
+ private:
+  void count_broadcast(std::uint64_t payload) {
+    if (rank_ == 0) bytes_ += payload * static_cast<std::uint64_t>(size_ - 1);
+  }
+
+  void send_item(std::int64_t item, int dest) {
+    check(MPI_Send(&item, 1, MPI_INT64_T, dest, tag_item, comm_), "MPI_Send(item)");
+    bytes_ += sizeof item;
+  }
+
+  // Rank 0: hand items out in index order to whoever asks next, place results by index. With two
+  // ranks rank 0 computes too; with more it only dispatches, which keeps the workers fed.
+  void dispatch(std::size_t n, const std::function<evaluation(std::size_t)>& eval,
+                std::vector<evaluation>& out) {
+    std::size_t next = 0, done = 0;
+    auto next_item = [&]() -> std::int64_t {
+      return next < n ? static_cast<std::int64_t>(next++) : no_more_items;
+    };
+    for (int w = 1; w < size_; ++w)
+      for (int d = 0; d < depth; ++d) send_item(next_item(), w);
+    auto receive_one = [&]() {
+      wire_result r{};
+      MPI_Status st;
+      check(MPI_Recv(&r, sizeof r, MPI_BYTE, MPI_ANY_SOURCE, tag_result, comm_, &st),
+            "MPI_Recv(result)");
+      bytes_ += sizeof r;
+      if (r.item < 0 || static_cast<std::size_t>(r.item) >= n)
+        throw std::runtime_error("a worker returned an item that was never handed out");
+      out[static_cast<std::size_t>(r.item)] = r.ev;
+      ++done;
+      send_item(next_item(), st.MPI_SOURCE);
+    };
+    const bool self_compute = size_ == 2;
+    while (done < n) {
+      int pending = 0;
+      do {
+        check(MPI_Iprobe(MPI_ANY_SOURCE, tag_result, comm_, &pending, MPI_STATUS_IGNORE),
+              "MPI_Iprobe");
+        if (pending) receive_one();
+      } while (pending && done < n);
+      if (done == n) break;
+      if (self_compute && next < n) {
+        const std::size_t i = next++;
+        out[i] = eval(i);
+        ++done;
+      } else {
+        receive_one();
+      }
+    }
+  }
+
+  // Workers: evaluate items in the order received; every result is answered with one more
+  // message (an item or no_more_items), so the worker knows exactly how many messages to expect.
+  void work(const std::function<evaluation(std::size_t)>& eval) {
+    std::deque<std::int64_t> queue;
+    long received = 0, sent = 0;
+    while (!queue.empty() || received < depth + sent) {
+      if (queue.empty()) {
+        std::int64_t item = 0;
+        check(MPI_Recv(&item, 1, MPI_INT64_T, 0, tag_item, comm_, MPI_STATUS_IGNORE),
+              "MPI_Recv(item)");
+        ++received;
+        queue.push_back(item);
+        continue;
+      }
+      const auto item = queue.front();
+      queue.pop_front();
+      if (item == no_more_items) continue;
+      wire_result r{item, eval(static_cast<std::size_t>(item))};
+      check(MPI_Send(&r, sizeof r, MPI_BYTE, 0, tag_result, comm_), "MPI_Send(result)");
+      ++sent;
+    }
+  }
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0, size_ = 1;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace
+
+mpi_session::mpi_session(int& argc, char**& argv) {
+  int provided = 0;
+  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+}
+
+mpi_session::~mpi_session() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && std::uncaught_exceptions() == 0) MPI_Finalize();
+}
+
+std::unique_ptr<context> make_mpi_context() { return std::make_unique<mpi_context>(); }
+
+void abort_all(int code) {
+  int up = 0, down = 0;
+  MPI_Initialized(&up);
+  MPI_Finalized(&down);
+  if (up && !down) MPI_Abort(MPI_COMM_WORLD, code);
+  std::exit(code);
+}
+
+std::string mpi_library_version() {
+  char buf[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int len = 0;
+  MPI_Get_library_version(buf, &len);
+  std::string s(buf, static_cast<std::size_t>(len));
+  if (auto nl = s.find_first_of("\n,"); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+}  // namespace esbio::dist

@@ -1,0 +1,28 @@
+#include "esbio/es/shaping.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace esbio::es {
+
+std::vector<double> centred_ranks(std::span<const double> losses) {
+  const std::size_t n = losses.size();
+  std::vector<double> u(n, 0.0);
+  if (n < 2) return u;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // stable_sort keeps the result independent of the sort implementation's tie handling.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return losses[a] < losses[b]; });
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && losses[order[j]] == losses[order[i]]) ++j;
+    const double avg_rank = 0.5 * static_cast<double>(i + j - 1);
+    for (std::size_t k = i; k < j; ++k)
+      u[order[k]] = avg_rank / static_cast<double>(n - 1) - 0.5;
+    i = j;
+  }
+  return u;
+}
+
+}  // namespace esbio::es

@@ -1,0 +1,52 @@
+#include "esbio/models/mlp_field.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace esbio::models {
+
+void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w2) {
+  if (w1.size() != h_ * d_ || w2.size() != d_ * h_)
+    throw std::invalid_argument("cubic_mlp_field: weight sizes do not match dim and hidden");
+  w1_ = w1;
+  w2_ = w2;
+}
+
+int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
+  double u[8];
+  if (d_ > 8) return -1;
+  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
+  for (std::size_t k = 0; k < h_; ++k) {
+    double z = 0;
+    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
+    act_[k] = std::tanh(z);
+  }
+  for (std::size_t i = 0; i < d_; ++i) {
+    double s = 0;
+    const double* row = w2_.data() + i * h_;
+    for (std::size_t k = 0; k < h_; ++k) s += row[k] * act_[k];
+    ydot[i] = s;
+  }
+  return 0;
+}
+
+bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
+  if (d_ > 8) return false;
+  double u[8];
+  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
+  for (std::size_t k = 0; k < h_; ++k) {
+    double z = 0;
+    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
+    const double t = std::tanh(z);
+    act_[k] = 1.0 - t * t;
+  }
+  for (std::size_t i = 0; i < d_; ++i)
+    for (std::size_t j = 0; j < d_; ++j) {
+      double s = 0;
+      for (std::size_t k = 0; k < h_; ++k) s += w2_[i * h_ + k] * act_[k] * w1_[k * d_ + j];
+      jac[i + d_ * j] = s * 3.0 * y[j] * y[j];
+    }
+  return true;
+}
+
+}  // namespace esbio::models

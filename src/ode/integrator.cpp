@@ -1,0 +1,245 @@
+#include "esbio/ode/integrator.hpp"
+
+#include <cvodes/cvodes.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sundials/sundials_version.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+#include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace esbio::ode {
+
+const char* to_string(solve_status s) {
+  switch (s) {
+    case solve_status::success: return "success";
+    case solve_status::too_much_work: return "too_much_work";
+    case solve_status::too_much_accuracy: return "too_much_accuracy";
+    case solve_status::error_test_failure: return "error_test_failure";
+    case solve_status::convergence_failure: return "convergence_failure";
+    case solve_status::linear_solver_failure: return "linear_solver_failure";
+    case solve_status::rhs_failure: return "rhs_failure";
+    case solve_status::other_failure: return "other_failure";
+  }
+  return "unknown";
+}
+
+solve_stats& solve_stats::operator+=(const solve_stats& o) {
+  steps += o.steps;
+  rhs_evals += o.rhs_evals;
+  jac_evals += o.jac_evals;
+  lin_setups += o.lin_setups;
+  error_test_fails += o.error_test_fails;
+  nonlinear_conv_fails += o.nonlinear_conv_fails;
+  return *this;
+}
+
+namespace {
+
+void check(int rc, const char* what) {
+  if (rc < 0) throw std::runtime_error(std::string("SUNDIALS call failed: ") + what);
+}
+
+template <class T>
+T* check_ptr(T* p, const char* what) {
+  if (!p) throw std::runtime_error(std::string("SUNDIALS allocation failed: ") + what);
+  return p;
+}
+
+solve_status map_status(int rc) {
+  switch (rc) {
+    case CV_TOO_MUCH_WORK: return solve_status::too_much_work;
+    case CV_TOO_MUCH_ACC: return solve_status::too_much_accuracy;
+    case CV_ERR_FAILURE: return solve_status::error_test_failure;
+    case CV_CONV_FAILURE: return solve_status::convergence_failure;
+    case CV_LINIT_FAIL:
+    case CV_LSETUP_FAIL:
+    case CV_LSOLVE_FAIL: return solve_status::linear_solver_failure;
+    case CV_RHSFUNC_FAIL:
+    case CV_FIRST_RHSFUNC_ERR:
+    case CV_REPTD_RHSFUNC_ERR:
+    case CV_UNREC_RHSFUNC_ERR: return solve_status::rhs_failure;
+    default: return solve_status::other_failure;
+  }
+}
+
+// A model that throws or produces non-finite derivatives must not take the rank down: the
+// former is unrecoverable for this solve, the latter asks CVODE for a smaller step.
+int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
+  const auto* sys = static_cast<const system*>(user);
+  try {
+    const int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+    if (rc != 0) return rc;
+    const double* f = N_VGetArrayPointer(ydot);
+    const auto n = static_cast<std::size_t>(N_VGetLength(ydot));
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(f[i])) return 1;
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int jac_callback(sunrealtype t, N_Vector y, N_Vector, SUNMatrix jac, void* user, N_Vector,
+                 N_Vector, N_Vector) {
+  const auto* sys = static_cast<const system*>(user);
+  try {
+    SUNMatZero(jac);
+    if (!sys->jacobian(t, N_VGetArrayPointer(y), SUNDenseMatrix_Data(jac))) return -1;
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+// CVODE prints every failure to stderr by default; in an ES run failures are expected results
+// and are counted instead.
+void silent_error_handler(int, const char*, const char*, char*, void*) {}
+
+}  // namespace
+
+struct integrator::impl {
+  SUNContext ctx = nullptr;
+  void* mem = nullptr;
+  N_Vector y = nullptr;
+  N_Vector atol_vec = nullptr;
+  SUNMatrix mat = nullptr;
+  SUNLinearSolver ls = nullptr;
+  SUNNonlinearSolver nls = nullptr;
+  std::size_t n = 0;
+  bool initialised = false;
+
+  impl() { check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create"); }
+  ~impl() {
+    release();
+    SUNContext_Free(&ctx);
+  }
+
+  void release() {
+    if (mem) CVodeFree(&mem);
+    if (ls) SUNLinSolFree(ls);
+    if (nls) SUNNonlinSolFree(nls);
+    if (mat) SUNMatDestroy(mat);
+    if (atol_vec) N_VDestroy(atol_vec);
+    if (y) N_VDestroy(y);
+    mem = nullptr;
+    ls = nullptr;
+    nls = nullptr;
+    mat = nullptr;
+    atol_vec = nullptr;
+    y = nullptr;
+    n = 0;
+    initialised = false;
+  }
+
+  // CVODE memory is sized by the problem; it is rebuilt only when the size changes.
+  void prepare(std::size_t size, const solver_options& o) {
+    if (size == n && mem) return;
+    release();
+    n = size;
+    const auto len = static_cast<sunindextype>(n);
+    y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
+    mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
+    check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
+  }
+
+  void configure(const solver_options& o) {
+    if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
+      throw std::invalid_argument("per-component atol has " +
+                                  std::to_string(o.atol_per_component.size()) +
+                                  " entries for a system of " + std::to_string(n));
+    if (!o.atol_per_component.empty()) {
+      if (!atol_vec) atol_vec = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), ctx), "atol");
+      std::copy(o.atol_per_component.begin(), o.atol_per_component.end(),
+                N_VGetArrayPointer(atol_vec));
+      check(CVodeSVtolerances(mem, o.rtol, atol_vec), "CVodeSVtolerances");
+    } else {
+      check(CVodeSStolerances(mem, o.rtol, o.atol), "CVodeSStolerances");
+    }
+    check(CVodeSetMaxNumSteps(mem, o.max_steps_per_output), "CVodeSetMaxNumSteps");
+    if (o.max_order > 0) check(CVodeSetMaxOrd(mem, o.max_order), "CVodeSetMaxOrd");
+    if (o.nls == nonlinear_solver::newton) {
+      const auto len = static_cast<sunindextype>(n);
+      mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
+      ls = check_ptr(SUNLinSol_Dense(y, mat, ctx), "SUNLinSol_Dense");
+      check(CVodeSetLinearSolver(mem, ls, mat), "CVodeSetLinearSolver");
+      if (o.analytic_jacobian) check(CVodeSetJacFn(mem, jac_callback), "CVodeSetJacFn");
+    } else {
+      nls = check_ptr(SUNNonlinSol_FixedPoint(y, 0, ctx), "SUNNonlinSol_FixedPoint");
+      check(CVodeSetNonlinearSolver(mem, nls), "CVodeSetNonlinearSolver");
+    }
+  }
+};
+
+integrator::integrator(solver_options opts) : opts_(std::move(opts)), impl_(new impl) {
+  if (!(opts_.rtol > 0) || !(opts_.atol > 0))
+    throw std::invalid_argument("integrator tolerances must be positive");
+}
+integrator::~integrator() = default;
+integrator::integrator(integrator&&) noexcept = default;
+integrator& integrator::operator=(integrator&&) noexcept = default;
+
+solve_result integrator::solve(const system& sys, double t0, std::span<const double> y0,
+                               std::span<const double> t_out, std::span<double> out) {
+  const std::size_t n = sys.size();
+  if (y0.size() != n || out.size() != n * t_out.size())
+    throw std::invalid_argument("integrator::solve: buffer sizes do not match the system");
+  auto& s = *impl_;
+  const bool fresh = !(s.mem && s.n == n);
+  s.prepare(n, opts_);
+  std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
+  if (fresh || !s.initialised) {
+    check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
+    s.configure(opts_);
+    s.initialised = true;
+  } else {
+    check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
+  }
+  check(CVodeSetUserData(s.mem, const_cast<system*>(&sys)), "CVodeSetUserData");
+
+  solve_result res;
+  res.t_reached = t0;
+  std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < t_out.size(); ++k) {
+    auto row = out.subspan(k * n, n);
+    if (t_out[k] == t0) {
+      std::copy(y0.begin(), y0.end(), row.begin());
+      continue;
+    }
+    sunrealtype t_ret = t0;
+    const int rc = CVode(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL);
+    if (rc < 0) {
+      res.status = map_status(rc);
+      break;
+    }
+    res.t_reached = t_ret;
+    const double* yp = N_VGetArrayPointer(s.y);
+    std::copy(yp, yp + n, row.begin());
+    long steps = 0;
+    CVodeGetNumSteps(s.mem, &steps);
+    if (steps > opts_.max_steps_total) {
+      res.status = solve_status::too_much_work;
+      break;
+    }
+  }
+  CVodeGetNumSteps(s.mem, &res.stats.steps);
+  CVodeGetNumRhsEvals(s.mem, &res.stats.rhs_evals);
+  CVodeGetNumErrTestFails(s.mem, &res.stats.error_test_fails);
+  CVodeGetNumNonlinSolvConvFails(s.mem, &res.stats.nonlinear_conv_fails);
+  CVodeGetNumLinSolvSetups(s.mem, &res.stats.lin_setups);
+  if (opts_.nls == nonlinear_solver::newton) CVodeGetNumJacEvals(s.mem, &res.stats.jac_evals);
+  return res;
+}
+
+std::string sundials_version() {
+  char buf[64] = {};
+  SUNDIALSGetVersion(buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace esbio::ode

@@ -1,0 +1,109 @@
+#include "esbio/tasks/spiral_task.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "esbio/core/error.hpp"
+#include "esbio/core/random.hpp"
+#include "esbio/models/spiral.hpp"
+
+namespace esbio::tasks {
+
+namespace {
+
+std::vector<double> solve_truth(const task_config& cfg, const std::vector<double>& times) {
+  ode::solver_options o;
+  o.lmm = ode::method::bdf;
+  o.rtol = cfg.truth_rtol;
+  o.atol = cfg.truth_atol;
+  o.max_steps_total = 10'000'000;
+  ode::integrator solver(o);
+  models::cubic_spiral spiral;
+  const double y0[2] = {2.0, 0.0};
+  std::vector<double> out(times.size() * 2);
+  const auto res = solver.solve(spiral, times.front(), y0, times, out);
+  if (res.status != ode::solve_status::success)
+    throw std::runtime_error(std::string("the spiral truth failed to integrate: ") +
+                             ode::to_string(res.status));
+  return out;
+}
+
+}  // namespace
+
+spiral_task::spiral_task(const task_config& cfg)
+    : cfg_(cfg), field_(2, cfg.hidden), solver_(cfg.solver) {
+  if (cfg.hidden < 1) throw input_error("task.hidden must be at least 1");
+  if (cfg.window < 2) throw input_error("task.window must be at least 2");
+  if (cfg.points < cfg.window + 1) throw input_error("task.points must exceed task.window");
+  if (cfg.batch < 1 || cfg.batch > cfg.points - cfg.window)
+    throw input_error("task.batch must be between 1 and task.points - task.window");
+  if (!(cfg.t_end > 0)) throw input_error("task.t_end must be positive");
+  layout_.add("W1", cfg.hidden, 2).add("W2", 2, cfg.hidden);
+  times_.resize(cfg.points);
+  for (std::size_t k = 0; k < cfg.points; ++k)
+    times_[k] = cfg.t_end * static_cast<double>(k) / static_cast<double>(cfg.points - 1);
+  truth_ = solve_truth(cfg, times_);
+  window_out_.resize(cfg.window * 2);
+}
+
+std::vector<double> spiral_task::initial_params() const {
+  // PyTorch's default U(+-1/sqrt(fan_in)) of the reference code's bias-free layers.
+  std::vector<double> theta(layout_.size());
+  const auto& w1 = layout_.block("W1");
+  const auto& w2 = layout_.block("W2");
+  const double b1 = 1.0 / std::sqrt(static_cast<double>(cfg_.hidden));
+  const double b2 = 1.0 / std::sqrt(2.0);
+  random_stream(cfg_.seed, stream::init, 0, 0)
+      .fill_uniform(std::span(theta).subspan(w1.offset, w1.size()), -b1, b1);
+  random_stream(cfg_.seed, stream::init, 0, 1)
+      .fill_uniform(std::span(theta).subspan(w2.offset, w2.size()), -b2, b2);
+  return theta;
+}
+
+std::vector<std::size_t> spiral_task::batch_starts(std::uint32_t generation) const {
+  const std::size_t n = cfg_.points - cfg_.window;
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  const random_stream rs(cfg_.seed, stream::batch, generation, 0);
+  for (std::size_t k = 0; k < cfg_.batch; ++k) {
+    const auto j = k + rs.below(k, n - k);
+    std::swap(idx[k], idx[j]);
+  }
+  idx.resize(cfg_.batch);
+  return idx;
+}
+
+evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto& w1 = layout_.block("W1");
+  const auto& w2 = layout_.block("W2");
+  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
+
+  // The field is autonomous, so every window is solved on the first `window` times.
+  const std::span<const double> t_win(times_.data(), cfg_.window);
+  evaluation ev;
+  double abs_err = 0;
+  for (const std::size_t s : batch_starts(generation)) {
+    const std::span<const double> y0(truth_.data() + 2 * s, 2);
+    const auto res = solver_.solve(field_, t_win.front(), y0, t_win, window_out_);
+    ev.steps += res.stats.steps;
+    ev.rhs_evals += res.stats.rhs_evals;
+    if (res.status != ode::solve_status::success) {
+      ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
+                                                                 : eval_status::solver_failure;
+      ev.detail = static_cast<std::int32_t>(res.status);
+      break;
+    }
+    for (std::size_t k = 0; k < 2 * cfg_.window; ++k)
+      abs_err += std::abs(window_out_[k] - truth_[2 * s + k]);
+  }
+  if (ev.ok()) {
+    ev.loss = abs_err / static_cast<double>(cfg_.batch * cfg_.window * 2);
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+}  // namespace esbio::tasks

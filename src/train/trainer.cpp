@@ -1,0 +1,150 @@
+#include "esbio/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+
+#include "esbio/core/error.hpp"
+#include "esbio/core/hash.hpp"
+
+namespace esbio::train {
+
+namespace {
+
+template <class T>
+void put(std::vector<char>& b, const T& v) {
+  const char* p = reinterpret_cast<const char*>(&v);
+  b.insert(b.end(), p, p + sizeof v);
+}
+template <class T>
+void put_vec(std::vector<char>& b, const std::vector<T>& v) {
+  put(b, static_cast<std::uint64_t>(v.size()));
+  const char* p = reinterpret_cast<const char*>(v.data());
+  b.insert(b.end(), p, p + v.size() * sizeof(T));
+}
+template <class T>
+T get(const std::vector<char>& b, std::size_t& at) {
+  if (at + sizeof(T) > b.size()) throw consistency_error("truncated replica state");
+  T v;
+  std::memcpy(&v, b.data() + at, sizeof v);
+  at += sizeof v;
+  return v;
+}
+template <class T>
+std::vector<T> get_vec(const std::vector<char>& b, std::size_t& at) {
+  const auto n = get<std::uint64_t>(b, at);
+  if (at + n * sizeof(T) > b.size()) throw consistency_error("truncated replica state");
+  std::vector<T> v(n);
+  std::memcpy(v.data(), b.data() + at, n * sizeof(T));
+  at += n * sizeof(T);
+  return v;
+}
+
+}  // namespace
+
+std::vector<char> train_state::replica_bytes() const {
+  std::vector<char> b;
+  put(b, generation);
+  put_vec(b, theta);
+  put_vec(b, optimizer.m);
+  put_vec(b, optimizer.v);
+  put_vec(b, optimizer.steps);
+  return b;
+}
+
+void train_state::load_replica_bytes(const std::vector<char>& b) {
+  std::size_t at = 0;
+  generation = get<std::uint32_t>(b, at);
+  theta = get_vec<double>(b, at);
+  optimizer.m = get_vec<double>(b, at);
+  optimizer.v = get_vec<double>(b, at);
+  optimizer.steps = get_vec<std::int64_t>(b, at);
+}
+
+trainer::trainer(const run_config& cfg, tasks::task& task, dist::context& ctx)
+    : cfg_(cfg), task_(task), ctx_(ctx), strategy_(cfg.es, task.layout()) {}
+
+train_state trainer::initial_state() const {
+  train_state st;
+  st.theta = task_.initial_params();
+  es::optimizer opt(cfg_.optim, st.theta.size(), strategy_.range_count());
+  st.optimizer = opt.state();
+  return st;
+}
+
+outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
+                     const std::atomic<bool>* stop) {
+  using clock = std::chrono::steady_clock;
+  es::optimizer opt(cfg_.optim, st.theta.size(), strategy_.range_count());
+  opt.restore(st.optimizer);
+  std::vector<double> member_theta(st.theta.size());
+  std::deque<double> recent_s;  // generation times for the ETA
+  const std::size_t members = strategy_.evaluations();
+
+  auto save = [&](bool final) {
+    st.optimizer = opt.state();
+    if (sink) sink->save(st, final);
+  };
+
+  while (st.generation < cfg_.generations) {
+    const auto t0 = clock::now();
+    const auto bytes0 = ctx_.bytes_communicated();
+    if (ctx_.broadcast_flag(stop && stop->load())) {
+      save(false);
+      return outcome::stopped;
+    }
+    const std::uint32_t g = st.generation;
+
+    const auto evals = ctx_.evaluate(members, [&](std::size_t m) {
+      strategy_.member_params(st.theta, g, m, member_theta);
+      return task_.evaluate(member_theta, g);
+    });
+    const auto est = strategy_.estimate_gradient(evals, st.theta, g);
+    const auto range = strategy_.active(g);
+    if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
+
+    history_row row;
+    row.generation = g;
+    row.loss = evals[0].loss;
+    row.accuracy = task_.classification() ? evals[0].accuracy
+                                          : std::numeric_limits<double>::quiet_NaN();
+    row.sigma = cfg_.es.sigma;
+    double norm2 = 0;
+    for (double v : est.grad) norm2 += v * v;
+    row.grad_norm = std::sqrt(norm2);
+    row.block = static_cast<std::int64_t>(range.id);
+    row.failures = static_cast<std::int64_t>(est.failures);
+    row.evaluations = static_cast<std::int64_t>(members);
+    for (const auto& e : evals) row.solver_steps += e.steps;
+    ++st.generation;
+
+    if (cfg_.hash_every > 0 && st.generation % cfg_.hash_every == 0 &&
+        !ctx_.all_equal(fnv1a(st.theta)))
+      throw consistency_error("ranks disagree on theta after generation " + std::to_string(g) +
+                              ": the replicas diverged (non-deterministic evaluation?)");
+
+    row.bytes_communicated = static_cast<std::int64_t>(ctx_.bytes_communicated() - bytes0);
+    row.wall_s = std::chrono::duration<double>(clock::now() - t0).count();
+    st.history.push_back(row);
+
+    recent_s.push_back(row.wall_s);
+    if (recent_s.size() > 20) recent_s.pop_front();
+    double mean_s = 0;
+    for (double s : recent_s) mean_s += s;
+    mean_s /= static_cast<double>(recent_s.size());
+    if (on_progress)
+      on_progress(row, {st.generation, cfg_.generations,
+                        mean_s * static_cast<double>(cfg_.generations - st.generation),
+                        row.wall_s > 0 ? static_cast<double>(members) / row.wall_s : 0.0});
+
+    if (cfg_.checkpoint_every > 0 && st.generation % cfg_.checkpoint_every == 0 &&
+        st.generation < cfg_.generations)
+      save(false);
+  }
+  save(true);
+  return outcome::finished;
+}
+
+}  // namespace esbio::train
