@@ -94,6 +94,8 @@ bool file_exists(const std::string& path) {
 
 void write_run_file(const std::string& path, const run_metadata& meta, const param_layout& layout,
                     const train::train_state& st) {
+  if (layout.size() != st.theta.size())
+    throw std::invalid_argument("write_run_file: the layout does not describe theta");
   const std::string tmp = path + ".tmp";
   try {
     {

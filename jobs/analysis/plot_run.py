@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""Plot what happened in an esbio run: loss, gradient-estimate norm and failures per generation.
+
+usage: /usr/bin/python3 jobs/analysis/plot_run.py RUN.h5 [OUT.png]
+Reads only the run file (h5py), so it works on any machine the file is copied to.
+"""
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def moving_average(x, w):
+    if len(x) < w:
+        return x
+    return np.convolve(x, np.ones(w) / w, mode="valid")
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    path = sys.argv[1]
+    out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("format") != "esbio-run-1":
+            sys.exit(f"plot_run.py: {path} is not an esbio run file")
+        h = {k: f["history"][k][()] for k in f["history"]}
+        task, ranks = f.attrs["task"], f.attrs["ranks"]
+        cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
+    gen = h["generation"] + 1
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    ax[0].semilogy(gen, h["loss"], color="0.75", lw=0.8, label="centre loss (batch)")
+    w = 10
+    if len(gen) >= w:
+        ax[0].semilogy(gen[w - 1:], moving_average(h["loss"], w), color="C0",
+                       label=f"{w}-generation mean")
+    ax[0].set(xlabel="generation", ylabel="loss", title=f"{task}: loss")
+    ax[0].legend()
+    ax[1].semilogy(gen, h["grad_norm"], color="C1")
+    ax[1].set(xlabel="generation", ylabel="|g|", title="ES gradient-estimate norm")
+    ax[2].plot(gen, h["failures"], color="C3", label="failed members")
+    ax[2].set(xlabel="generation", ylabel="count", title="failures per generation")
+    ax[2].set_ylim(bottom=0)
+    fig.suptitle(f"esbio {cfg.get('es.strategy')} S={cfg.get('es.population')} "
+                 f"sigma={cfg.get('es.sigma')} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
+                 f"{ranks} rank(s), {np.sum(h['wall_s']):.0f} s")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Bad input: exit code 2, exactly one line naming the problem, and no file created or changed.
+source "$(dirname "$0")/lib.sh"
+
+"$ESBIO" train --config "$TINY" --out good.h5 --quiet --es.generations 2 || fail "setup run"
+printf 'this line is not INI\n' > malformed.ini
+printf '[es]\nfrobnicate = 3\n' > unknown_key.ini
+"$PYTHON" -c 'import h5py; h5py.File("foreign.h5", "w")["x"] = [1, 2, 3]'
+snapshot() { find . -type f ! -name out.txt ! -name err.txt -printf '%p %s %T@\n' | sort | sha256sum; }
+
+expect_bad() { # description expected-text esbio-args...
+  local what=$1 text=$2
+  shift 2
+  local before after rc
+  before=$(snapshot)
+  "$ESBIO" "$@" > out.txt 2> err.txt
+  rc=$?
+  after=$(snapshot)
+  checks=$((checks + 1))
+  if [ "$rc" -ne 2 ]; then fail "$what: exit $rc, expected 2"; return; fi
+  if [ "$(wc -l < err.txt)" -ne 1 ]; then fail "$what: stderr has $(wc -l < err.txt) lines"; cat err.txt; return; fi
+  if ! grep -qF -- "$text" err.txt; then fail "$what: '$(cat err.txt)' does not name '$text'"; return; fi
+  if [ "$before" != "$after" ]; then fail "$what: files changed"; return; fi
+  pass "$what: $(cat err.txt)"
+}
+
+expect_bad "unknown option" "--bogus" train --config "$TINY" --out new.h5 --bogus 1
+expect_bad "sigma zero" "es.sigma" train --config "$TINY" --out new.h5 --es.sigma 0
+expect_bad "sigma negative" "es.sigma" train --config "$TINY" --out new.h5 --es.sigma -0.1
+expect_bad "sigma not a number" "es.sigma" train --config "$TINY" --out new.h5 --es.sigma abc
+expect_bad "population one" "es.population" train --config "$TINY" --out new.h5 --es.population 1
+expect_bad "odd openai population" "es.population" train --config "$TINY" --out new.h5 --es.strategy openai --es.population 25
+expect_bad "missing config" "nope.ini" train --config nope.ini --out new.h5
+expect_bad "malformed config" "malformed.ini" train --config malformed.ini --out new.h5
+expect_bad "unknown config key" "frobnicate" train --config unknown_key.ini --out new.h5
+expect_bad "unknown task" "unknown task 'nope'" train --config "$TINY" --out new.h5 --task.name nope
+expect_bad "invalid task size" "task.batch" train --config "$TINY" --out new.h5 --task.batch 5000
+expect_bad "no output" "--out" train --config "$TINY"
+expect_bad "output directory missing" "directory" train --config "$TINY" --out no/such/dir.h5
+expect_bad "existing output without --force" "--force" train --config "$TINY" --out good.h5
+expect_bad "existing foreign output" "--force" train --config "$TINY" --out foreign.h5
+expect_bad "resume a foreign file" "not an esbio run file" train --out foreign.h5 --resume
+expect_bad "resume a missing file" "does not exist" train --out missing.h5 --resume
+expect_bad "resume with another sigma" "es.sigma" train --out good.h5 --resume --es.sigma 0.5 --es.generations 4
+expect_bad "resume a finished run without more generations" "raise --es.generations" train --out good.h5 --resume
+expect_bad "info on a foreign file" "not an esbio run file" info foreign.h5
+expect_bad "info on a text file" "not an HDF5 file" info malformed.ini
+expect_bad "unknown command" "unknown command" frobnicate
+expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
+
+# Under mpirun only rank 0 speaks, and every rank exits 2.
+before=$(snapshot)
+mpi 2 "$ESBIO" train --config "$TINY" --out new.h5 --es.sigma 0 > out.txt 2> err.txt
+rc=$?
+check "mpirun -np 2 bad sigma: non-zero exit" test "$rc" -ne 0
+check "mpirun -np 2 bad sigma: one esbio line" test "$(grep -c '^esbio: error' err.txt)" -eq 1
+check "mpirun -np 2 bad sigma: nothing written" test "$before" = "$(snapshot)"
+
+check "help answers" bash -c "'$ESBIO' train --help | grep -q -- '--es.sigma'"
+finish

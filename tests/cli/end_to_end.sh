@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The job-script path: mpirun at 1, 2 and 3 ranks gives bit-identical parameters; a run stopped
+# at generation 10 and resumed to 20 equals an uninterrupted 20; bytes per generation do not
+# grow with the parameter count; info and the plot script read the result.
+source "$(dirname "$0")/lib.sh"
+
+for n in 1 2 3; do
+  mpi "$n" "$ESBIO" train --config "$TINY" --out np$n.h5 --quiet || fail "train at -np $n"
+done
+check "-np 2 theta == -np 1 theta (bit-identical)" same_dataset np1.h5 np2.h5 /params/theta
+check "-np 3 theta == -np 1 theta (bit-identical)" same_dataset np1.h5 np3.h5 /params/theta
+check "-np 3 loss history == -np 1 (bit-identical)" same_dataset np1.h5 np3.h5 /history/loss
+check "run file records 3 ranks" test "$(h5attr np3.h5 ranks)" = 3
+check "run file is finished" test "$(h5attr np3.h5 status)" = finished
+
+mpi 2 "$ESBIO" train --config "$TINY" --out half.h5 --quiet --es.generations 10 || fail "first leg"
+check "first leg stops at 10" test "$(h5attr half.h5 generations_completed)" = 10
+mpi 2 "$ESBIO" train --out half.h5 --resume --quiet --es.generations 20 || fail "resume"
+check "resumed 10->20 theta == uninterrupted 20" same_dataset np1.h5 half.h5 /params/theta
+check "resumed optimiser state == uninterrupted" same_dataset np1.h5 half.h5 /checkpoint/optimizer_v
+check "resumed loss history == uninterrupted" same_dataset np1.h5 half.h5 /history/loss
+
+mpi 3 "$ESBIO" train --config "$TINY" --out h50.h5 --quiet --es.generations 6 --task.hidden 50 || fail "H=50"
+mpi 3 "$ESBIO" train --config "$TINY" --out h1000.h5 --quiet --es.generations 6 --task.hidden 1000 || fail "H=1000"
+check "bytes per generation equal for H=50 and H=1000" same_dataset h50.h5 h1000.h5 /history/bytes_communicated
+check "H=1000 really has 20x the parameters" test "$("$PYTHON" -c 'import h5py; print(h5py.File("h1000.h5")["params/theta"].size)')" = 4000
+
+check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
+check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
+check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
+finish

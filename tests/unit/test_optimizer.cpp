@@ -1,0 +1,83 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "esbio/es/optimizer.hpp"
+
+using namespace esbio::es;
+
+TEST_CASE("SGD with momentum follows the PyTorch recursion") {
+  optimizer_config c;
+  c.kind = optimizer_kind::sgd;
+  c.lr = 0.1;
+  c.momentum = 0.9;
+  optimizer o(c, 1, 1);
+  std::vector<double> th{1.0};
+  o.step(th, std::vector<double>{2.0}, 0, 0);  // buf = 2
+  CHECK(th[0] == doctest::Approx(1.0 - 0.2));
+  o.step(th, std::vector<double>{1.0}, 0, 0);  // buf = 0.9*2 + 1 = 2.8
+  CHECK(th[0] == doctest::Approx(0.8 - 0.28));
+}
+
+TEST_CASE("Adam's first step has size lr in the sign of the gradient") {
+  optimizer_config c;
+  c.kind = optimizer_kind::adam;
+  c.lr = 0.01;
+  optimizer o(c, 3, 1);
+  std::vector<double> th{0.0, 0.0, 0.0};
+  o.step(th, std::vector<double>{3.0, -1e-3, 40.0}, 0, 0);
+  CHECK(th[0] == doctest::Approx(-0.01).epsilon(1e-6));
+  CHECK(th[1] == doctest::Approx(0.01).epsilon(1e-4));
+  CHECK(th[2] == doctest::Approx(-0.01).epsilon(1e-6));
+  // Second step with the same gradient: m^ = g, v^ = g^2 again.
+  o.step(th, std::vector<double>{3.0, -1e-3, 40.0}, 0, 0);
+  CHECK(th[0] == doctest::Approx(-0.02).epsilon(1e-6));
+}
+
+TEST_CASE("RMSprop's first step is lr / sqrt(1 - alpha) in the sign of the gradient") {
+  optimizer_config c;
+  c.kind = optimizer_kind::rmsprop;
+  c.lr = 1e-3;
+  optimizer o(c, 2, 1);
+  std::vector<double> th{0.0, 0.0};
+  o.step(th, std::vector<double>{5.0, -0.5}, 0, 0);
+  CHECK(th[0] == doctest::Approx(-1e-3 / std::sqrt(0.01)).epsilon(1e-6));
+  CHECK(th[1] == doctest::Approx(1e-3 / std::sqrt(0.01)).epsilon(1e-6));
+}
+
+TEST_CASE("blocks keep their own step counts and only their slice moves") {
+  optimizer_config c;
+  c.kind = optimizer_kind::adam;
+  c.lr = 0.5;
+  optimizer o(c, 4, 2);
+  std::vector<double> th{0, 0, 0, 0};
+  for (int i = 0; i < 5; ++i) o.step(th, std::vector<double>{1.0, 1.0}, 0, 0);
+  CHECK(th[2] == 0.0);
+  CHECK(th[3] == 0.0);
+  o.step(th, std::vector<double>{-2.0, 4.0}, 2, 1);
+  // Block 1's first step is bias-corrected as a first step, whatever block 0 did.
+  CHECK(th[2] == doctest::Approx(0.5).epsilon(1e-6));
+  CHECK(th[3] == doctest::Approx(-0.5).epsilon(1e-6));
+  CHECK(o.state().steps == std::vector<std::int64_t>{5, 1});
+}
+
+TEST_CASE("decoupled weight decay shrinks parameters without a gradient") {
+  optimizer_config c;
+  c.kind = optimizer_kind::sgd;
+  c.lr = 0.1;
+  c.weight_decay = 0.5;
+  optimizer o(c, 1, 1);
+  std::vector<double> th{2.0};
+  o.step(th, std::vector<double>{0.0}, 0, 0);
+  CHECK(th[0] == doctest::Approx(2.0 * (1 - 0.05)));
+}
+
+TEST_CASE("restoring a checkpointed state checks its shape") {
+  optimizer o({}, 3, 2);
+  optimizer_state bad;
+  bad.m.assign(2, 0.0);
+  bad.v.assign(3, 0.0);
+  bad.steps.assign(2, 0);
+  CHECK_THROWS(o.restore(bad));
+}

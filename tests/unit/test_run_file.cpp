@@ -1,0 +1,94 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "esbio/core/error.hpp"
+#include "esbio/io/run_file.hpp"
+
+using namespace esbio;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() : path(fs::temp_directory_path() / ("esbio_test_" + std::to_string(::getpid()))) {
+    fs::create_directories(path);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+train::train_state sample_state() {
+  train::train_state st;
+  st.theta = {0.1, -0.2, 1e-300, 3.5, -0.0, 6.0};
+  st.optimizer.m = {1, 2, 3, 4, 5, 6};
+  st.optimizer.v = {6, 5, 4, 3, 2, 1};
+  st.optimizer.steps = {3, 2};
+  st.generation = 5;
+  for (int g = 0; g < 5; ++g) {
+    train::history_row r;
+    r.generation = g;
+    r.loss = 1.0 / (g + 1);
+    r.accuracy = std::nan("");
+    r.bytes_communicated = 100 + g;
+    r.failures = g % 2;
+    st.history.push_back(r);
+  }
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("a run file reads back exactly what was written") {
+  temp_dir dir;
+  const auto path = (dir.path / "run.h5").string();
+  param_layout layout;
+  layout.add("W1", 2, 2).add("W2", 1, 2);
+  io::run_metadata meta;
+  meta.config = "a = 1\nb = two\n";
+  meta.config_hash = 0xfeedfacecafebeefull;
+  meta.seed = 42;
+  meta.task = "spiral";
+  const auto st = sample_state();
+  io::write_run_file(path, meta, layout, st);
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+
+  const auto rc = io::read_run_file(path);
+  CHECK(rc.meta.config == meta.config);
+  CHECK(rc.meta.config_hash == meta.config_hash);
+  CHECK(rc.meta.seed == 42);
+  CHECK(rc.state.generation == 5);
+  CHECK(rc.state.replica_bytes() == st.replica_bytes());  // bit-exact, -0.0 and 1e-300 included
+  REQUIRE(rc.state.history.size() == 5);
+  CHECK(rc.state.history[3].loss == st.history[3].loss);
+  CHECK(rc.state.history[4].bytes_communicated == 104);
+  CHECK(std::isnan(rc.state.history[0].accuracy));
+}
+
+TEST_CASE("reading refuses what is not an esbio run file, with input errors") {
+  temp_dir dir;
+  CHECK_THROWS_WITH_AS(io::read_run_file((dir.path / "missing.h5").string()),
+                       doctest::Contains("does not exist"), input_error);
+  const auto text = (dir.path / "text.h5").string();
+  std::ofstream(text) << "not hdf5\n";
+  CHECK_THROWS_WITH_AS(io::read_run_file(text), doctest::Contains("not an HDF5 file"),
+                       input_error);
+}
+
+TEST_CASE("a failed write leaves the previous file untouched") {
+  temp_dir dir;
+  const auto path = (dir.path / "run.h5").string();
+  param_layout layout;
+  layout.add("W1", 2, 3);
+  const auto st = sample_state();
+  io::write_run_file(path, {}, layout, st);
+  const auto before = fs::file_size(path);
+  // An unwritable temporary (a directory in its place) makes the write fail.
+  fs::create_directory(path + ".tmp");
+  CHECK_THROWS(io::write_run_file(path, {}, layout, st));
+  fs::remove(path + ".tmp");
+  CHECK(fs::file_size(path) == before);
+  CHECK(io::read_run_file(path).state.theta == st.theta);
+}

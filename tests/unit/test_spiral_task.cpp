@@ -1,0 +1,112 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "esbio/core/error.hpp"
+#include "esbio/tasks/spiral_task.hpp"
+
+using namespace esbio;
+
+namespace {
+tasks::task_config small_config() {
+  tasks::task_config c;
+  c.hidden = 16;
+  c.seed = 11;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("the spiral truth agrees with an independent SciPy DOP853 solve") {
+  tasks::spiral_task task(small_config());
+  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/spiral_truth_scipy.txt");
+  REQUIRE(in);
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::size_t i;
+    double t, y0, y1;
+    ls >> i >> t >> y0 >> y1;
+    CHECK(task.times()[i] == doctest::Approx(t).epsilon(1e-15));
+    CHECK(std::abs(task.truth()[2 * i] - y0) < 1e-7);
+    CHECK(std::abs(task.truth()[2 * i + 1] - y1) < 1e-7);
+    ++rows;
+  }
+  CHECK(rows == 29);
+}
+
+TEST_CASE("batches: distinct starts in range, the same for a generation, new each generation") {
+  tasks::spiral_task task(small_config());
+  const auto a = task.batch_starts(3), b = task.batch_starts(3), c = task.batch_starts(4);
+  CHECK(a == b);
+  CHECK(a != c);
+  CHECK(a.size() == 20);
+  CHECK(std::set<std::size_t>(a.begin(), a.end()).size() == a.size());
+  for (auto s : a) CHECK(s < 990);
+}
+
+TEST_CASE("with zero weights the prediction stands still: loss is the mean drift of the truth") {
+  tasks::spiral_task task(small_config());
+  const std::vector<double> theta(task.layout().size(), 0.0);
+  const auto ev = task.evaluate(theta, 5);
+  REQUIRE(ev.ok());
+  double expect = 0;
+  for (auto s : task.batch_starts(5))
+    for (std::size_t k = 0; k < 10; ++k)
+      for (int d = 0; d < 2; ++d)
+        expect += std::abs(task.truth()[2 * s + d] - task.truth()[2 * (s + k) + d]);
+  expect /= 20 * 10 * 2;
+  CHECK(ev.loss == doctest::Approx(expect).epsilon(1e-12));
+}
+
+TEST_CASE("the random initial model is far from the truth") {
+  tasks::spiral_task task(small_config());
+  const auto ev = task.evaluate(task.initial_params(), 0);
+  REQUIRE(ev.ok());
+  CHECK(ev.loss > 0.01);
+  CHECK(std::isnan(ev.accuracy));
+}
+
+TEST_CASE("initial parameters follow the reference code's uniform ranges") {
+  auto cfg = small_config();
+  cfg.hidden = 400;
+  tasks::spiral_task task(cfg);
+  const auto theta = task.initial_params();
+  const auto& w1 = task.layout().block("W1");
+  const auto& w2 = task.layout().block("W2");
+  double max1 = 0, max2 = 0;
+  for (std::size_t k = 0; k < w1.size(); ++k) max1 = std::max(max1, std::abs(theta[w1.offset + k]));
+  for (std::size_t k = 0; k < w2.size(); ++k) max2 = std::max(max2, std::abs(theta[w2.offset + k]));
+  CHECK(max1 <= 1 / std::sqrt(400.0));
+  CHECK(max1 > 0.9 / std::sqrt(400.0));
+  CHECK(max2 <= 1 / std::sqrt(2.0));
+  CHECK(max2 > 0.9 / std::sqrt(2.0));
+  CHECK(theta == tasks::spiral_task(cfg).initial_params());
+}
+
+TEST_CASE("a member that exhausts its step budget is a failure status, not a crash") {
+  auto cfg = small_config();
+  cfg.solver.max_steps_total = 20;
+  tasks::spiral_task task(cfg);
+  std::vector<double> theta(task.layout().size(), 50.0);  // huge weights: violent dynamics
+  const auto ev = task.evaluate(theta, 0);
+  CHECK(ev.status == eval_status::work_budget);
+  CHECK(std::isnan(ev.loss));
+  cfg.solver.max_steps_total = 1000000;
+  CHECK(tasks::spiral_task(cfg).evaluate(theta, 0).ok());
+}
+
+TEST_CASE("invalid task settings are input errors") {
+  auto cfg = small_config();
+  cfg.batch = 991;
+  CHECK_THROWS_AS(tasks::spiral_task{cfg}, input_error);
+  cfg = small_config();
+  cfg.name = "nope";
+  CHECK_THROWS_WITH_AS(tasks::make_task(cfg), doctest::Contains("unknown task 'nope'"),
+                       input_error);
+}
