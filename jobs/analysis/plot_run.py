@@ -30,6 +30,7 @@ def main():
             sys.exit(f"plot_run.py: {path} is not an esbio run file")
         h = {k: f["history"][k][()] for k in f["history"]}
         task, ranks = f.attrs["task"], f.attrs["ranks"]
+        blocks = f["params"].attrs["blocks"].split(",")
         cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
     gen = h["generation"] + 1
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
@@ -38,13 +39,19 @@ def main():
     if len(gen) >= w:
         ax[0].semilogy(gen[w - 1:], moving_average(h["loss"], w), color="C0",
                        label=f"{w}-generation mean")
+    if "validation_loss" in h:
+        ax[0].semilogy(gen, h["validation_loss"], color="C2", label="centre loss (fixed batch)")
     ax[0].set(xlabel="generation", ylabel="loss", title=f"{task}: loss")
-    ax[0].legend()
-    ax[1].semilogy(gen, h["grad_norm"], color="C1")
+    ax[0].legend(fontsize=8)
+    for b in np.unique(h["block"]):
+        sel = h["block"] == b
+        ax[1].semilogy(gen[sel], h["grad_norm"][sel], ".", ms=2, color=f"C{1 + int(b)}",
+                       label=f"block {blocks[b] if b < len(blocks) else b}")
     ax[1].set(xlabel="generation", ylabel="|g|", title="ES gradient-estimate norm")
+    ax[1].legend(markerscale=4)
     ax[2].plot(gen, h["failures"], color="C3", label="failed members")
-    ax[2].set(xlabel="generation", ylabel="count", title="failures per generation")
-    ax[2].set_ylim(bottom=0)
+    ax[2].set(xlabel="generation", ylabel="count", title="failed members per generation")
+    ax[2].set_ylim(0, max(1, int(np.max(h["failures"], initial=0)) + 1))
     fig.suptitle(f"esbio {cfg.get('es.strategy')} S={cfg.get('es.population')} "
                  f"sigma={cfg.get('es.sigma')} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
                  f"{ranks} rank(s), {np.sum(h['wall_s']):.0f} s")

@@ -21,10 +21,9 @@ int info_command(const std::vector<std::string>& args) {
   const auto& m = rc.meta;
   const auto& h = rc.state.history;
   std::cout << "run file      " << args[0] << "\n"
-            << "status        " << m.status << " after " << rc.state.generation
-            << " generations\n"
-            << "task          " << m.task << " (" << rc.state.theta.size() << " parameters), method "
-            << m.method << "\n"
+            << "status        " << m.status << " after " << rc.state.generation << " generations\n"
+            << "task          " << m.task << " (" << rc.state.theta.size()
+            << " parameters), method " << m.method << "\n"
             << "seed          " << m.seed << ", " << m.ranks << " rank(s), started " << m.start_time
             << "\n"
             << "built from    esbio " << m.program_version << " (" << m.git_revision
@@ -38,8 +37,8 @@ int info_command(const std::vector<std::string>& args) {
       failures += r.failures;
       evals += r.evaluations;
     }
-    std::cout << "loss          first " << h.front().loss << ", last " << h.back().loss
-              << ", best " << best << "\n"
+    std::cout << "loss          first " << h.front().loss << ", last " << h.back().loss << ", best "
+              << best << "\n"
               << "evaluations   " << evals << " (" << failures << " failed), "
               << format_duration(wall) << " of generation time\n";
   }

@@ -20,13 +20,14 @@ std::string format_duration(double s) {
 
 std::string progress_line(const train::history_row& row, const train::progress& p) {
   char acc[32] = "";
-  if (std::isfinite(row.accuracy)) std::snprintf(acc, sizeof acc, "  acc %5.1f%%", 100 * row.accuracy);
+  if (std::isfinite(row.accuracy))
+    std::snprintf(acc, sizeof acc, "  acc %5.1f%%", 100 * row.accuracy);
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "gen %*u/%u  loss %.4e%s  |g| %.2e  fail %lld  %.0f evals/s  %.2f s/gen  ETA %s",
                 static_cast<int>(std::to_string(p.total).size()), p.generation, p.total, row.loss,
-                acc, row.grad_norm, static_cast<long long>(row.failures), p.evals_per_s,
-                row.wall_s, format_duration(p.eta_s).c_str());
+                acc, row.grad_norm, static_cast<long long>(row.failures), p.evals_per_s, row.wall_s,
+                format_duration(p.eta_s).c_str());
   return buf;
 }
 

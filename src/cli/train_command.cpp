@@ -23,7 +23,9 @@ namespace esbio::cli {
 namespace {
 
 std::atomic<bool> stop_requested{false};
-extern "C" void on_stop_signal(int) { stop_requested.store(true); }
+extern "C" void on_stop_signal(int) {
+  stop_requested.store(true);
+}
 
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
@@ -54,9 +56,9 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 // What rank 0 settles before any rank computes: everything that touches the file system.
 struct plan {
-  std::string text;            // resolved configuration
+  std::string text;  // resolved configuration
   bool resume = false;
-  io::run_contents previous;   // on --resume
+  io::run_contents previous;  // on --resume
 };
 
 plan make_plan(const train_args& a) {

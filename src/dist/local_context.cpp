@@ -24,6 +24,8 @@ class local_context final : public context {
 
 }  // namespace
 
-std::unique_ptr<context> make_local_context() { return std::make_unique<local_context>(); }
+std::unique_ptr<context> make_local_context() {
+  return std::make_unique<local_context>();
+}
 
 }  // namespace esbio::dist

@@ -40,7 +40,9 @@ class mpi_context final : public context {
   int size() const override { return size_; }
   std::string describe() const override {
     return "MPI, " + std::to_string(size_) + " rank" + (size_ == 1 ? "" : "s") +
-           (size_ >= 3 ? " (rank 0 dispatches)" : size_ == 2 ? " (rank 0 dispatches and computes)" : "");
+           (size_ >= 3   ? " (rank 0 dispatches)"
+            : size_ == 2 ? " (rank 0 dispatches and computes)"
+                         : "");
   }
 
   std::vector<evaluation> evaluate(std::size_t n,
@@ -185,7 +187,9 @@ mpi_session::~mpi_session() {
   if (!finalized && std::uncaught_exceptions() == 0) MPI_Finalize();
 }
 
-std::unique_ptr<context> make_mpi_context() { return std::make_unique<mpi_context>(); }
+std::unique_ptr<context> make_mpi_context() {
+  return std::make_unique<mpi_context>();
+}
 
 void abort_all(int code) {
   int up = 0, down = 0;

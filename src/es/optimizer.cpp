@@ -16,15 +16,17 @@ optimizer_kind parse_optimizer(const std::string& name) {
 
 const char* to_string(optimizer_kind k) {
   switch (k) {
-    case optimizer_kind::sgd: return "sgd";
-    case optimizer_kind::adam: return "adam";
-    case optimizer_kind::rmsprop: return "rmsprop";
+    case optimizer_kind::sgd:
+      return "sgd";
+    case optimizer_kind::adam:
+      return "adam";
+    case optimizer_kind::rmsprop:
+      return "rmsprop";
   }
   return "unknown";
 }
 
-optimizer::optimizer(optimizer_config cfg, std::size_t n_params, std::size_t n_blocks)
-    : cfg_(cfg) {
+optimizer::optimizer(optimizer_config cfg, std::size_t n_params, std::size_t n_blocks) : cfg_(cfg) {
   st_.m.assign(n_params, 0.0);
   st_.v.assign(n_params, 0.0);
   st_.steps.assign(n_blocks, 0);

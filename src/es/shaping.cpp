@@ -18,8 +18,7 @@ std::vector<double> centred_ranks(std::span<const double> losses) {
     std::size_t j = i + 1;
     while (j < n && losses[order[j]] == losses[order[i]]) ++j;
     const double avg_rank = 0.5 * static_cast<double>(i + j - 1);
-    for (std::size_t k = i; k < j; ++k)
-      u[order[k]] = avg_rank / static_cast<double>(n - 1) - 0.5;
+    for (std::size_t k = i; k < j; ++k) u[order[k]] = avg_rank / static_cast<double>(n - 1) - 0.5;
     i = j;
   }
   return u;

@@ -23,12 +23,17 @@ baseline_kind parse_baseline(const std::string& name) {
   throw input_error("unknown ES baseline '" + name + "' (known: none, center, mean)");
 }
 
-const char* to_string(strategy_kind k) { return k == strategy_kind::song ? "song" : "openai"; }
+const char* to_string(strategy_kind k) {
+  return k == strategy_kind::song ? "song" : "openai";
+}
 const char* to_string(baseline_kind k) {
   switch (k) {
-    case baseline_kind::none: return "none";
-    case baseline_kind::center: return "center";
-    case baseline_kind::mean: return "mean";
+    case baseline_kind::none:
+      return "none";
+    case baseline_kind::center:
+      return "center";
+    case baseline_kind::mean:
+      return "mean";
   }
   return "unknown";
 }
@@ -115,7 +120,8 @@ estimate strategy::estimate_gradient(std::span<const evaluation> evals,
       return est;
     }
     std::vector<double> loss(evals.size());
-    for (std::size_t m = 0; m < evals.size(); ++m) loss[m] = evals[m].ok() ? evals[m].loss : penalty;
+    for (std::size_t m = 0; m < evals.size(); ++m)
+      loss[m] = evals[m].ok() ? evals[m].loss : penalty;
     double b = 0;
     if (cfg_.baseline == baseline_kind::center) b = loss[0];
     if (cfg_.baseline == baseline_kind::mean) {

@@ -6,7 +6,9 @@ namespace esbio::io::h5 {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("HDF5: " + what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error("HDF5: " + what);
+}
 
 void check(herr_t rc, const std::string& what) {
   if (rc < 0) fail(what);
@@ -38,8 +40,8 @@ void write_1d_impl(hid_t parent, const std::string& name, std::span<const T> v, 
     const hsize_t chunk[1] = {256};
     check(H5Pset_chunk(dcpl, 1, chunk), "H5Pset_chunk");
   }
-  handle ds(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-            H5Dclose, name.c_str());
+  handle ds(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+            name.c_str());
   if (!v.empty()) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), name);
 }
 

@@ -24,9 +24,9 @@ struct int_column {
   std::int64_t history_row::*field;
 };
 constexpr real_column real_columns[] = {
-    {"loss", &history_row::loss},           {"accuracy", &history_row::accuracy},
-    {"sigma", &history_row::sigma},         {"grad_norm", &history_row::grad_norm},
-    {"wall_s", &history_row::wall_s},
+    {"loss", &history_row::loss},           {"validation_loss", &history_row::validation_loss},
+    {"accuracy", &history_row::accuracy},   {"sigma", &history_row::sigma},
+    {"grad_norm", &history_row::grad_norm}, {"wall_s", &history_row::wall_s},
 };
 constexpr int_column int_columns[] = {
     {"generation", &history_row::generation},
@@ -72,6 +72,9 @@ void write_contents(hid_t file, const run_metadata& meta, const param_layout& la
   }
 
   auto params = h5::create_group(file, "params");
+  std::string names;
+  for (const auto& b : layout.blocks()) names += (names.empty() ? "" : ",") + b.name;
+  h5::write_attr(params, "blocks", names);
   h5::write_1d(params, "theta", st.theta, false);
   for (const auto& b : layout.blocks())
     h5::write_2d(params, b.name, std::span(st.theta).subspan(b.offset, b.size()), b.rows, b.cols);

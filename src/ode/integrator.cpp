@@ -17,14 +17,22 @@ namespace esbio::ode {
 
 const char* to_string(solve_status s) {
   switch (s) {
-    case solve_status::success: return "success";
-    case solve_status::too_much_work: return "too_much_work";
-    case solve_status::too_much_accuracy: return "too_much_accuracy";
-    case solve_status::error_test_failure: return "error_test_failure";
-    case solve_status::convergence_failure: return "convergence_failure";
-    case solve_status::linear_solver_failure: return "linear_solver_failure";
-    case solve_status::rhs_failure: return "rhs_failure";
-    case solve_status::other_failure: return "other_failure";
+    case solve_status::success:
+      return "success";
+    case solve_status::too_much_work:
+      return "too_much_work";
+    case solve_status::too_much_accuracy:
+      return "too_much_accuracy";
+    case solve_status::error_test_failure:
+      return "error_test_failure";
+    case solve_status::convergence_failure:
+      return "convergence_failure";
+    case solve_status::linear_solver_failure:
+      return "linear_solver_failure";
+    case solve_status::rhs_failure:
+      return "rhs_failure";
+    case solve_status::other_failure:
+      return "other_failure";
   }
   return "unknown";
 }
@@ -53,18 +61,25 @@ T* check_ptr(T* p, const char* what) {
 
 solve_status map_status(int rc) {
   switch (rc) {
-    case CV_TOO_MUCH_WORK: return solve_status::too_much_work;
-    case CV_TOO_MUCH_ACC: return solve_status::too_much_accuracy;
-    case CV_ERR_FAILURE: return solve_status::error_test_failure;
-    case CV_CONV_FAILURE: return solve_status::convergence_failure;
+    case CV_TOO_MUCH_WORK:
+      return solve_status::too_much_work;
+    case CV_TOO_MUCH_ACC:
+      return solve_status::too_much_accuracy;
+    case CV_ERR_FAILURE:
+      return solve_status::error_test_failure;
+    case CV_CONV_FAILURE:
+      return solve_status::convergence_failure;
     case CV_LINIT_FAIL:
     case CV_LSETUP_FAIL:
-    case CV_LSOLVE_FAIL: return solve_status::linear_solver_failure;
+    case CV_LSOLVE_FAIL:
+      return solve_status::linear_solver_failure;
     case CV_RHSFUNC_FAIL:
     case CV_FIRST_RHSFUNC_ERR:
     case CV_REPTD_RHSFUNC_ERR:
-    case CV_UNREC_RHSFUNC_ERR: return solve_status::rhs_failure;
-    default: return solve_status::other_failure;
+    case CV_UNREC_RHSFUNC_ERR:
+      return solve_status::rhs_failure;
+    default:
+      return solve_status::other_failure;
   }
 }
 
@@ -85,8 +100,8 @@ int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
   }
 }
 
-int jac_callback(sunrealtype t, N_Vector y, N_Vector, SUNMatrix jac, void* user, N_Vector,
-                 N_Vector, N_Vector) {
+int jac_callback(sunrealtype t, N_Vector y, N_Vector, SUNMatrix jac, void* user, N_Vector, N_Vector,
+                 N_Vector) {
   const auto* sys = static_cast<const system*>(user);
   try {
     SUNMatZero(jac);

@@ -97,10 +97,14 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     }
     const std::uint32_t g = st.generation;
 
-    const auto evals = ctx_.evaluate(members, [&](std::size_t m) {
+    // One extra item beyond the members: the centre on the fixed validation batch.
+    auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
+      if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);
       strategy_.member_params(st.theta, g, m, member_theta);
       return task_.evaluate(member_theta, g);
     });
+    const evaluation validation = evals.back();
+    evals.pop_back();
     const auto est = strategy_.estimate_gradient(evals, st.theta, g);
     const auto range = strategy_.active(g);
     if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
@@ -108,8 +112,9 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     history_row row;
     row.generation = g;
     row.loss = evals[0].loss;
-    row.accuracy = task_.classification() ? evals[0].accuracy
-                                          : std::numeric_limits<double>::quiet_NaN();
+    row.validation_loss = validation.loss;
+    row.accuracy =
+        task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
     row.sigma = cfg_.es.sigma;
     double norm2 = 0;
     for (double v : est.grad) norm2 += v * v;
@@ -118,6 +123,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     row.failures = static_cast<std::int64_t>(est.failures);
     row.evaluations = static_cast<std::int64_t>(members);
     for (const auto& e : evals) row.solver_steps += e.steps;
+    row.solver_steps += validation.steps;
     ++st.generation;
 
     if (cfg_.hash_every > 0 && st.generation % cfg_.hash_every == 0 &&

@@ -91,7 +91,7 @@ TEST_CASE("bytes per generation do not depend on the parameter count") {
   small.hash_every = large.hash_every = 3;
   const auto a = train_with(ctx, small), b = train_with(ctx, large);
   if (ctx.rank() != 0) return;
-  const auto S = static_cast<std::uint64_t>(small.es.population);
+  const auto S = static_cast<std::uint64_t>(small.es.population) + 1;  // + validation item
   const auto workers = static_cast<std::uint64_t>(ctx.size() - 1);
   for (std::size_t g = 0; g < 6; ++g) {
     const auto ba = static_cast<std::uint64_t>(a.history[g].bytes_communicated);

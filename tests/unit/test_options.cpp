@@ -10,8 +10,8 @@ TEST_CASE("defaults, INI values and command-line overrides, in that order of pre
   const std::string ini = "[es]\npopulation = 64\nsigma = 0.05\n[task]\nhidden = 30\n";
   const auto s = resolve_settings(ini, "test.ini", {"--es.sigma", "0.2", "--out", "x.h5"});
   const auto cfg = to_run_config(s);
-  CHECK(cfg.es.population == 64);   // from the INI
-  CHECK(cfg.es.sigma == 0.2);       // command line wins
+  CHECK(cfg.es.population == 64);  // from the INI
+  CHECK(cfg.es.sigma == 0.2);      // command line wins
   CHECK(cfg.task.hidden == 30);
   CHECK(cfg.optim.kind == es::optimizer_kind::adam);  // default
   CHECK(cfg.text.find("es.sigma = 0.2\n") != std::string::npos);
@@ -38,8 +38,7 @@ TEST_CASE("bad settings name themselves") {
   auto bad = [](std::vector<std::string> args) {
     return to_run_config(resolve_settings("", "", args));
   };
-  CHECK_THROWS_WITH_AS(bad({"--es.sigma", "0"}), "es.sigma must be a positive number",
-                       input_error);
+  CHECK_THROWS_WITH_AS(bad({"--es.sigma", "0"}), "es.sigma must be a positive number", input_error);
   CHECK_THROWS_WITH_AS(bad({"--es.sigma", "abc"}), "es.sigma = 'abc' is not a finite number",
                        input_error);
   CHECK_THROWS_WITH_AS(bad({"--es.population", "1"}), "es.population must be at least 2",

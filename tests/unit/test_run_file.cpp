@@ -73,8 +73,7 @@ TEST_CASE("reading refuses what is not an esbio run file, with input errors") {
                        doctest::Contains("does not exist"), input_error);
   const auto text = (dir.path / "text.h5").string();
   std::ofstream(text) << "not hdf5\n";
-  CHECK_THROWS_WITH_AS(io::read_run_file(text), doctest::Contains("not an HDF5 file"),
-                       input_error);
+  CHECK_THROWS_WITH_AS(io::read_run_file(text), doctest::Contains("not an HDF5 file"), input_error);
 }
 
 TEST_CASE("a failed write leaves the previous file untouched") {

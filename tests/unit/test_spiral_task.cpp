@@ -48,6 +48,9 @@ TEST_CASE("batches: distinct starts in range, the same for a generation, new eac
   CHECK(a.size() == 20);
   CHECK(std::set<std::size_t>(a.begin(), a.end()).size() == a.size());
   for (auto s : a) CHECK(s < 990);
+  const auto v = task.batch_starts(tasks::validation_generation);
+  CHECK(v == task.batch_starts(tasks::validation_generation));
+  for (std::uint32_t g = 0; g < 100; ++g) CHECK(task.batch_starts(g) != v);
 }
 
 TEST_CASE("with zero weights the prediction stands still: loss is the mean drift of the truth") {

@@ -195,7 +195,8 @@ TEST_CASE("a configured failure penalty is used as the failed members' loss") {
   failed[2].status = eval_status::work_budget;
   auto penalised = ev;
   penalised[2].loss = 10.0;
-  CHECK(s.estimate_gradient(failed, theta, 0).grad == s.estimate_gradient(penalised, theta, 0).grad);
+  CHECK(s.estimate_gradient(failed, theta, 0).grad ==
+        s.estimate_gradient(penalised, theta, 0).grad);
   for (auto& e : failed) e.status = eval_status::solver_failure;
   CHECK(s.estimate_gradient(failed, theta, 0).usable);  // the penalty still defines a loss
   c.failure_penalty.reset();

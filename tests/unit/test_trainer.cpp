@@ -96,9 +96,12 @@ TEST_CASE("a stop request ends the run at a generation boundary with a checkpoin
   std::atomic<bool> stop{false};
   auto st = tr.initial_state();
   int calls = 0;
-  const auto outcome = tr.run(st, &sink, [&](const train::history_row&, const train::progress&) {
-    if (++calls == 7) stop = true;
-  }, &stop);
+  const auto outcome = tr.run(
+      st, &sink,
+      [&](const train::history_row&, const train::progress&) {
+        if (++calls == 7) stop = true;
+      },
+      &stop);
   CHECK(outcome == train::outcome::stopped);
   CHECK(st.generation == 7);
   REQUIRE(sink.saved.size() == 1);
@@ -123,4 +126,10 @@ TEST_CASE("history rows record what happened") {
     CHECK(r.solver_steps > 0);
     CHECK(std::isnan(r.accuracy));
   }
+  // Validation uses one fixed batch: generation 0's value is the initial model's loss on it.
+  auto fresh = tasks::make_task(cfg.task);
+  const auto theta0 = tr.initial_state().theta;
+  CHECK(st.history[0].validation_loss ==
+        fresh->evaluate(theta0, tasks::validation_generation).loss);
+  CHECK(st.history[0].validation_loss != st.history[0].loss);
 }

@@ -10,9 +10,9 @@ namespace esbio {
 
 enum class eval_status : std::int32_t {
   ok = 0,
-  solver_failure = 1,   // the integrator gave up (detail holds its code)
-  work_budget = 2,      // the per-evaluation step budget was exceeded
-  non_finite = 3,       // the loss came out NaN or infinite
+  solver_failure = 1,  // the integrator gave up (detail holds its code)
+  work_budget = 2,     // the per-evaluation step budget was exceeded
+  non_finite = 3,      // the loss came out NaN or infinite
 };
 
 const char* to_string(eval_status s);
@@ -21,10 +21,10 @@ struct evaluation {
   double loss = std::numeric_limits<double>::quiet_NaN();
   double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN where not a classification
   eval_status status = eval_status::ok;
-  std::int32_t detail = 0;      // solver status code when status == solver_failure
-  std::int64_t steps = 0;       // integrator steps, summed over the evaluation's solves
+  std::int32_t detail = 0;  // solver status code when status == solver_failure
+  std::int64_t steps = 0;   // integrator steps, summed over the evaluation's solves
   std::int64_t rhs_evals = 0;
-  double seconds = 0;           // wall time of the evaluation (statistics only, never used in θ)
+  double seconds = 0;  // wall time of the evaluation (statistics only, never used in θ)
 
   bool ok() const { return status == eval_status::ok; }
 };

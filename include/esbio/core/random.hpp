@@ -21,7 +21,9 @@ enum class stream : std::uint32_t {
 class random_stream {
  public:
   random_stream(std::uint64_t seed, stream s, std::uint32_t generation, std::uint32_t member)
-      : seed_(seed), stream_(static_cast<std::uint32_t>(s)), generation_(generation),
+      : seed_(seed),
+        stream_(static_cast<std::uint32_t>(s)),
+        generation_(generation),
         member_(member) {}
 
   // Uniform in [0, 1) with 53 random bits; index i selects the i-th variate of this stream.

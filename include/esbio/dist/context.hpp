@@ -56,7 +56,7 @@ class mpi_session {
 };
 
 std::unique_ptr<context> make_mpi_context();  // needs a live mpi_session
-[[noreturn]] void abort_all(int code);         // MPI_Abort when MPI is up, else std::exit
+[[noreturn]] void abort_all(int code);        // MPI_Abort when MPI is up, else std::exit
 std::string mpi_library_version();
 
 }  // namespace esbio::dist

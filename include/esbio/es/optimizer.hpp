@@ -18,16 +18,16 @@ const char* to_string(optimizer_kind k);
 struct optimizer_config {
   optimizer_kind kind = optimizer_kind::adam;
   double lr = 1e-3;
-  double momentum = 0.0;            // sgd
-  double beta1 = 0.9, beta2 = 0.999;// adam
-  double alpha = 0.99;              // rmsprop smoothing
-  double eps = 1e-8;                // adam, rmsprop
-  double weight_decay = 0.0;        // decoupled (AdamW-style): theta -= lr * wd * theta
+  double momentum = 0.0;              // sgd
+  double beta1 = 0.9, beta2 = 0.999;  // adam
+  double alpha = 0.99;                // rmsprop smoothing
+  double eps = 1e-8;                  // adam, rmsprop
+  double weight_decay = 0.0;          // decoupled (AdamW-style): theta -= lr * wd * theta
 };
 
 struct optimizer_state {
-  std::vector<double> m, v;          // first and second moments (sgd: momentum buffer in m)
-  std::vector<std::int64_t> steps;   // per block
+  std::vector<double> m, v;         // first and second moments (sgd: momentum buffer in m)
+  std::vector<std::int64_t> steps;  // per block
 };
 
 class optimizer {

@@ -54,7 +54,7 @@ struct active_range {
 struct estimate {
   std::vector<double> grad;  // over the active range
   std::size_t failures = 0;
-  bool usable = true;        // false when too few members succeeded to estimate anything
+  bool usable = true;  // false when too few members succeeded to estimate anything
 };
 
 class strategy {

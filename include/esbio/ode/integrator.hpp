@@ -30,10 +30,10 @@ struct solver_options {
 
 enum class solve_status : std::int32_t {
   success = 0,
-  too_much_work = 1,      // CV_TOO_MUCH_WORK or the total step budget
-  too_much_accuracy = 2,  // CV_TOO_MUCH_ACC
-  error_test_failure = 3, // CV_ERR_FAILURE
-  convergence_failure = 4,// CV_CONV_FAILURE
+  too_much_work = 1,        // CV_TOO_MUCH_WORK or the total step budget
+  too_much_accuracy = 2,    // CV_TOO_MUCH_ACC
+  error_test_failure = 3,   // CV_ERR_FAILURE
+  convergence_failure = 4,  // CV_CONV_FAILURE
   linear_solver_failure = 5,
   rhs_failure = 6,
   other_failure = 7,

@@ -4,7 +4,8 @@
 // Batch (per generation, shared by all members): `batch` windows of `window` consecutive points,
 // starts drawn without replacement from [0, points - window), each predicted from its true start.
 // Loss: mean absolute error over windows, points and both components (the start point included,
-// as in the reference code).
+// as in the reference code). The validation batch is drawn the same way from a reserved
+// generation number, so it is fixed for the run and never used for training.
 
 #include "esbio/models/mlp_field.hpp"
 #include "esbio/tasks/task.hpp"

@@ -23,11 +23,12 @@ namespace esbio::train {
 // One row of /history per generation.
 struct history_row {
   std::int64_t generation = 0;
-  double loss = 0;          // centre member's loss on the generation's batch
-  double accuracy = 0;      // centre member's accuracy (NaN for regression tasks)
+  double loss = 0;             // centre member's loss on the generation's batch
+  double validation_loss = 0;  // centre's loss on the task's fixed validation batch
+  double accuracy = 0;         // centre member's accuracy (NaN for regression tasks)
   double sigma = 0;
   double grad_norm = 0;
-  std::int64_t block = 0;   // index of the perturbed parameter block
+  std::int64_t block = 0;  // index of the perturbed parameter block
   std::int64_t failures = 0;
   std::int64_t evaluations = 0;
   std::int64_t solver_steps = 0;
