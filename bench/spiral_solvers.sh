@@ -8,7 +8,7 @@ esbio=${1:-build/release/esbio}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 printf '%-34s %10s %10s %12s %12s\n' setting "s/gen" "evals/s" "steps/eval" "final loss"
-while read -r label args; do
+while IFS='|' read -r label args; do
   # shellcheck disable=SC2086
   "$esbio" train --out "$dir/b.h5" --force --quiet --task.hidden 1000 --es.population 100 \
     --es.generations 20 $args
@@ -21,10 +21,10 @@ print(f"{sys.argv[2]:<34s} {s:10.3f} {ev / s:10.0f} {h['solver_steps'][2:].sum()
       f"{h['loss'][-1]:12.4e}")
 PY
 done <<'EOF2'
-adams/fixedpoint rtol1e-6 --ode.method adams --ode.nonlinear fixedpoint --ode.rtol 1e-6 --ode.atol 1e-8
-adams/newton rtol1e-6 --ode.method adams --ode.nonlinear newton --ode.rtol 1e-6 --ode.atol 1e-8
-bdf/newton rtol1e-6 --ode.method bdf --ode.nonlinear newton --ode.rtol 1e-6 --ode.atol 1e-8
-bdf/newton-fdjac rtol1e-6 --ode.method bdf --ode.nonlinear newton --ode.jacobian fd --ode.rtol 1e-6 --ode.atol 1e-8
-adams/fixedpoint rtol1e-4 --ode.method adams --ode.nonlinear fixedpoint --ode.rtol 1e-4 --ode.atol 1e-4
-bdf/newton rtol1e-4 --ode.method bdf --ode.nonlinear newton --ode.rtol 1e-4 --ode.atol 1e-4
+adams/fixedpoint rtol1e-6|--ode.method adams --ode.nonlinear fixedpoint --ode.rtol 1e-6 --ode.atol 1e-8
+adams/newton rtol1e-6|--ode.method adams --ode.nonlinear newton --ode.rtol 1e-6 --ode.atol 1e-8
+bdf/newton rtol1e-6|--ode.method bdf --ode.nonlinear newton --ode.rtol 1e-6 --ode.atol 1e-8
+bdf/newton-fdjac rtol1e-6|--ode.method bdf --ode.nonlinear newton --ode.jacobian fd --ode.rtol 1e-6 --ode.atol 1e-8
+adams/fixedpoint rtol1e-4|--ode.method adams --ode.nonlinear fixedpoint --ode.rtol 1e-4 --ode.atol 1e-4
+bdf/newton rtol1e-4|--ode.method bdf --ode.nonlinear newton --ode.rtol 1e-4 --ode.atol 1e-4
 EOF2

@@ -22,7 +22,7 @@ const std::vector<option_spec>& config_options() {
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
       {"method", "es", "training method: es (bp arrives with the backprop baseline)"},
       {"task.name", "spiral", "task: spiral"},
-      {"task.hidden", "200", "spiral: hidden width H of the MLP vector field"},
+      {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
       {"task.batch", "20", "spiral: windows per generation"},
       {"task.window", "10", "spiral: consecutive points per window"},
       {"task.points", "1000", "spiral: observation times of the true trajectory"},
@@ -45,9 +45,9 @@ const std::vector<option_spec>& config_options() {
       {"es.failure_penalty", "max",
        "loss of a failed member for song: max (worst finite) | number"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
-      {"es.generations", "150", "generations to run (may be raised on --resume)"},
+      {"es.generations", "300", "generations to run (may be raised on --resume)"},
       {"optim.name", "adam", "optimiser: sgd | adam | rmsprop"},
-      {"optim.lr", "0.01", "learning rate"},
+      {"optim.lr", "0.003", "learning rate"},
       {"optim.momentum", "0", "sgd momentum"},
       {"optim.beta1", "0.9", "adam first-moment decay"},
       {"optim.beta2", "0.999", "adam second-moment decay"},
@@ -78,6 +78,34 @@ po::options_description run_description() {
       "resume", "continue the run in --out from its last checkpoint")(
       "force", "overwrite an existing --out")("quiet", "no progress lines");
   return d;
+}
+
+// Stray words on the command line are collected under a hidden name and refused by name, instead
+// of being silently dropped.
+const po::positional_options_description& no_positional() {
+  static const auto stray = [] {
+    po::positional_options_description d;
+    d.add("stray-argument", -1);
+    return d;
+  }();
+  return stray;
+}
+
+po::variables_map parse_command_line(const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(run_description()).add(config_description());
+  all.add_options()("stray-argument", po::value<std::vector<std::string>>());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(no_positional()).run(), vm);
+  } catch (const po::error& e) {
+    throw input_error(e.what());
+  }
+  if (vm.count("stray-argument"))
+    throw input_error("unexpected argument '" +
+                      vm["stray-argument"].as<std::vector<std::string>>().front() +
+                      "' (options are --name value)");
+  return vm;
 }
 
 std::string format_real(double v) {
@@ -165,14 +193,7 @@ class reader {
 }  // namespace
 
 train_args parse_train_args(const std::vector<std::string>& args) {
-  po::options_description all;
-  all.add(run_description()).add(config_description());
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
-  } catch (const po::error& e) {
-    throw input_error(e.what());
-  }
+  const auto vm = parse_command_line(args);
   train_args a;
   a.argv = args;
   a.help = vm.count("help") > 0;
@@ -199,14 +220,7 @@ std::string train_help() {
 
 settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,
                           const std::vector<std::string>& args) {
-  po::options_description all;
-  all.add(run_description()).add(config_description());
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
-  } catch (const po::error& e) {
-    throw input_error(e.what());
-  }
+  auto vm = parse_command_line(args);
   if (!base_ini_text.empty()) {
     std::istringstream in(base_ini_text);
     try {

@@ -5,6 +5,17 @@
 
 namespace esbio::models {
 
+namespace {
+// The hidden layer's tanh is most of the cost of an evaluation (H = 1000 per right-hand side).
+// This file is compiled with -ffast-math -fopenmp-simd (see CMakeLists.txt) so that glibc's
+// libmvec vector tanh is used here and only here: 2-4x faster, a few ulp from the scalar one,
+// and the same bits on every rank running the same binary.
+void vector_tanh(double* x, std::size_t n) {
+#pragma omp simd
+  for (std::size_t k = 0; k < n; ++k) x[k] = std::tanh(x[k]);
+}
+}  // namespace
+
 void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w2) {
   if (w1.size() != h_ * d_ || w2.size() != d_ * h_)
     throw std::invalid_argument("cubic_mlp_field: weight sizes do not match dim and hidden");
@@ -19,8 +30,9 @@ int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
   for (std::size_t k = 0; k < h_; ++k) {
     double z = 0;
     for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
-    act_[k] = std::tanh(z);
+    act_[k] = z;
   }
+  vector_tanh(act_.data(), h_);
   for (std::size_t i = 0; i < d_; ++i) {
     double s = 0;
     const double* row = w2_.data() + i * h_;
@@ -37,9 +49,10 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
   for (std::size_t k = 0; k < h_; ++k) {
     double z = 0;
     for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
-    const double t = std::tanh(z);
-    act_[k] = 1.0 - t * t;
+    act_[k] = z;
   }
+  vector_tanh(act_.data(), h_);
+  for (std::size_t k = 0; k < h_; ++k) act_[k] = 1.0 - act_[k] * act_[k];
   for (std::size_t i = 0; i < d_; ++i)
     for (std::size_t j = 0; j < d_; ++j) {
       double s = 0;

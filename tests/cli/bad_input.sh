@@ -45,6 +45,7 @@ expect_bad "resume with another sigma" "es.sigma" train --out good.h5 --resume -
 expect_bad "resume a finished run without more generations" "raise --es.generations" train --out good.h5 --resume
 expect_bad "info on a foreign file" "not an esbio run file" info foreign.h5
 expect_bad "info on a text file" "not an HDF5 file" info malformed.ini
+expect_bad "stray positional argument" "stray" train --config "$TINY" --out new.h5 stray
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
 
