@@ -7,8 +7,7 @@
 namespace esbio::train {
 
 bool resumable_key(const std::string& key) {
-  return key == "es.generations" || key == "checkpoint.every" || key == "run.quiet" ||
-         key == "run.hash_every";
+  return key == "es.generations" || key == "checkpoint.every" || key == "run.hash_every";
 }
 
 std::uint64_t config_hash(const std::string& text) {
