@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded defaults: ES (song, centre baseline) trains the over-parameterised
-# spiral neural ODE (H = 1000) on 2 MPI ranks for 300 generations, about two minutes, then
+# spiral neural ODE (H = 1000) on 2 MPI ranks for 300 generations, about a minute, then
 # plots the run. Output: runs/quickstart.h5 and runs/quickstart.png.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
