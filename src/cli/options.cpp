@@ -21,7 +21,7 @@ const std::vector<option_spec>& config_options() {
       {"run.seed", "0", "run seed: every random number derives from it"},
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
       {"method", "es", "training method: es (bp arrives with the backprop baseline)"},
-      {"task.name", "spiral", "task: spiral"},
+      {"task.name", "spiral", "task: spiral (C) | turn_off (A)"},
       {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
       {"task.batch", "20", "spiral: windows per generation"},
       {"task.window", "10", "spiral: consecutive points per window"},
@@ -29,6 +29,30 @@ const std::vector<option_spec>& config_options() {
       {"task.t_end", "25", "spiral: end of the observation interval"},
       {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
       {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
+      {"task.horizon", "500", "turn_off: simulated time in ms"},
+      {"task.outputs", "500", "turn_off: equally spaced outputs on [0, horizon] in the loss"},
+      {"task.input_scale", "100", "turn_off: input current I = input_scale * W"},
+      {"task.w_init", "0.5", "turn_off: initial W"},
+      {"task.v0_mean", "-40", "turn_off: mean initial V (mV)"},
+      {"task.v0_sd", "5", "turn_off: standard deviation of the initial V"},
+      {"task.w0_mean", "0.5", "turn_off: mean initial w"},
+      {"task.w0_sd", "0.1", "turn_off: standard deviation of the initial w"},
+      {"task.heterogeneous", "false", "turn_off: each member its own EL and initial state (paper)"},
+      {"task.el_sd", "2.5", "turn_off: spread of EL across members when heterogeneous"},
+      {"task.spike_threshold", "20", "turn_off: spike indicator threshold (mV)"},
+      {"task.spike_gain", "100", "turn_off: spike indicator gain (1/mV)"},
+      {"neuron.C", "20", "Morris-Lecar capacitance (uF/cm^2)"},
+      {"neuron.gCa", "4", "calcium conductance (mS/cm^2)"},
+      {"neuron.ECa", "120", "calcium reversal (mV)"},
+      {"neuron.gK", "8", "potassium conductance"},
+      {"neuron.EK", "-84", "potassium reversal"},
+      {"neuron.gL", "2", "leak conductance"},
+      {"neuron.EL", "-60", "leak reversal"},
+      {"neuron.V1", "-1.2", "m_inf half-activation (mV)"},
+      {"neuron.V2", "18", "m_inf slope (mV)"},
+      {"neuron.V3", "12", "w_inf half-activation (mV)"},
+      {"neuron.V4", "17", "w_inf slope (mV)"},
+      {"neuron.phi", "0.0666666666666666667", "w rate factor (1/ms)"},
       {"ode.method", "adams", "model integrator: bdf | adams (CVODES linear multistep family)"},
       {"ode.nonlinear", "fixedpoint",
        "nonlinear solver: newton (dense, analytic Jacobian) | fixedpoint"},
@@ -259,6 +283,31 @@ train::run_config to_run_config(const settings& s) {
   t.t_end = r.real("task.t_end", true);
   t.truth_rtol = r.real("task.truth_rtol", true);
   t.truth_atol = r.real("task.truth_atol", true);
+  t.horizon = r.real("task.horizon", true);
+  t.outputs = r.count("task.outputs", 2);
+  t.input_scale = r.real("task.input_scale");
+  t.w_init = r.real("task.w_init");
+  t.v0_mean = r.real("task.v0_mean");
+  t.v0_sd = r.real("task.v0_sd", false, true);
+  t.w0_mean = r.real("task.w0_mean");
+  t.w0_sd = r.real("task.w0_sd", false, true);
+  t.heterogeneous = r.flag("task.heterogeneous");
+  t.el_sd = r.real("task.el_sd", false, true);
+  t.spike_threshold = r.real("task.spike_threshold");
+  t.spike_gain = r.real("task.spike_gain", true);
+  auto& n = t.neuron;
+  n.C = r.real("neuron.C", true);
+  n.gCa = r.real("neuron.gCa", false, true);
+  n.ECa = r.real("neuron.ECa");
+  n.gK = r.real("neuron.gK", false, true);
+  n.EK = r.real("neuron.EK");
+  n.gL = r.real("neuron.gL", false, true);
+  n.EL = r.real("neuron.EL");
+  n.V1 = r.real("neuron.V1");
+  n.V2 = r.real("neuron.V2", true);
+  n.V3 = r.real("neuron.V3");
+  n.V4 = r.real("neuron.V4", true);
+  n.phi = r.real("neuron.phi", true);
   auto& o = t.solver;
   o.lmm = r.choice("ode.method", {"bdf", "adams"}) == "bdf" ? ode::method::bdf : ode::method::adams;
   o.nls = r.choice("ode.nonlinear", {"newton", "fixedpoint"}) == "newton"

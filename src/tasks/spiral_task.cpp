@@ -74,7 +74,8 @@ std::vector<std::size_t> spiral_task::batch_starts(std::uint32_t generation) con
   return idx;
 }
 
-evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation) {
+evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation,
+                                 std::uint32_t) {
   const auto start = std::chrono::steady_clock::now();
   const auto& w1 = layout_.block("W1");
   const auto& w2 = layout_.block("W2");

@@ -101,7 +101,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
       if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);
       strategy_.member_params(st.theta, g, m, member_theta);
-      return task_.evaluate(member_theta, g);
+      return task_.evaluate(member_theta, g, static_cast<std::uint32_t>(m));
     });
     const evaluation validation = evals.back();
     evals.pop_back();

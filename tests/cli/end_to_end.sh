@@ -25,6 +25,13 @@ mpi 3 "$ESBIO" train --config "$TINY" --out h1000.h5 --quiet --es.generations 6 
 check "bytes per generation equal for H=50 and H=1000" same_dataset h50.h5 h1000.h5 /history/bytes_communicated
 check "H=1000 really has 20x the parameters" test "$("$PYTHON" -c 'import h5py; print(h5py.File("h1000.h5")["params/theta"].size)')" = 4000
 
+mpi 2 "$ESBIO" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out turn_off.h5 --quiet || fail "task A"
+check "task A: ES silences the neuron (last loss < 0.01)" "$PYTHON" -c \
+  'import h5py, sys; l = h5py.File("turn_off.h5")["history/loss"][:]; sys.exit(not (l[0] > 0.1 and l[-1] < 0.01))'
+for ini in "$SOURCE_DIR"/data/paper/*.ini "$SOURCE_DIR"/data/beyond/*.ini; do
+  check "$(basename "$ini") is a valid configuration" \
+    "$ESBIO" train --config "$ini" --out "cfg-$(basename "$ini").h5" --es.generations 1 --es.population 4 --quiet
+done
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"

@@ -19,7 +19,8 @@ class spiral_task final : public task {
   std::string name() const override { return "spiral"; }
   const param_layout& layout() const override { return layout_; }
   std::vector<double> initial_params() const override;
-  evaluation evaluate(std::span<const double> theta, std::uint32_t generation) override;
+  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                      std::uint32_t member = 0) override;
 
   // The window starts of a generation's batch (exposed for tests).
   std::vector<std::size_t> batch_starts(std::uint32_t generation) const;

@@ -12,6 +12,7 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/params.hpp"
+#include "esbio/models/morris_lecar.hpp"
 #include "esbio/ode/integrator.hpp"
 
 namespace esbio::tasks {
@@ -28,7 +29,18 @@ struct task_config {
   std::size_t points = 1000;  // observation times of the true trajectory
   double t_end = 25.0;
   double truth_rtol = 1e-10, truth_atol = 1e-12;
-  ode::solver_options solver;  // the model solves
+  // Morris-Lecar constants ([neuron] section), for the neuron tasks
+  models::ml_params neuron;
+  // turn_off (task A)
+  double horizon = 500;       // ms
+  std::size_t outputs = 500;  // equally spaced output times on [0, horizon]
+  double input_scale = 100;   // I = input_scale * W
+  double w_init = 0.5;
+  double v0_mean = -40, v0_sd = 5, w0_mean = 0.5, w0_sd = 0.1;  // initial state, drawn per run
+  bool heterogeneous = false;  // each member its own EL and initial state (the paper's setup)
+  double el_sd = 2.5;          // spread of EL across members when heterogeneous
+  double spike_threshold = 20, spike_gain = 100;  // loss = mean sigmoid((V - thr) * gain)
+  ode::solver_options solver;                     // the model solves
 };
 
 // The generation number that asks a task for its fixed validation batch: the same data in every
@@ -44,8 +56,10 @@ class task {
   virtual std::vector<double> initial_params() const = 0;
   virtual bool classification() const { return false; }
   // Loss of theta on the batch of the given generation (the same batch for every member), or on
-  // the fixed validation batch.
-  virtual evaluation evaluate(std::span<const double> theta, std::uint32_t generation) = 0;
+  // the fixed validation batch. member identifies the population member for tasks whose members
+  // differ in more than theta (heterogeneous neurons, per-member initial states); 0 is the centre.
+  virtual evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                              std::uint32_t member = 0) = 0;
 };
 
 // Build the task named in cfg.name; throws input_error for an unknown name or invalid settings.

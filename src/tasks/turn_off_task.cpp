@@ -1,0 +1,71 @@
+#include "esbio/tasks/turn_off_task.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "esbio/core/error.hpp"
+#include "esbio/core/random.hpp"
+
+namespace esbio::tasks {
+
+turn_off_task::turn_off_task(const task_config& cfg) : cfg_(cfg), solver_(cfg.solver) {
+  if (!(cfg.horizon > 0)) throw input_error("task.horizon must be positive");
+  if (cfg.outputs < 2) throw input_error("task.outputs must be at least 2");
+  if (!(cfg.neuron.C > 0)) throw input_error("neuron.C must be positive");
+  if (cfg.neuron.V2 == 0 || cfg.neuron.V4 == 0) throw input_error("neuron.V2 and V4 must not be 0");
+  layout_.add("W", 1, 1);
+  times_.resize(cfg.outputs);
+  for (std::size_t k = 0; k < cfg.outputs; ++k)
+    times_[k] = cfg.horizon * static_cast<double>(k) / static_cast<double>(cfg.outputs - 1);
+  out_.resize(2 * cfg.outputs);
+}
+
+turn_off_task::neuron_setup turn_off_task::setup(std::uint32_t member) const {
+  // One draw for the run, or one per member: fixed across generations either way, as the
+  // reference code cached its initial conditions.
+  const random_stream rs(cfg_.seed, stream::data, 0, cfg_.heterogeneous ? member : 0);
+  neuron_setup s{cfg_.neuron, cfg_.v0_mean + cfg_.v0_sd * rs.normal(0),
+                 cfg_.w0_mean + cfg_.w0_sd * rs.normal(1)};
+  if (cfg_.heterogeneous) s.params.EL += cfg_.el_sd * rs.normal(2);
+  return s;
+}
+
+ode::solve_result turn_off_task::solve(double w_param, std::uint32_t member,
+                                       std::vector<double>& out) {
+  const auto s = setup(member);
+  neuron_.set_params(s.params);
+  neuron_.set_current(cfg_.input_scale * w_param);
+  const double y0[2] = {s.v0, s.w0};
+  out.resize(2 * times_.size());
+  return solver_.solve(neuron_, 0.0, y0, times_, out);
+}
+
+std::vector<double> turn_off_task::trajectory(double w_param, std::uint32_t member) {
+  std::vector<double> out;
+  solve(w_param, member, out);
+  return out;
+}
+
+evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
+                                   std::uint32_t member) {
+  const auto start = std::chrono::steady_clock::now();
+  evaluation ev;
+  const auto res = solve(theta[0], member, out_);
+  ev.steps = res.stats.steps;
+  ev.rhs_evals = res.stats.rhs_evals;
+  if (res.status != ode::solve_status::success) {
+    ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
+                                                               : eval_status::solver_failure;
+    ev.detail = static_cast<std::int32_t>(res.status);
+  } else {
+    double sum = 0;
+    for (std::size_t k = 0; k < times_.size(); ++k)
+      sum += models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
+    ev.loss = sum / static_cast<double>(times_.size());
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+}  // namespace esbio::tasks
