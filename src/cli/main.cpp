@@ -17,6 +17,7 @@ const char* usage =
     "Train stiff biophysical neural networks and neural ODEs with evolution strategies.\n\n"
     "commands:\n"
     "  train   run ES on a task and write an HDF5 run file (esbio train --help)\n"
+    "  scan    the loss along one parameter, raw and Gaussian-smoothed (esbio scan --help)\n"
     "  info    summarise a run file (esbio info RUN.h5)\n\n"
     "  esbio --version   print the version\n"
     "Run under mpirun or srun for more ranks; see README.md for the quick start.\n";
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (command == "train") return esbio::cli::train_command(argc, argv, rest);
+    if (command == "scan") return esbio::cli::scan_command(argc, argv, rest);
     if (command == "info") return esbio::cli::info_command(rest);
     std::cerr << "esbio: error: unknown command '" << command << "' (try esbio --help)\n";
     return 2;

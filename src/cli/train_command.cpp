@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/dist/context.hpp"
@@ -122,47 +123,29 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
   const bool root = ctx->rank() == 0;
 
   // Phase 1, rank 0 alone: parse, read files, refuse bad input before anything is written.
-  int status = 0;
   train_args a;
   plan p;
-  if (root) {
-    try {
-      a = parse_train_args(args);
-      if (a.help) {
-        std::cout << train_help();
-        status = -1;
-      } else {
-        p = make_plan(a);
-      }
-    } catch (const input_error& e) {
-      std::cerr << "esbio: error: " << e.what() << "\n";
-      status = 2;
+  const int status = root_decides(*ctx, [&] {
+    a = parse_train_args(args);
+    if (a.help) {
+      std::cout << train_help();
+      return -1;
     }
-  }
-  std::vector<char> status_bytes{static_cast<char>(status)};
-  ctx->broadcast(status_bytes);
-  status = status_bytes[0];
+    p = make_plan(a);
+    return 0;
+  });
   if (status == -1) return 0;
   if (status != 0) return status;
 
   // Phase 2, every rank: the same configuration text gives the same task and trainer everywhere.
-  std::vector<char> text_bytes(p.text.begin(), p.text.end());
-  ctx->broadcast(text_bytes);
-  const std::string text(text_bytes.begin(), text_bytes.end());
+  const std::string text = broadcast_string(*ctx, p.text);
   std::vector<char> flags{static_cast<char>(p.resume), static_cast<char>(a.quiet)};
   ctx->broadcast(flags);
   const bool resume = flags[0] != 0, quiet = flags[1] != 0;
 
   const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
-  std::unique_ptr<tasks::task> task;
-  int task_status = 0;
-  try {
-    task = tasks::make_task(cfg.task);
-  } catch (const input_error& e) {
-    if (root) std::cerr << "esbio: error: " << e.what() << "\n";
-    task_status = 2;
-  }
-  if (ctx->max(task_status) != 0) return 2;
+  const auto task = make_task_everywhere(*ctx, cfg.task);
+  if (!task) return 2;
 
   train::trainer tr(cfg, *task, *ctx);
   train::train_state st;

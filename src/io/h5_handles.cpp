@@ -98,6 +98,10 @@ void write_attr(hid_t obj, const std::string& name, std::uint64_t value) {
   write_scalar_attr(obj, name, H5T_NATIVE_UINT64, value);
 }
 
+void write_attr(hid_t obj, const std::string& name, double value) {
+  write_scalar_attr(obj, name, H5T_NATIVE_DOUBLE, value);
+}
+
 std::string read_attr_string(hid_t obj, const std::string& name) {
   handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, name.c_str());
   const auto t = string_type();

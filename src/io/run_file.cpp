@@ -95,16 +95,16 @@ bool file_exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
-void write_run_file(const std::string& path, const run_metadata& meta, const param_layout& layout,
-                    const train::train_state& st) {
-  if (layout.size() != st.theta.size())
-    throw std::invalid_argument("write_run_file: the layout does not describe theta");
+namespace {
+
+// Write a whole file to "<path>.tmp" and rename it over path.
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& contents) {
   const std::string tmp = path + ".tmp";
   try {
     {
       h5::handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                       tmp.c_str());
-      write_contents(file, meta, layout, st);
+      contents(file);
       if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: flush " + tmp);
     }
     // rename(2) replaces the old file atomically: readers see the old or the new, never a mix.
@@ -114,6 +114,25 @@ void write_run_file(const std::string& path, const run_metadata& meta, const par
     std::filesystem::remove(tmp, ec);
     throw;
   }
+}
+
+}  // namespace
+
+void write_run_file(const std::string& path, const run_metadata& meta, const param_layout& layout,
+                    const train::train_state& st) {
+  if (layout.size() != st.theta.size())
+    throw std::invalid_argument("write_run_file: the layout does not describe theta");
+  write_atomically(path, [&](hid_t file) { write_contents(file, meta, layout, st); });
+}
+
+void write_table_file(const std::string& path, const table_file& t) {
+  write_atomically(path, [&](hid_t file) {
+    h5::write_attr(file, "format", t.format);
+    for (const auto& [k, v] : t.text_attrs) h5::write_attr(file, k, v);
+    auto g = h5::create_group(file, t.group);
+    for (const auto& [k, v] : t.real_attrs) h5::write_attr(g, k, v);
+    for (const auto& [k, v] : t.columns) h5::write_1d(g, k, v, false);
+  });
 }
 
 run_contents read_run_file(const std::string& path) {

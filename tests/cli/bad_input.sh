@@ -46,6 +46,10 @@ expect_bad "resume a finished run without more generations" "raise --es.generati
 expect_bad "info on a foreign file" "not an esbio run file" info foreign.h5
 expect_bad "info on a text file" "not an HDF5 file" info malformed.ini
 expect_bad "stray positional argument" "stray" train --config "$TINY" --out new.h5 stray
+expect_bad "scan with one point" "--points" scan --config "$TINY" --out scan.h5 --points 1
+expect_bad "scan of a missing block" "no parameter block 'Q'" scan --config "$TINY" --out scan.h5 --param Q
+expect_bad "scan index outside the block" "--index" scan --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out scan.h5 --index 3
+expect_bad "scan over an existing file" "--force" scan --config "$TINY" --out good.h5
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
 

@@ -32,6 +32,17 @@ for ini in "$SOURCE_DIR"/data/paper/*.ini "$SOURCE_DIR"/data/beyond/*.ini; do
   check "$(basename "$ini") is a valid configuration" \
     "$ESBIO" train --config "$ini" --out "cfg-$(basename "$ini").h5" --es.generations 1 --es.population 4 --quiet
 done
+# Scan: the points spread over the ranks, the answer does not depend on how many.
+scan_args=(--config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --from 0.2 --to 0.6 --points 21 --sigma 0.02 --quiet)
+mpi 1 "$ESBIO" scan "${scan_args[@]}" --out scan1.h5 || fail "scan -np 1"
+mpi 3 "$ESBIO" scan "${scan_args[@]}" --out scan3.h5 || fail "scan -np 3"
+check "scan -np 3 == -np 1 (bit-identical)" same_dataset scan1.h5 scan3.h5 /scan/loss
+check "scan: silent at W = 0.2, firing at W = 0.6, smoothed between" "$PYTHON" -c '
+import h5py, sys
+s = h5py.File("scan3.h5")["scan"]
+l, m = s["loss"][:], s["smoothed_loss"][:]
+sys.exit(not (l[0] < 1e-6 and l[-1] > 0.1 and min(l) <= m.min() and m.max() <= max(l)))'
+check "scan plot" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_scan.py" scan3.h5 scan3.png
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "esbio/core/params.hpp"
 #include "esbio/train/trainer.hpp"
@@ -46,5 +48,16 @@ void write_run_file(const std::string& path, const run_metadata& meta, const par
 run_contents read_run_file(const std::string& path);
 
 bool file_exists(const std::string& path);
+
+// A flat result file for the analysis commands (scan, simulate): root attributes and 1-D columns
+// in one group, written atomically like run files.
+struct table_file {
+  std::string format;  // e.g. "esbio-scan-1"
+  std::string group;   // e.g. "scan"
+  std::vector<std::pair<std::string, std::string>> text_attrs;
+  std::vector<std::pair<std::string, double>> real_attrs;
+  std::vector<std::pair<std::string, std::vector<double>>> columns;
+};
+void write_table_file(const std::string& path, const table_file& t);
 
 }  // namespace esbio::io

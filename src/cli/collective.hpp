@@ -1,0 +1,25 @@
+#pragma once
+// Start-up steps every MPI subcommand shares: rank 0 alone touches files and judges the input,
+// then the verdict and the resolved configuration reach every rank, so all ranks agree on
+// whether to go on and build identical tasks.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "esbio/dist/context.hpp"
+#include "esbio/tasks/task.hpp"
+
+namespace esbio::cli {
+
+// Run decide() on rank 0, turning an input_error into one "esbio: error:" line and status 2.
+// Returns rank 0's status on every rank (decide returns 0 to go on, -1 for "done, exit 0").
+int root_decides(dist::context& ctx, const std::function<int()>& decide);
+
+std::string broadcast_string(dist::context& ctx, const std::string& s);
+
+// Build the task on every rank; on an input error rank 0 reports it and every rank gets null.
+std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
+                                                  const tasks::task_config& cfg);
+
+}  // namespace esbio::cli
