@@ -15,24 +15,33 @@ double ml_params::ionic_current(double v, double w) const {
   return gCa * m_inf(v) * (v - ECa) + gK * w * (v - EK) + gL * (v - EL);
 }
 
+ml_params::local_terms ml_params::local(double v, double w, double current) const {
+  const double sm = 1 / std::cosh((v - V1) / V2);
+  const double sw = 1 / std::cosh((v - V3) / V4);
+  const double dm = 0.5 * sm * sm / V2, dwinf = 0.5 * sw * sw / V4;
+  const double x = (v - V3) / (2 * V4), ch = std::cosh(x);
+  const double winf = w_inf(v);
+  return {(current - ionic_current(v, w)) / C,
+          phi * (winf - w) * ch,
+          -(gCa * (dm * (v - ECa) + m_inf(v)) + gK * w + gL) / C,
+          -gK * (v - EK) / C,
+          phi * (dwinf * ch + (winf - w) * std::sinh(x) / (2 * V4)),
+          -phi * ch};
+}
+
 int ml_neuron::rhs(double, const double* y, double* ydot) const {
-  const double v = y[0], w = y[1];
-  ydot[0] = (current_ - p_.ionic_current(v, w)) / p_.C;
-  ydot[1] = p_.phi * (p_.w_inf(v) - w) * std::cosh((v - p_.V3) / (2 * p_.V4));
+  const auto l = p_.local(y[0], y[1], current_);
+  ydot[0] = l.dv;
+  ydot[1] = l.dw;
   return 0;
 }
 
 bool ml_neuron::jacobian(double, const double* y, double* jac) const {
-  const double v = y[0], w = y[1];
-  const double sm = 1 / std::cosh((v - p_.V1) / p_.V2);
-  const double sw = 1 / std::cosh((v - p_.V3) / p_.V4);
-  const double dm = 0.5 * sm * sm / p_.V2, dw = 0.5 * sw * sw / p_.V4;
-  const double x = (v - p_.V3) / (2 * p_.V4);
-  // Column-major 2x2.
-  jac[0] = -(p_.gCa * (dm * (v - p_.ECa) + p_.m_inf(v)) + p_.gK * w + p_.gL) / p_.C;
-  jac[1] = p_.phi * (dw * std::cosh(x) + (p_.w_inf(v) - w) * std::sinh(x) / (2 * p_.V4));
-  jac[2] = -p_.gK * (v - p_.EK) / p_.C;
-  jac[3] = -p_.phi * std::cosh(x);
+  const auto l = p_.local(y[0], y[1], current_);
+  jac[0] = l.dv_dv;  // column-major 2x2
+  jac[1] = l.dw_dv;
+  jac[2] = l.dv_dw;
+  jac[3] = l.dw_dw;
   return true;
 }
 

@@ -38,6 +38,14 @@ struct ml_params {
   double w_inf(double v) const;
   // Ionic current gCa m_inf (V-ECa) + gK w (V-EK) + gL (V-EL): what the input must balance.
   double ionic_current(double v, double w) const;
+
+  // One neuron's derivatives and their partials at (V, w) with input current I; the single
+  // neuron and the network share this.
+  struct local_terms {
+    double dv, dw;                      // dV/dt, dw/dt
+    double dv_dv, dv_dw, dw_dv, dw_dw;  // Jacobian entries (dv_dv without input coupling)
+  };
+  local_terms local(double v, double w, double current) const;
 };
 
 // One neuron driven by a constant current: states (V, w).

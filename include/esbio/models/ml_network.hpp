@@ -1,0 +1,66 @@
+#pragma once
+// The recurrent Morris-Lecar network of task B (SPEC 1.2; Hazelden et al. 2023, networks.py):
+// N neurons (models/morris_lecar.hpp, C = 20, EL = -60) coupled by current,
+//
+//   I_i(t) = (Iapp + z_i(t)) * 36.75 + 39.9,   z(t) = x(t) W_inp + T(V(t)) W_rec,
+//   T(V) = sigmoid((V - Vt) / Kp),  Vt = -3 mV, Kp = 8 mV,  Iapp = 0.1,
+//
+// with x(t) the token embedding held piecewise constant (the caller stops the solver at every
+// token boundary and sets the new drive x W_inp). The affine map of I is the reference code's
+// rescaling of the input range. State layout: y = (V_1..V_N, w_1..w_N).
+// Jacobian: dfV_i/dV_j = 36.75/C W_rec[j][i] T'(V_j) (dense V-V block) plus the single-neuron
+// terms on the diagonals of the four N x N blocks.
+//
+// semi_implicit_step() is the paper's fixed-step scheme (paper-notes 1.2): w by a trapezoid-like
+// update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
+// coupling lagged by one step (T from the previous step). It is a first-order approximation of
+// the continuous model, reproduced step for step for a faithful reproduction of the paper.
+
+#include <span>
+#include <vector>
+
+#include "esbio/models/morris_lecar.hpp"
+#include "esbio/ode/system.hpp"
+
+namespace esbio::models {
+
+struct network_params {
+  ml_params neuron;  // defaults: C = 20, EL = -60
+  double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
+  double vt = -3, kp = 8;
+  double output(double v) const;        // T(V)
+  double output_slope(double v) const;  // T'(V)
+};
+
+class ml_network final : public ode::system {
+ public:
+  ml_network(std::size_t n, network_params p = {});
+
+  // W_rec, N x N row-major (z_i = sum_j T_j W_rec[j][i]); must outlive the solves using it.
+  void bind_recurrent(std::span<const double> w_rec);
+  // x W_inp of the current token (N values).
+  void set_drive(std::span<const double> drive);
+
+  std::size_t neurons() const { return n_; }
+  const network_params& params() const { return p_; }
+  std::size_t size() const override { return 2 * n_; }
+  int rhs(double t, const double* y, double* ydot) const override;
+  bool jacobian(double t, const double* y, double* jac) const override;
+
+  // One step of the paper's scheme, in place; t_prev holds T of the previous step and becomes T
+  // of the new V.
+  void semi_implicit_step(std::span<double> v, std::span<double> w, std::span<double> t_prev,
+                          double dt) const;
+
+ private:
+  // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
+  void coupling(const double* t) const;
+
+  std::size_t n_;
+  network_params p_;
+  std::span<const double> w_rec_;
+  std::vector<double> drive_;
+  mutable std::vector<double> t_, z_;  // scratch
+};
+
+}  // namespace esbio::models

@@ -1,0 +1,96 @@
+#include "esbio/models/ml_network.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace esbio::models {
+
+double network_params::output(double v) const {
+  return spike_indicator(v, vt, 1 / kp);
+}
+
+double network_params::output_slope(double v) const {
+  const double s = output(v);
+  return s * (1 - s) / kp;
+}
+
+ml_network::ml_network(std::size_t n, network_params p)
+    : n_(n), p_(p), drive_(n, 0.0), t_(n), z_(n) {}
+
+void ml_network::bind_recurrent(std::span<const double> w_rec) {
+  if (w_rec.size() != n_ * n_) throw std::invalid_argument("ml_network: W_rec must be N x N");
+  w_rec_ = w_rec;
+}
+
+void ml_network::set_drive(std::span<const double> drive) {
+  if (drive.size() != n_) throw std::invalid_argument("ml_network: drive must have N entries");
+  drive_.assign(drive.begin(), drive.end());
+}
+
+void ml_network::coupling(const double* t) const {
+  for (std::size_t i = 0; i < n_; ++i) z_[i] = drive_[i];
+  // Row by row of W_rec: contiguous, vectorisable.
+  for (std::size_t j = 0; j < n_; ++j) {
+    const double tj = t[j];
+    const double* row = w_rec_.data() + j * n_;
+    for (std::size_t i = 0; i < n_; ++i) z_[i] += tj * row[i];
+  }
+}
+
+int ml_network::rhs(double, const double* y, double* ydot) const {
+  const double* v = y;
+  const double* w = y + n_;
+  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+  coupling(t_.data());
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
+    const auto l = p_.neuron.local(v[i], w[i], current);
+    ydot[i] = l.dv;
+    ydot[n_ + i] = l.dw;
+  }
+  return 0;
+}
+
+bool ml_network::jacobian(double, const double* y, double* jac) const {
+  const double* v = y;
+  const double* w = y + n_;
+  const std::size_t m = 2 * n_;
+  const double g = p_.input_gain / p_.neuron.C;
+  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+  coupling(t_.data());
+  // V-V block, column j: dfV_i/dV_j = g W_rec[j][i] T'(V_j).
+  for (std::size_t j = 0; j < n_; ++j) {
+    const double s = g * p_.output_slope(v[j]);
+    const double* row = w_rec_.data() + j * n_;
+    double* col = jac + j * m;
+    for (std::size_t i = 0; i < n_; ++i) col[i] = s * row[i];
+  }
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
+    const auto l = p_.neuron.local(v[i], w[i], current);
+    jac[i + i * m] += l.dv_dv;
+    jac[i + (n_ + i) * m] = l.dv_dw;
+    jac[(n_ + i) + i * m] = l.dw_dv;
+    jac[(n_ + i) + (n_ + i) * m] = l.dw_dw;
+  }
+  return true;
+}
+
+void ml_network::semi_implicit_step(std::span<double> v, std::span<double> w,
+                                    std::span<double> t_prev, double dt) const {
+  const auto& q = p_.neuron;
+  coupling(t_prev.data());
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double m_inf = q.m_inf(v[i]), w_inf = q.w_inf(v[i]);
+    const double tau = 1 / (q.phi * std::cosh((v[i] - q.V3) / (2 * q.V4)));
+    const double w_new = (w_inf * dt + (tau - dt / 2) * w[i]) / (tau + dt / 2);
+    const double g = (q.gCa * m_inf + q.gK * w_new + q.gL) / q.C;
+    const double e = (q.gCa * q.ECa * m_inf + q.gK * q.EK * w_new + q.gL * q.EL) / q.C;
+    const double current = ((p_.iapp + z_[i]) * p_.input_gain + p_.input_bias) / q.C;
+    v[i] = (v[i] * (1 - dt / 2 * g) + dt * (e + current)) / (1 + dt / 2 * g);
+    w[i] = w_new;
+  }
+  for (std::size_t i = 0; i < n_; ++i) t_prev[i] = p_.output(v[i]);
+}
+
+}  // namespace esbio::models

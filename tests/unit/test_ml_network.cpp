@@ -1,0 +1,123 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "esbio/core/random.hpp"
+#include "esbio/models/ml_network.hpp"
+#include "esbio/ode/integrator.hpp"
+
+using namespace esbio;
+using models::ml_network;
+
+namespace {
+
+struct random_net {
+  std::size_t n;
+  std::vector<double> w_rec, y0;
+  std::vector<std::vector<double>> drives;  // per token
+  random_net(std::size_t neurons, std::size_t tokens, std::uint64_t seed) : n(neurons) {
+    const double b = 1 / std::sqrt(double(n));
+    w_rec.resize(n * n);
+    random_stream(seed, stream::init, 0, 0).fill_uniform(w_rec, 0.001 - b, 0.001 + b);
+    const random_stream rs(seed, stream::data, 0, 0);
+    y0.resize(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      y0[i] = -20 + 5 * rs.normal(i);
+      y0[n + i] = 0.014173;
+    }
+    for (std::size_t k = 0; k < tokens; ++k) {
+      std::vector<double> d(n);
+      random_stream(seed, stream::data, 1, static_cast<std::uint32_t>(k))
+          .fill_uniform(d, -0.2, 0.6);
+      drives.push_back(d);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the network Jacobian, dense in the V-V block, matches central differences") {
+  random_net r(6, 1, 4);
+  ml_network net(6);
+  net.bind_recurrent(r.w_rec);
+  net.set_drive(r.drives[0]);
+  auto y = r.y0;
+  y[2] = 15;  // one neuron mid-spike
+  y[8] = 0.3;
+  const std::size_t m = 12;
+  std::vector<double> jac(m * m, 0.0), fp(m), fm(m);
+  net.jacobian(0, y.data(), jac.data());
+  double worst = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    const double h = j < 6 ? 1e-5 : 1e-7;
+    auto yp = y, ym = y;
+    yp[j] += h;
+    ym[j] -= h;
+    net.rhs(0, yp.data(), fp.data());
+    net.rhs(0, ym.data(), fm.data());
+    for (std::size_t i = 0; i < m; ++i)
+      worst = std::max(worst, std::abs((fp[i] - fm[i]) / (2 * h) - jac[i + j * m]) /
+                                  std::max(1e-3, std::abs(jac[i + j * m])));
+  }
+  CHECK(worst < 1e-5);
+}
+
+TEST_CASE("an uncoupled one-neuron network is the single neuron with the mapped current") {
+  ml_network net(1);
+  const std::vector<double> w{0.0}, drive{0.3};
+  net.bind_recurrent(w);
+  net.set_drive(drive);
+  const double current = (0.1 + 0.3) * 36.75 + 39.9;
+  models::ml_neuron single(models::ml_params{}, current);
+  const double y[2] = {-25, 0.2};
+  double a[2], b[2];
+  net.rhs(0, y, a);
+  single.rhs(0, y, b);
+  CHECK(a[0] == doctest::Approx(b[0]).epsilon(1e-14));
+  CHECK(a[1] == doctest::Approx(b[1]).epsilon(1e-14));
+}
+
+TEST_CASE("the paper's fixed-step scheme converges to the BDF solution at first order") {
+  const std::size_t n = 8, tokens = 5;
+  const double token_ms = 4.0;
+  random_net r(n, tokens, 9);
+  ml_network net(n);
+  net.bind_recurrent(r.w_rec);
+
+  // Reference: BDF at tight tolerance, restarted at every token boundary.
+  ode::solver_options o;
+  o.rtol = 1e-10;
+  o.atol = 1e-10;
+  ode::integrator ig(o);
+  std::vector<double> y = r.y0, reference;
+  for (std::size_t k = 0; k < tokens; ++k) {
+    net.set_drive(r.drives[k]);
+    const std::vector<double> t_out{token_ms * double(k + 1)};
+    std::vector<double> out(2 * n);
+    REQUIRE(ig.solve(net, token_ms * double(k), y, t_out, out).status ==
+            ode::solve_status::success);
+    y = out;
+    reference.insert(reference.end(), out.begin(), out.begin() + n);
+  }
+
+  auto max_error = [&](double dt) {
+    std::vector<double> v(r.y0.begin(), r.y0.begin() + n), w(r.y0.begin() + n, r.y0.end()), t(n);
+    for (std::size_t i = 0; i < n; ++i) t[i] = net.params().output(v[i]);
+    const auto steps = static_cast<long>(std::lround(token_ms / dt));
+    double err = 0;
+    for (std::size_t k = 0; k < tokens; ++k) {
+      net.set_drive(r.drives[k]);
+      for (long s = 0; s < steps; ++s) net.semi_implicit_step(v, w, t, dt);
+      for (std::size_t i = 0; i < n; ++i)
+        err = std::max(err, std::abs(v[i] - reference[k * n + i]));
+    }
+    return err;
+  };
+  const double e1 = max_error(0.1), e2 = max_error(0.01), e3 = max_error(0.001);
+  MESSAGE("max |V - V_BDF| at token boundaries: dt=0.1 " << e1 << " mV, dt=0.01 " << e2
+                                                         << " mV, dt=0.001 " << e3 << " mV");
+  CHECK(e2 < 0.2 * e1);
+  CHECK(e3 < 0.2 * e2);
+  CHECK(e3 < 0.5);
+}
