@@ -21,7 +21,7 @@ const std::vector<option_spec>& config_options() {
       {"run.seed", "0", "run seed: every random number derives from it"},
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
       {"method", "es", "training method: es (bp arrives with the backprop baseline)"},
-      {"task.name", "spiral", "task: spiral (C) | turn_off (A)"},
+      {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B)"},
       {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
       {"task.batch", "20", "spiral: windows per generation"},
       {"task.window", "10", "spiral: consecutive points per window"},
@@ -41,6 +41,22 @@ const std::vector<option_spec>& config_options() {
       {"task.el_sd", "2.5", "turn_off: spread of EL across members when heterogeneous"},
       {"task.spike_threshold", "20", "turn_off: spike indicator threshold (mV)"},
       {"task.spike_gain", "100", "turn_off: spike indicator gain (1/mV)"},
+      {"task.neurons", "128", "evidence: network size N"},
+      {"task.trials", "50", "evidence: trials per batch (shared by a generation's members)"},
+      {"task.integrator", "fixed",
+       "evidence: fixed (the paper's scheme) | bdf (CVODE, continuous)"},
+      {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
+      {"task.token_ms", "4", "evidence: how long each token is held (ms)"},
+      {"task.readout_ms", "10", "evidence: readout averages T over the last readout_ms"},
+      {"task.common_noise", "false", "evidence: members share a generation's initial voltages"},
+      {"task.trial_v0_mean", "-20", "evidence: mean initial V of each neuron (mV)"},
+      {"task.trial_v0_sd", "5", "evidence: standard deviation of the initial V"},
+      {"task.trial_w0", "0.014173", "evidence: initial w"},
+      {"network.iapp", "0.1", "evidence: constant input bias Iapp"},
+      {"network.input_gain", "36.75", "evidence: I = (Iapp + z) * input_gain + input_bias"},
+      {"network.input_bias", "39.9", "evidence: see network.input_gain (uA/cm^2)"},
+      {"network.vt", "-3", "evidence: output T(V) = sigmoid((V - vt) / kp), vt in mV"},
+      {"network.kp", "8", "evidence: output slope kp (mV)"},
       {"neuron.C", "20", "Morris-Lecar capacitance (uF/cm^2)"},
       {"neuron.gCa", "4", "calcium conductance (mS/cm^2)"},
       {"neuron.ECa", "120", "calcium reversal (mV)"},
@@ -295,6 +311,21 @@ train::run_config to_run_config(const settings& s) {
   t.el_sd = r.real("task.el_sd", false, true);
   t.spike_threshold = r.real("task.spike_threshold");
   t.spike_gain = r.real("task.spike_gain", true);
+  t.neurons = r.count("task.neurons", 1, 1u << 16);
+  t.trials = r.count("task.trials", 1);
+  t.integrator = r.choice("task.integrator", {"fixed", "bdf"});
+  t.dt = r.real("task.dt", true);
+  t.token_ms = r.real("task.token_ms", true);
+  t.readout_ms = r.real("task.readout_ms", true);
+  t.common_noise = r.flag("task.common_noise");
+  t.trial_v0_mean = r.real("task.trial_v0_mean");
+  t.trial_v0_sd = r.real("task.trial_v0_sd", false, true);
+  t.trial_w0 = r.real("task.trial_w0");
+  t.network.iapp = r.real("network.iapp");
+  t.network.input_gain = r.real("network.input_gain");
+  t.network.input_bias = r.real("network.input_bias");
+  t.network.vt = r.real("network.vt");
+  t.network.kp = r.real("network.kp", true);
   auto& n = t.neuron;
   n.C = r.real("neuron.C", true);
   n.gCa = r.real("neuron.gCa", false, true);

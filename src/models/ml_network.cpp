@@ -78,19 +78,7 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
 
 void ml_network::semi_implicit_step(std::span<double> v, std::span<double> w,
                                     std::span<double> t_prev, double dt) const {
-  const auto& q = p_.neuron;
-  coupling(t_prev.data());
-  for (std::size_t i = 0; i < n_; ++i) {
-    const double m_inf = q.m_inf(v[i]), w_inf = q.w_inf(v[i]);
-    const double tau = 1 / (q.phi * std::cosh((v[i] - q.V3) / (2 * q.V4)));
-    const double w_new = (w_inf * dt + (tau - dt / 2) * w[i]) / (tau + dt / 2);
-    const double g = (q.gCa * m_inf + q.gK * w_new + q.gL) / q.C;
-    const double e = (q.gCa * q.ECa * m_inf + q.gK * q.EK * w_new + q.gL * q.EL) / q.C;
-    const double current = ((p_.iapp + z_[i]) * p_.input_gain + p_.input_bias) / q.C;
-    v[i] = (v[i] * (1 - dt / 2 * g) + dt * (e + current)) / (1 + dt / 2 * g);
-    w[i] = w_new;
-  }
-  for (std::size_t i = 0; i < n_; ++i) t_prev[i] = p_.output(v[i]);
+  semi_implicit_steps(1, v, w, t_prev, drive_, dt);
 }
 
 }  // namespace esbio::models

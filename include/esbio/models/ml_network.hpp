@@ -48,9 +48,14 @@ class ml_network final : public ode::system {
   bool jacobian(double t, const double* y, double* jac) const override;
 
   // One step of the paper's scheme, in place; t_prev holds T of the previous step and becomes T
-  // of the new V.
+  // of the new V. Uses the drive set by set_drive().
   void semi_implicit_step(std::span<double> v, std::span<double> w, std::span<double> t_prev,
                           double dt) const;
+  // The same step for `trials` independent trials at once (the way ES evaluates a batch):
+  // v, w, t_prev and drive are trials x N, row-major (drive: x W_inp of each trial's token).
+  void semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
+                           std::span<double> t_prev, std::span<const double> drive,
+                           double dt) const;
 
  private:
   // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
@@ -60,7 +65,7 @@ class ml_network final : public ode::system {
   network_params p_;
   std::span<const double> w_rec_;
   std::vector<double> drive_;
-  mutable std::vector<double> t_, z_;  // scratch
+  mutable std::vector<double> t_, z_, zb_;  // scratch
 };
 
 }  // namespace esbio::models

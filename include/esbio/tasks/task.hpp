@@ -12,7 +12,7 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/params.hpp"
-#include "esbio/models/morris_lecar.hpp"
+#include "esbio/models/ml_network.hpp"
 #include "esbio/ode/integrator.hpp"
 
 namespace esbio::tasks {
@@ -40,7 +40,17 @@ struct task_config {
   bool heterogeneous = false;  // each member its own EL and initial state (the paper's setup)
   double el_sd = 2.5;          // spread of EL across members when heterogeneous
   double spike_threshold = 20, spike_gain = 100;  // loss = mean sigmoid((V - thr) * gain)
-  ode::solver_options solver;                     // the model solves
+  // evidence (task B)
+  std::size_t neurons = 128;
+  std::size_t trials = 50;           // batch size, the same trials for every member
+  std::string integrator = "fixed";  // fixed (the paper's scheme) | bdf (CVODE)
+  double dt = 0.1;                   // ms, fixed-step scheme
+  double token_ms = 4.0;             // each token held this long
+  double readout_ms = 10.0;          // readout: mean T over the last readout_ms
+  bool common_noise = false;         // all members share a generation's initial voltages
+  double trial_v0_mean = -20, trial_v0_sd = 5, trial_w0 = 0.014173;
+  models::network_params network;  // coupling constants ([network]); neuron from [neuron]
+  ode::solver_options solver;      // the model solves
 };
 
 // The generation number that asks a task for its fixed validation batch: the same data in every

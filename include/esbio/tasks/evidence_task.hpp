@@ -1,0 +1,57 @@
+#pragma once
+// Task B of SPEC.md (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent network of N
+// Morris-Lecar neurons (models/ml_network.hpp) reads 50 tokens (tasks/evidence_data.hpp), each
+// held token_ms, and a linear readout of the mean output T over the last readout_ms gives three
+// logits: logits = W_ro mean_t T(V(t)) + b_ro. Loss: mean cross-entropy over the batch; accuracy:
+// argmax against the label.
+// Parameters: W_inp (50 x N), W_rec (N x N), W_ro (3 x N), b_ro (3 x 1), initialised as the
+// reference code did: W_inp, W_ro ~ U(0.1 +- 1/sqrt N), b_ro ~ U(+-1/sqrt N),
+// W_rec ~ U(0.001 +- 1/sqrt N) with each entry set to 0.001 with probability 0.2.
+// Initial state per trial and neuron: V0 = -20 + N(0, 5^2), w0 = 0.014173, drawn per generation
+// and member (the paper's fresh draws), or per generation only with task.common_noise.
+// Integrators: the paper's fixed-step scheme (dt = 0.1, lagged coupling, T0 = 0, the readout the
+// mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model, stopped at every
+// token boundary, the readout the mean of T at the same instants.
+
+#include "esbio/models/ml_network.hpp"
+#include "esbio/tasks/evidence_data.hpp"
+#include "esbio/tasks/task.hpp"
+
+namespace esbio::tasks {
+
+class evidence_task final : public task {
+ public:
+  explicit evidence_task(const task_config& cfg);
+
+  std::string name() const override { return "evidence"; }
+  const param_layout& layout() const override { return layout_; }
+  std::vector<double> initial_params() const override;
+  bool classification() const override { return true; }
+  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                      std::uint32_t member = 0) override;
+
+  // The readout features (trials x N, mean T over the readout window) of a batch, and whether
+  // every trial integrated.
+  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
+                std::vector<double>& out);
+  const std::vector<evidence_trial>& batch(std::uint32_t generation);
+
+ private:
+  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
+                std::vector<double>& out, evaluation& ev);
+  void initial_state(std::uint32_t generation, std::uint32_t member);
+  bool features_fixed(std::span<const double> theta, std::vector<double>& out);
+  bool features_bdf(std::span<const double> theta, std::vector<double>& out, evaluation& ev);
+
+  task_config cfg_;
+  param_layout layout_;
+  std::vector<double> embeddings_;  // vocabulary x 50
+  models::ml_network net_;
+  ode::integrator solver_;
+  std::uint32_t batch_generation_ = 0xFFFFFFFEu;
+  std::vector<evidence_trial> batch_;
+  std::vector<double> v_, w_, t_, drive_, table_;  // trials x N state and per-word drives
+  std::size_t token_steps_, readout_steps_;
+};
+
+}  // namespace esbio::tasks

@@ -1,0 +1,216 @@
+#include "esbio/tasks/evidence_task.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "esbio/core/error.hpp"
+#include "esbio/core/random.hpp"
+
+namespace esbio::tasks {
+
+namespace {
+
+models::network_params network_of(const task_config& cfg) {
+  auto p = cfg.network;
+  p.neuron = cfg.neuron;
+  return p;
+}
+
+std::size_t steps_in(double ms, double dt, const char* what) {
+  const double s = ms / dt;
+  const auto n = static_cast<std::size_t>(std::llround(s));
+  if (n < 1 || std::abs(s - static_cast<double>(n)) > 1e-9 * s)
+    throw input_error(std::string(what) + " must be a whole number of task.dt steps");
+  return n;
+}
+
+}  // namespace
+
+evidence_task::evidence_task(const task_config& cfg)
+    : cfg_(cfg),
+      embeddings_(evidence_embeddings(cfg.seed)),
+      net_(cfg.neurons, network_of(cfg)),
+      solver_(cfg.solver),
+      token_steps_(0),
+      readout_steps_(0) {
+  if (cfg.neurons < 1) throw input_error("task.neurons must be at least 1");
+  if (cfg.trials < 1) throw input_error("task.trials must be at least 1");
+  if (cfg.integrator != "fixed" && cfg.integrator != "bdf")
+    throw input_error("task.integrator = '" + cfg.integrator + "' is not one of: fixed, bdf");
+  if (!(cfg.dt > 0)) throw input_error("task.dt must be positive");
+  token_steps_ = steps_in(cfg.token_ms, cfg.dt, "task.token_ms");
+  readout_steps_ = steps_in(cfg.readout_ms, cfg.dt, "task.readout_ms");
+  if (readout_steps_ > token_steps_ * evidence_tokens)
+    throw input_error("task.readout_ms is longer than the trial");
+  const std::size_t n = cfg.neurons;
+  layout_.add("W_inp", evidence_embedding, n)
+      .add("W_rec", n, n)
+      .add("W_ro", evidence_classes, n)
+      .add("b_ro", evidence_classes, 1);
+}
+
+std::vector<double> evidence_task::initial_params() const {
+  std::vector<double> theta(layout_.size());
+  const double b = 1 / std::sqrt(static_cast<double>(cfg_.neurons));
+  auto block = [&](const char* name) {
+    const auto& blk = layout_.block(name);
+    return std::span(theta).subspan(blk.offset, blk.size());
+  };
+  random_stream(cfg_.seed, stream::init, 0, 0).fill_uniform(block("W_inp"), 0.1 - b, 0.1 + b);
+  random_stream(cfg_.seed, stream::init, 0, 1).fill_uniform(block("W_rec"), 0.001 - b, 0.001 + b);
+  random_stream(cfg_.seed, stream::init, 0, 2).fill_uniform(block("W_ro"), 0.1 - b, 0.1 + b);
+  random_stream(cfg_.seed, stream::init, 0, 3).fill_uniform(block("b_ro"), -b, b);
+  const random_stream sparse(cfg_.seed, stream::init, 0, 4);
+  auto rec = block("W_rec");
+  for (std::size_t k = 0; k < rec.size(); ++k)
+    if (sparse.uniform(k) < 0.2) rec[k] = 0.001;
+  return theta;
+}
+
+const std::vector<evidence_trial>& evidence_task::batch(std::uint32_t generation) {
+  if (generation != batch_generation_) {
+    batch_ = evidence_batch(cfg_.seed, generation, cfg_.trials);
+    batch_generation_ = generation;
+  }
+  return batch_;
+}
+
+void evidence_task::initial_state(std::uint32_t generation, std::uint32_t member) {
+  const std::size_t total = cfg_.trials * cfg_.neurons;
+  const random_stream rs(cfg_.seed, stream::trial_state, generation,
+                         cfg_.common_noise ? 0 : member);
+  v_.resize(total);
+  rs.fill_normal(v_);
+  for (double& v : v_) v = cfg_.trial_v0_mean + cfg_.trial_v0_sd * v;
+  w_.assign(total, cfg_.trial_w0);
+}
+
+bool evidence_task::features_fixed(std::span<const double>, std::vector<double>& out) {
+  const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
+  const std::size_t steps = token_steps_ * evidence_tokens;
+  t_.assign(total, 0.0);  // the reference code starts the lagged coupling from T = 0
+  drive_.resize(total);
+  out.assign(total, 0.0);
+  for (std::size_t s = 0; s < steps; ++s) {
+    if (s % token_steps_ == 0) {
+      const std::size_t tok = s / token_steps_;
+      for (std::size_t b = 0; b < trials; ++b)
+        std::copy_n(table_.data() + batch_[b].tokens[tok] * n, n, drive_.data() + b * n);
+    }
+    net_.semi_implicit_steps(trials, v_, w_, t_, drive_, cfg_.dt);
+    if (s >= steps - readout_steps_)
+      for (std::size_t k = 0; k < total; ++k) out[k] += t_[k];
+  }
+  bool finite = true;
+  for (double& f : out) {
+    f /= static_cast<double>(readout_steps_);
+    finite = finite && std::isfinite(f);
+  }
+  return finite;
+}
+
+bool evidence_task::features_bdf(std::span<const double>, std::vector<double>& out,
+                                 evaluation& ev) {
+  const std::size_t n = cfg_.neurons, trials = cfg_.trials;
+  out.assign(trials * n, 0.0);
+  std::vector<double> y(2 * n), readout_times(readout_steps_);
+  const double t_end = cfg_.token_ms * evidence_tokens;
+  for (std::size_t r = 0; r < readout_steps_; ++r)
+    readout_times[r] = t_end - cfg_.dt * static_cast<double>(readout_steps_ - 1 - r);
+  std::vector<double> sol(2 * n * readout_steps_);
+  for (std::size_t b = 0; b < trials; ++b) {
+    std::copy_n(v_.data() + b * n, n, y.data());
+    std::copy_n(w_.data() + b * n, n, y.data() + n);
+    for (int tok = 0; tok < evidence_tokens; ++tok) {
+      net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
+      const double t0 = cfg_.token_ms * tok, t1 = cfg_.token_ms * (tok + 1);
+      // The readout window lies in the last token (readout_ms <= token_ms) or spans several.
+      std::vector<double> t_out;
+      for (double tr : readout_times)
+        if (tr > t0 && tr <= t1) t_out.push_back(tr);
+      if (t_out.empty() || t_out.back() != t1) t_out.push_back(t1);
+      std::vector<double> res_out(2 * n * t_out.size());
+      const auto res = solver_.solve(net_, t0, y, t_out, res_out);
+      ev.steps += res.stats.steps;
+      ev.rhs_evals += res.stats.rhs_evals;
+      if (res.status != ode::solve_status::success) {
+        ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
+                                                                   : eval_status::solver_failure;
+        ev.detail = static_cast<std::int32_t>(res.status);
+        return false;
+      }
+      for (std::size_t k = 0; k < t_out.size(); ++k)
+        if (t_out[k] > t_end - cfg_.readout_ms + 1e-12 * t_end)
+          for (std::size_t i = 0; i < n; ++i)
+            out[b * n + i] += net_.params().output(res_out[2 * n * k + i]);
+      std::copy(res_out.end() - 2 * n, res_out.end(), y.begin());
+    }
+  }
+  for (double& f : out) f /= static_cast<double>(readout_steps_);
+  return true;
+}
+
+bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
+                             std::uint32_t member, std::vector<double>& out) {
+  evaluation ev;
+  return features(theta, generation, member, out, ev);
+}
+
+bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
+                             std::uint32_t member, std::vector<double>& out, evaluation& ev) {
+  const std::size_t n = cfg_.neurons;
+  batch(generation);
+  initial_state(generation, member);
+  // Each word's drive x W_inp, once per evaluation: tokens then only select a row.
+  const auto& inp = layout_.block("W_inp");
+  table_.assign(vocabulary * n, 0.0);
+  for (int word = 0; word < vocabulary; ++word)
+    for (int d = 0; d < evidence_embedding; ++d) {
+      const double x = embeddings_[word * evidence_embedding + d];
+      if (x == 0.0) continue;
+      const double* row = theta.data() + inp.offset + d * n;
+      for (std::size_t i = 0; i < n; ++i) table_[word * n + i] += x * row[i];
+    }
+  const auto& rec = layout_.block("W_rec");
+  net_.bind_recurrent(theta.subspan(rec.offset, rec.size()));
+  return cfg_.integrator == "fixed" ? features_fixed(theta, out) : features_bdf(theta, out, ev);
+}
+
+evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t generation,
+                                   std::uint32_t member) {
+  const auto start = std::chrono::steady_clock::now();
+  evaluation ev;
+  std::vector<double> f;
+  if (features(theta, generation, member, f, ev)) {
+    const std::size_t n = cfg_.neurons;
+    const auto& wro = layout_.block("W_ro");
+    const auto& bro = layout_.block("b_ro");
+    double loss = 0;
+    std::size_t correct = 0;
+    for (std::size_t b = 0; b < cfg_.trials; ++b) {
+      double logits[evidence_classes];
+      for (int c = 0; c < evidence_classes; ++c) {
+        double s = theta[bro.offset + c];
+        for (std::size_t i = 0; i < n; ++i) s += theta[wro.offset + c * n + i] * f[b * n + i];
+        logits[c] = s;
+      }
+      const double top = *std::max_element(logits, logits + evidence_classes);
+      double z = 0;
+      for (double l : logits) z += std::exp(l - top);
+      loss += top + std::log(z) - logits[batch_[b].label];
+      const auto pred = std::max_element(logits, logits + evidence_classes) - logits;
+      correct += pred == batch_[b].label ? 1 : 0;
+    }
+    ev.loss = loss / static_cast<double>(cfg_.trials);
+    ev.accuracy = static_cast<double>(correct) / static_cast<double>(cfg_.trials);
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+  } else if (ev.ok()) {
+    ev.status = eval_status::non_finite;
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+}  // namespace esbio::tasks

@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "esbio/core/error.hpp"
+#include "esbio/tasks/evidence_task.hpp"
+
+using namespace esbio;
+
+namespace {
+
+tasks::task_config small(std::size_t neurons = 12, std::size_t trials = 6) {
+  tasks::task_config c;
+  c.name = "evidence";
+  c.seed = 21;
+  c.neurons = neurons;
+  c.trials = trials;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("with a zero readout every logit is 0: loss ln 3, accuracy = share of label 0") {
+  tasks::evidence_task task(small());
+  auto theta = task.initial_params();
+  const auto& ro = task.layout().block("W_ro");
+  const auto& b = task.layout().block("b_ro");
+  std::fill(theta.begin() + ro.offset, theta.begin() + ro.offset + ro.size(), 0.0);
+  std::fill(theta.begin() + b.offset, theta.begin() + b.offset + b.size(), 0.0);
+  const auto ev = task.evaluate(theta, 4, 0);
+  REQUIRE(ev.ok());
+  CHECK(ev.loss == doctest::Approx(std::log(3.0)).epsilon(1e-14));
+  double zeros = 0;
+  for (const auto& t : task.batch(4)) zeros += t.label == 0;
+  CHECK(ev.accuracy == zeros / 6);  // ties go to the first class
+}
+
+TEST_CASE("readout features are mean outputs in (0, 1) and the logits are affine in them") {
+  tasks::evidence_task task(small());
+  const auto theta = task.initial_params();
+  std::vector<double> f;
+  REQUIRE(task.features(theta, 2, 3, f));
+  REQUIRE(f.size() == 6 * 12);
+  for (double x : f) {
+    CHECK(x > 0);
+    CHECK(x < 1);
+  }
+  // Shifting b_ro by the same constant for every class changes no logit difference.
+  auto shifted = theta;
+  const auto& b = task.layout().block("b_ro");
+  for (std::size_t c = 0; c < 3; ++c) shifted[b.offset + c] += 5.0;
+  CHECK(task.evaluate(shifted, 2, 3).loss == doctest::Approx(task.evaluate(theta, 2, 3).loss));
+}
+
+TEST_CASE("initial voltages: fresh per member, shared with common noise") {
+  auto cfg = small();
+  tasks::evidence_task fresh(cfg);
+  const auto theta = fresh.initial_params();
+  const double a = fresh.evaluate(theta, 1, 1).loss, b = fresh.evaluate(theta, 1, 2).loss;
+  CHECK(a != b);
+  CHECK(fresh.evaluate(theta, 1, 1).loss == a);  // a pure function of its inputs
+  cfg.common_noise = true;
+  tasks::evidence_task common(cfg);
+  CHECK(common.evaluate(theta, 1, 1).loss == common.evaluate(theta, 1, 2).loss);
+}
+
+TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
+  auto cfg = small(8, 3);
+  cfg.common_noise = true;
+  cfg.integrator = "bdf";
+  cfg.solver.rtol = 1e-9;
+  cfg.solver.atol = 1e-9;
+  tasks::evidence_task bdf(cfg);
+  const auto theta = bdf.initial_params();
+  std::vector<double> ref;
+  REQUIRE(bdf.features(theta, 0, 0, ref));
+  auto error_at = [&](double dt) {
+    auto c = cfg;
+    c.integrator = "fixed";
+    c.dt = dt;
+    tasks::evidence_task fixed(c);
+    std::vector<double> f;
+    REQUIRE(fixed.features(theta, 0, 0, f));
+    double e = 0;
+    for (std::size_t k = 0; k < f.size(); ++k) e = std::max(e, std::abs(f[k] - ref[k]));
+    return e;
+  };
+  const double e1 = error_at(0.1), e2 = error_at(0.01), e3 = error_at(0.001);
+  MESSAGE("max |feature - BDF feature|: dt=0.1 " << e1 << ", 0.01 " << e2 << ", 0.001 " << e3);
+  CHECK(e2 < 0.5 * e1);
+  CHECK(e3 < 0.5 * e2);
+  CHECK(e3 < 0.01);
+}
+
+TEST_CASE("initialisation follows the reference code") {
+  auto cfg = small(64, 1);
+  tasks::evidence_task task(cfg);
+  const auto theta = task.initial_params();
+  const double b = 1 / 8.0;
+  const auto& rec = task.layout().block("W_rec");
+  std::size_t exact = 0;
+  for (std::size_t k = 0; k < rec.size(); ++k) {
+    const double x = theta[rec.offset + k];
+    CHECK(std::abs(x - 0.001) <= b);
+    exact += x == 0.001;
+  }
+  CHECK(std::abs(exact / double(rec.size()) - 0.2) < 0.03);
+  const auto& inp = task.layout().block("W_inp");
+  for (std::size_t k = 0; k < inp.size(); ++k) CHECK(std::abs(theta[inp.offset + k] - 0.1) <= b);
+}
+
+TEST_CASE("invalid evidence settings are input errors") {
+  auto cfg = small();
+  cfg.token_ms = 0.25;  // not a whole number of 0.1 ms steps
+  CHECK_THROWS_AS(tasks::evidence_task{cfg}, input_error);
+  cfg = small();
+  cfg.integrator = "rk4";
+  CHECK_THROWS_AS(tasks::evidence_task{cfg}, input_error);
+}
