@@ -27,17 +27,21 @@ std::string broadcast_string(dist::context& ctx, const std::string& s) {
   return {bytes.begin(), bytes.end()};
 }
 
-std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
-                                                  const tasks::task_config& cfg) {
-  std::unique_ptr<tasks::task> task;
+bool agree_on(dist::context& ctx, const std::function<void()>& fn) {
   int status = 0;
   try {
-    task = tasks::make_task(cfg);
+    fn();
   } catch (const input_error& e) {
     if (ctx.rank() == 0) std::cerr << "esbio: error: " << e.what() << "\n";
     status = 2;
   }
-  if (ctx.max(status) != 0) return nullptr;
+  return ctx.max(status) == 0;
+}
+
+std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
+                                                  const tasks::task_config& cfg) {
+  std::unique_ptr<tasks::task> task;
+  if (!agree_on(ctx, [&] { task = tasks::make_task(cfg); })) return nullptr;
   return task;
 }
 

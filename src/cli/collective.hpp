@@ -18,6 +18,10 @@ int root_decides(dist::context& ctx, const std::function<int()>& decide);
 
 std::string broadcast_string(dist::context& ctx, const std::string& s);
 
+// Run fn on every rank (building something from the shared configuration); if it throws an
+// input_error anywhere, rank 0 reports it and every rank gets false.
+bool agree_on(dist::context& ctx, const std::function<void()>& fn);
+
 // Build the task on every rank; on an input error rank 0 reports it and every rank gets null.
 std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
                                                   const tasks::task_config& cfg);

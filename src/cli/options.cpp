@@ -82,6 +82,8 @@ const std::vector<option_spec>& config_options() {
       {"es.baseline", "center",
        "song baseline subtracted from losses: none (paper) | center | mean"},
       {"es.block_coordinate", "true", "perturb one parameter block per generation, in rotation"},
+      {"es.blocks", "all",
+       "parameter blocks ES trains, comma-separated, in rotation (all: every block)"},
       {"es.failure_penalty", "max",
        "loss of a failed member for song: max (worst finite) | number"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
@@ -356,6 +358,21 @@ train::run_config to_run_config(const settings& s) {
   e.sigma = r.real("es.sigma");
   e.baseline = es::parse_baseline(r.choice("es.baseline", {"none", "center", "centre", "mean"}));
   e.block_coordinate = r.flag("es.block_coordinate");
+  {
+    const std::string list = r.text("es.blocks");
+    if (list != "all") {
+      std::string item;
+      for (char ch : list + ",") {
+        if (ch == ',') {
+          if (!item.empty()) e.blocks.push_back(item);
+          item.clear();
+        } else if (ch != ' ') {
+          item += ch;
+        }
+      }
+      if (e.blocks.empty()) throw input_error("es.blocks = '" + list + "' names no block");
+    }
+  }
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
   es::validate(e);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "collective.hpp"
@@ -147,7 +148,9 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
   const auto task = make_task_everywhere(*ctx, cfg.task);
   if (!task) return 2;
 
-  train::trainer tr(cfg, *task, *ctx);
+  std::optional<train::trainer> trainer;
+  if (!agree_on(*ctx, [&] { trainer.emplace(cfg, *task, *ctx); })) return 2;
+  auto& tr = *trainer;
   train::train_state st;
   if (resume) {
     if (root && p.previous.state.theta.size() != task->layout().size())

@@ -53,6 +53,22 @@ void validate(const es_config& cfg) {
 strategy::strategy(es_config cfg, param_layout layout)
     : cfg_(std::move(cfg)), layout_(std::move(layout)) {
   validate(cfg_);
+  for (const auto& name : cfg_.blocks) {
+    std::size_t idx = 0;
+    try {
+      idx = layout_.index_of(name);
+    } catch (const std::out_of_range&) {
+      std::string known;
+      for (const auto& b : layout_.blocks()) known += (known.empty() ? "" : ", ") + b.name;
+      throw input_error("es.blocks names '" + name + "', which is not a block (blocks: " + known +
+                        ")");
+    }
+    rotation_.push_back(idx);
+  }
+  if (rotation_.empty())
+    for (std::size_t i = 0; i < layout_.blocks().size(); ++i) rotation_.push_back(i);
+  if (!cfg_.block_coordinate && rotation_.size() != layout_.blocks().size())
+    throw input_error("es.blocks selects a subset: it needs es.block_coordinate = true");
 }
 
 std::size_t strategy::evaluations() const {
@@ -65,7 +81,7 @@ std::size_t strategy::range_count() const {
 
 active_range strategy::active(std::uint32_t generation) const {
   if (!cfg_.block_coordinate) return {0, layout_.size(), 0, "all"};
-  const std::size_t id = generation % layout_.blocks().size();
+  const std::size_t id = rotation_[generation % rotation_.size()];
   const auto& b = layout_.blocks()[id];
   return {b.offset, b.size(), id, b.name};
 }

@@ -50,6 +50,7 @@ expect_bad "scan with one point" "--points" scan --config "$TINY" --out scan.h5 
 expect_bad "scan of a missing block" "no parameter block 'Q'" scan --config "$TINY" --out scan.h5 --param Q
 expect_bad "scan index outside the block" "--index" scan --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out scan.h5 --index 3
 expect_bad "scan over an existing file" "--force" scan --config "$TINY" --out good.h5
+expect_bad "es.blocks names no block" "es.blocks names 'W9'" train --config "$TINY" --out new.h5 --es.blocks W1,W9
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
 

@@ -72,6 +72,25 @@ TEST_CASE("members perturb only the active block, which rotates") {
   CHECK(p == theta);  // member 0 is the centre
 }
 
+TEST_CASE("es.blocks restricts the rotation to the named blocks") {
+  es_config c;
+  c.population = 4;
+  c.blocks = {"B"};
+  strategy s(c, two_blocks());
+  for (std::uint32_t g = 0; g < 5; ++g) CHECK(s.active(g).name == "B");
+  c.blocks = {"B", "A"};
+  strategy t(c, two_blocks());
+  CHECK(t.active(0).name == "B");
+  CHECK(t.active(1).name == "A");
+  CHECK(t.active(1).id == 0);  // optimiser state stays keyed by the layout's block index
+  c.blocks = {"C"};
+  CHECK_THROWS_WITH_AS(strategy(c, two_blocks()), doctest::Contains("es.blocks names 'C'"),
+                       input_error);
+  c.blocks = {"A"};
+  c.block_coordinate = false;
+  CHECK_THROWS_AS(strategy(c, two_blocks()), input_error);
+}
+
 TEST_CASE("openai members come in mirrored pairs around theta") {
   es_config c;
   c.kind = strategy_kind::openai;

@@ -36,6 +36,9 @@ struct es_config {
   double sigma = 0.1;
   baseline_kind baseline = baseline_kind::none;
   bool block_coordinate = true;
+  // Blocks ES trains, in rotation (empty: all). Blocks left out keep their values (or are trained
+  // by other means, e.g. an exact readout step).
+  std::vector<std::string> blocks;
   // Loss given to failed members by raw-loss estimators; unset: the generation's largest finite
   // loss. Rank-based estimators always rank failures as tied worst.
   std::optional<double> failure_penalty;
@@ -80,6 +83,7 @@ class strategy {
 
   es_config cfg_;
   param_layout layout_;
+  std::vector<std::size_t> rotation_;  // layout indices of the blocks ES perturbs
 };
 
 }  // namespace esbio::es
