@@ -84,6 +84,8 @@ const std::vector<option_spec>& config_options() {
       {"es.block_coordinate", "true", "perturb one parameter block per generation, in rotation"},
       {"es.blocks", "all",
        "parameter blocks ES trains, comma-separated, in rotation (all: every block)"},
+      {"es.exact_blocks", "none",
+       "blocks trained by the task's exact gradient each generation (evidence: W_ro, b_ro)"},
       {"es.failure_penalty", "max",
        "loss of a failed member for song: max (worst finite) | number"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
@@ -208,6 +210,25 @@ class reader {
   }
 
   std::string text(const std::string& key) { return out_[key] = raw(key); }
+
+  // A comma-separated list of names; `none_word` stands for the empty list.
+  std::vector<std::string> names(const std::string& key, const char* none_word) {
+    const auto& v = raw(key);
+    out_[key] = v;
+    std::vector<std::string> out;
+    if (v == none_word) return out;
+    std::string item;
+    for (char ch : v + ",") {
+      if (ch == ',') {
+        if (!item.empty()) out.push_back(item);
+        item.clear();
+      } else if (ch != ' ') {
+        item += ch;
+      }
+    }
+    if (out.empty()) bad(key, v, "names no block");
+    return out;
+  }
 
   std::optional<double> real_or(const std::string& key, const char* word) {
     if (raw(key) == word) {
@@ -358,21 +379,8 @@ train::run_config to_run_config(const settings& s) {
   e.sigma = r.real("es.sigma");
   e.baseline = es::parse_baseline(r.choice("es.baseline", {"none", "center", "centre", "mean"}));
   e.block_coordinate = r.flag("es.block_coordinate");
-  {
-    const std::string list = r.text("es.blocks");
-    if (list != "all") {
-      std::string item;
-      for (char ch : list + ",") {
-        if (ch == ',') {
-          if (!item.empty()) e.blocks.push_back(item);
-          item.clear();
-        } else if (ch != ' ') {
-          item += ch;
-        }
-      }
-      if (e.blocks.empty()) throw input_error("es.blocks = '" + list + "' names no block");
-    }
-  }
+  e.blocks = r.names("es.blocks", "all");
+  e.exact_blocks = r.names("es.exact_blocks", "none");
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
   es::validate(e);

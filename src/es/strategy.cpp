@@ -65,8 +65,23 @@ strategy::strategy(es_config cfg, param_layout layout)
     }
     rotation_.push_back(idx);
   }
+  for (const auto& name : cfg_.exact_blocks) {
+    if (std::find(cfg_.blocks.begin(), cfg_.blocks.end(), name) != cfg_.blocks.end())
+      throw input_error("block '" + name + "' is in both es.blocks and es.exact_blocks");
+    try {
+      (void)layout_.index_of(name);
+    } catch (const std::out_of_range&) {
+      throw input_error("es.exact_blocks names '" + name + "', which is not a block");
+    }
+  }
   if (rotation_.empty())
-    for (std::size_t i = 0; i < layout_.blocks().size(); ++i) rotation_.push_back(i);
+    for (std::size_t i = 0; i < layout_.blocks().size(); ++i) {
+      const auto& name = layout_.blocks()[i].name;
+      if (std::find(cfg_.exact_blocks.begin(), cfg_.exact_blocks.end(), name) ==
+          cfg_.exact_blocks.end())
+        rotation_.push_back(i);
+    }
+  if (rotation_.empty()) throw input_error("es.exact_blocks leaves no block for ES to train");
   if (!cfg_.block_coordinate && rotation_.size() != layout_.blocks().size())
     throw input_error("es.blocks selects a subset: it needs es.block_coordinate = true");
 }

@@ -178,6 +178,44 @@ bool evidence_task::features(std::span<const double> theta, std::uint32_t genera
   return cfg_.integrator == "fixed" ? features_fixed(theta, out) : features_bdf(theta, out, ev);
 }
 
+bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t generation,
+                                   std::span<double> grad) {
+  std::vector<double> f;
+  evaluation ev;
+  if (!features(theta, generation, 0, f, ev)) return false;
+  const std::size_t n = cfg_.neurons;
+  const auto& wro = layout_.block("W_ro");
+  const auto& bro = layout_.block("b_ro");
+  std::fill(grad.begin() + wro.offset, grad.begin() + wro.offset + wro.size(), 0.0);
+  std::fill(grad.begin() + bro.offset, grad.begin() + bro.offset + bro.size(), 0.0);
+  const double inv_b = 1 / static_cast<double>(cfg_.trials);
+  for (std::size_t b = 0; b < cfg_.trials; ++b) {
+    double logits[evidence_classes];
+    logits_of(theta, f.data() + b * n, logits);
+    const double top = *std::max_element(logits, logits + evidence_classes);
+    double z = 0;
+    for (double& l : logits) z += (l = std::exp(l - top));
+    for (int c = 0; c < evidence_classes; ++c) {
+      const double d = (logits[c] / z - (batch_[b].label == c ? 1.0 : 0.0)) * inv_b;
+      grad[bro.offset + c] += d;
+      for (std::size_t i = 0; i < n; ++i) grad[wro.offset + c * n + i] += d * f[b * n + i];
+    }
+  }
+  return true;
+}
+
+void evidence_task::logits_of(std::span<const double> theta, const double* f,
+                              double* logits) const {
+  const std::size_t n = cfg_.neurons;
+  const auto& wro = layout_.block("W_ro");
+  const auto& bro = layout_.block("b_ro");
+  for (int c = 0; c < evidence_classes; ++c) {
+    double s = theta[bro.offset + c];
+    for (std::size_t i = 0; i < n; ++i) s += theta[wro.offset + c * n + i] * f[i];
+    logits[c] = s;
+  }
+}
+
 evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t generation,
                                    std::uint32_t member) {
   const auto start = std::chrono::steady_clock::now();
@@ -185,17 +223,11 @@ evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t 
   std::vector<double> f;
   if (features(theta, generation, member, f, ev)) {
     const std::size_t n = cfg_.neurons;
-    const auto& wro = layout_.block("W_ro");
-    const auto& bro = layout_.block("b_ro");
     double loss = 0;
     std::size_t correct = 0;
     for (std::size_t b = 0; b < cfg_.trials; ++b) {
       double logits[evidence_classes];
-      for (int c = 0; c < evidence_classes; ++c) {
-        double s = theta[bro.offset + c];
-        for (std::size_t i = 0; i < n; ++i) s += theta[wro.offset + c * n + i] * f[b * n + i];
-        logits[c] = s;
-      }
+      logits_of(theta, f.data() + b * n, logits);
       const double top = *std::max_element(logits, logits + evidence_classes);
       double z = 0;
       for (double l : logits) z += std::exp(l - top);

@@ -1,5 +1,6 @@
 #include "esbio/train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -64,7 +65,27 @@ void train_state::load_replica_bytes(const std::vector<char>& b) {
 }
 
 trainer::trainer(const run_config& cfg, tasks::task& task, dist::context& ctx)
-    : cfg_(cfg), task_(task), ctx_(ctx), strategy_(cfg.es, task.layout()) {}
+    : cfg_(cfg), task_(task), ctx_(ctx), strategy_(cfg.es, task.layout()) {
+  const auto offered = task.exact_blocks();
+  for (const auto& name : cfg.es.exact_blocks)
+    if (std::find(offered.begin(), offered.end(), name) == offered.end())
+      throw input_error("es.exact_blocks: task " + task.name() +
+                        " has no exact gradient for block '" + name + "'");
+}
+
+void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation) {
+  if (cfg_.es.exact_blocks.empty()) return;
+  // Every rank computes the same gradient from the same inputs (one extra forward pass each),
+  // so the parameters never have to cross the network.
+  std::vector<double> grad(st.theta.size(), 0.0);
+  if (!task_.exact_gradient(st.theta, generation, grad)) return;
+  const auto& layout = task_.layout();
+  for (const auto& name : cfg_.es.exact_blocks) {
+    const auto idx = layout.index_of(name);
+    const auto& b = layout.blocks()[idx];
+    opt.step(st.theta, std::span<const double>(grad).subspan(b.offset, b.size()), b.offset, idx);
+  }
+}
 
 train_state trainer::initial_state() const {
   train_state st;
@@ -97,6 +118,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     }
     const std::uint32_t g = st.generation;
 
+    exact_step(st, opt, g);
     // One extra item beyond the members: the centre on the fixed validation batch.
     auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
       if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);

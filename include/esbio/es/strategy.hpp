@@ -39,6 +39,8 @@ struct es_config {
   // Blocks ES trains, in rotation (empty: all). Blocks left out keep their values (or are trained
   // by other means, e.g. an exact readout step).
   std::vector<std::string> blocks;
+  // Blocks trained each generation by the task's exact gradient instead (the paper's readout).
+  std::vector<std::string> exact_blocks;
   // Loss given to failed members by raw-loss estimators; unset: the generation's largest finite
   // loss. Rank-based estimators always rank failures as tied worst.
   std::optional<double> failure_penalty;

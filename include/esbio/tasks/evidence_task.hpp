@@ -27,6 +27,10 @@ class evidence_task final : public task {
   const param_layout& layout() const override { return layout_; }
   std::vector<double> initial_params() const override;
   bool classification() const override { return true; }
+  std::vector<std::string> exact_blocks() const override { return {"W_ro", "b_ro"}; }
+  // d(mean cross-entropy)/d(W_ro, b_ro) = mean over trials of (softmax - onehot) (f, 1).
+  bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override;
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
 
@@ -39,6 +43,7 @@ class evidence_task final : public task {
  private:
   bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
                 std::vector<double>& out, evaluation& ev);
+  void logits_of(std::span<const double> theta, const double* f, double* logits) const;
   void initial_state(std::uint32_t generation, std::uint32_t member);
   bool features_fixed(std::span<const double> theta, std::vector<double>& out);
   bool features_bdf(std::span<const double> theta, std::vector<double>& out, evaluation& ev);

@@ -65,6 +65,15 @@ class task {
   virtual const param_layout& layout() const = 0;
   virtual std::vector<double> initial_params() const = 0;
   virtual bool classification() const { return false; }
+  // Blocks whose exact gradient the task can compute cheaply (a linear readout), and that
+  // gradient of the centre's loss on a generation's batch, written into grad at those blocks'
+  // offsets. Used for the paper's hybrid protocol (readout by gradient, the rest by ES).
+  virtual std::vector<std::string> exact_blocks() const { return {}; }
+  virtual bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
+                              std::span<double> grad) {
+    (void)theta, (void)generation, (void)grad;
+    return false;
+  }
   // Loss of theta on the batch of the given generation (the same batch for every member), or on
   // the fixed validation batch. member identifies the population member for tasks whose members
   // differ in more than theta (heterogeneous neurons, per-member initial states); 0 is the centre.

@@ -75,6 +75,9 @@ class trainer {
               const std::atomic<bool>* stop);
 
  private:
+  // The paper's hybrid step: blocks in es.exact_blocks follow the task's exact gradient.
+  void exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation);
+
   const run_config& cfg_;
   tasks::task& task_;
   dist::context& ctx_;
