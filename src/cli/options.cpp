@@ -72,6 +72,9 @@ const std::vector<option_spec>& config_options() {
       {"ode.method", "adams", "model integrator: bdf | adams (CVODES linear multistep family)"},
       {"ode.nonlinear", "fixedpoint",
        "nonlinear solver: newton (dense, analytic Jacobian) | fixedpoint"},
+      {"ode.linear_solver", "dense",
+       "Newton's linear solver: dense (LU) | gmres (Krylov, model preconditioner)"},
+      {"ode.krylov_dim", "0", "gmres: maximum Krylov dimension (0: SUNDIALS' default)"},
       {"ode.jacobian", "analytic", "Newton Jacobian: analytic | fd (CVODE difference quotients)"},
       {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
@@ -368,6 +371,9 @@ train::run_config to_run_config(const settings& s) {
               ? ode::nonlinear_solver::newton
               : ode::nonlinear_solver::fixed_point;
   o.analytic_jacobian = r.choice("ode.jacobian", {"analytic", "fd"}) == "analytic";
+  o.ls = r.choice("ode.linear_solver", {"dense", "gmres"}) == "dense" ? ode::linear_solver::dense
+                                                                      : ode::linear_solver::gmres;
+  o.krylov_dim = static_cast<int>(r.count("ode.krylov_dim", 0, 1000));
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);
   o.max_steps_total = static_cast<long>(r.count("ode.max_steps", 1));

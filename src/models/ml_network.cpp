@@ -76,6 +76,40 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+int ml_network::precondition_setup(double, const double* y, double gamma) {
+  const double* v = y;
+  const double* w = y + n_;
+  const double g = p_.input_gain / p_.neuron.C;
+  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+  coupling(t_.data());
+  prec_.resize(4 * n_);
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
+    const auto l = p_.neuron.local(v[i], w[i], current);
+    const double self = g * w_rec_[i * n_ + i] * p_.output_slope(v[i]);
+    const double a = 1 - gamma * (l.dv_dv + self), b = -gamma * l.dv_dw;
+    const double c = -gamma * l.dw_dv, d = 1 - gamma * l.dw_dw;
+    const double det = a * d - b * c;
+    if (!std::isfinite(det) || det == 0) return 1;  // ask CVODE for a smaller step
+    double* inv = prec_.data() + 4 * i;
+    inv[0] = d / det;
+    inv[1] = -b / det;
+    inv[2] = -c / det;
+    inv[3] = a / det;
+  }
+  return 0;
+}
+
+int ml_network::precondition_solve(const double* r, double* z) const {
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double* inv = prec_.data() + 4 * i;
+    const double rv = r[i], rw = r[n_ + i];
+    z[i] = inv[0] * rv + inv[1] * rw;
+    z[n_ + i] = inv[2] * rv + inv[3] * rw;
+  }
+  return 0;
+}
+
 void ml_network::semi_implicit_step(std::span<double> v, std::span<double> w,
                                     std::span<double> t_prev, double dt) const {
   semi_implicit_steps(1, v, w, t_prev, drive_, dt);

@@ -5,6 +5,7 @@
 #include <sundials/sundials_context.h>
 #include <sundials/sundials_version.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_spgmr.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
@@ -44,6 +45,7 @@ solve_stats& solve_stats::operator+=(const solve_stats& o) {
   lin_setups += o.lin_setups;
   error_test_fails += o.error_test_fails;
   nonlinear_conv_fails += o.nonlinear_conv_fails;
+  lin_iters += o.lin_iters;
   return *this;
 }
 
@@ -85,8 +87,14 @@ solve_status map_status(int rc) {
 
 // A model that throws or produces non-finite derivatives must not take the rank down: the
 // former is unrecoverable for this solve, the latter asks CVODE for a smaller step.
+// CVODE's user data points at a slot holding the system being solved: the linear solver copies
+// the pointer once (for the preconditioner), so the slot stays put while its content changes.
+system* current(void* user) {
+  return *static_cast<system**>(user);
+}
+
 int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
-  const auto* sys = static_cast<const system*>(user);
+  const auto* sys = current(user);
   try {
     const int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
     if (rc != 0) return rc;
@@ -102,11 +110,32 @@ int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
 
 int jac_callback(sunrealtype t, N_Vector y, N_Vector, SUNMatrix jac, void* user, N_Vector, N_Vector,
                  N_Vector) {
-  const auto* sys = static_cast<const system*>(user);
+  const auto* sys = current(user);
   try {
     SUNMatZero(jac);
     if (!sys->jacobian(t, N_VGetArrayPointer(y), SUNDenseMatrix_Data(jac))) return -1;
     return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int prec_setup_callback(sunrealtype t, N_Vector y, N_Vector, booleantype, booleantype* jcur,
+                        sunrealtype gamma, void* user) {
+  auto* sys = current(user);
+  *jcur = SUNTRUE;
+  try {
+    return sys->precondition_setup(t, N_VGetArrayPointer(y), gamma);
+  } catch (...) {
+    return -1;
+  }
+}
+
+int prec_solve_callback(sunrealtype, N_Vector, N_Vector, N_Vector r, N_Vector z, sunrealtype,
+                        sunrealtype, int, void* user) {
+  const auto* sys = current(user);
+  try {
+    return sys->precondition_solve(N_VGetArrayPointer(r), N_VGetArrayPointer(z));
   } catch (...) {
     return -1;
   }
@@ -128,6 +157,7 @@ struct integrator::impl {
   SUNNonlinearSolver nls = nullptr;
   std::size_t n = 0;
   bool initialised = false;
+  system* active = nullptr;  // what the callbacks see through CVODE's user data
 
   impl() { check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create"); }
   ~impl() {
@@ -161,9 +191,10 @@ struct integrator::impl {
     y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
     mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
     check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
+    check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
   }
 
-  void configure(const solver_options& o) {
+  void configure(const solver_options& o, bool has_preconditioner) {
     if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
       throw std::invalid_argument("per-component atol has " +
                                   std::to_string(o.atol_per_component.size()) +
@@ -178,7 +209,15 @@ struct integrator::impl {
     }
     check(CVodeSetMaxNumSteps(mem, o.max_steps_per_output), "CVodeSetMaxNumSteps");
     if (o.max_order > 0) check(CVodeSetMaxOrd(mem, o.max_order), "CVodeSetMaxOrd");
-    if (o.nls == nonlinear_solver::newton) {
+    if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
+      ls = check_ptr(
+          SUNLinSol_SPGMR(y, has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE, o.krylov_dim, ctx),
+          "SUNLinSol_SPGMR");
+      check(CVodeSetLinearSolver(mem, ls, nullptr), "CVodeSetLinearSolver");
+      if (has_preconditioner)
+        check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
+              "CVodeSetPreconditioner");
+    } else if (o.nls == nonlinear_solver::newton) {
       const auto len = static_cast<sunindextype>(n);
       mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
       ls = check_ptr(SUNLinSol_Dense(y, mat, ctx), "SUNLinSol_Dense");
@@ -207,15 +246,15 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
   auto& s = *impl_;
   const bool fresh = !(s.mem && s.n == n);
   s.prepare(n, opts_);
+  s.active = const_cast<system*>(&sys);
   std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
   if (fresh || !s.initialised) {
     check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
-    s.configure(opts_);
+    s.configure(opts_, sys.has_preconditioner());
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
   }
-  check(CVodeSetUserData(s.mem, const_cast<system*>(&sys)), "CVodeSetUserData");
 
   solve_result res;
   res.t_reached = t0;
@@ -247,7 +286,9 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
   CVodeGetNumErrTestFails(s.mem, &res.stats.error_test_fails);
   CVodeGetNumNonlinSolvConvFails(s.mem, &res.stats.nonlinear_conv_fails);
   CVodeGetNumLinSolvSetups(s.mem, &res.stats.lin_setups);
-  if (opts_.nls == nonlinear_solver::newton) CVodeGetNumJacEvals(s.mem, &res.stats.jac_evals);
+  if (opts_.nls == nonlinear_solver::newton && opts_.ls == linear_solver::dense)
+    CVodeGetNumJacEvals(s.mem, &res.stats.jac_evals);
+  if (opts_.nls == nonlinear_solver::newton) CVodeGetNumLinIters(s.mem, &res.stats.lin_iters);
   return res;
 }
 

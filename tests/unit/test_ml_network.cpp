@@ -121,3 +121,55 @@ TEST_CASE("the paper's fixed-step scheme converges to the BDF solution at first 
   CHECK(e3 < 0.2 * e2);
   CHECK(e3 < 0.5);
 }
+
+TEST_CASE("GMRES with the block preconditioner agrees with dense LU") {
+  const std::size_t n = 10;
+  random_net r(n, 3, 13);
+  ml_network net(n);
+  net.bind_recurrent(r.w_rec);
+  auto run = [&](ode::linear_solver ls) {
+    ode::solver_options o;
+    o.rtol = 1e-9;
+    o.atol = 1e-9;
+    o.ls = ls;
+    ode::integrator ig(o);
+    std::vector<double> y = r.y0, out(2 * n);
+    long iters = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+      net.set_drive(r.drives[k]);
+      const std::vector<double> t_out{4.0 * double(k + 1)};
+      const auto res = ig.solve(net, 4.0 * double(k), y, t_out, out);
+      REQUIRE(res.status == ode::solve_status::success);
+      iters += res.stats.lin_iters;
+      y = out;
+    }
+    return std::pair{y, iters};
+  };
+  const auto [dense, dense_iters] = run(ode::linear_solver::dense);
+  const auto [gmres, gmres_iters] = run(ode::linear_solver::gmres);
+  for (std::size_t i = 0; i < 2 * n; ++i) CHECK(std::abs(dense[i] - gmres[i]) < 1e-5);
+  CHECK(dense_iters == 0);
+  CHECK(gmres_iters > 0);
+}
+
+TEST_CASE("the preconditioner inverts each neuron's block of I - gamma J") {
+  const std::size_t n = 5;
+  random_net r(n, 1, 2);
+  ml_network net(n);
+  net.bind_recurrent(r.w_rec);
+  net.set_drive(r.drives[0]);
+  const double gamma = 0.05;
+  REQUIRE(net.precondition_setup(0, r.y0.data(), gamma) == 0);
+  std::vector<double> jac(4 * n * n, 0.0), rhs(2 * n), z(2 * n);
+  net.jacobian(0, r.y0.data(), jac.data());
+  for (std::size_t k = 0; k < 2 * n; ++k) rhs[k] = std::sin(1.0 + double(k));
+  net.precondition_solve(rhs.data(), z.data());
+  // (I - gamma J_block) z = r, with J_block the 2 x 2 diagonal blocks of the full Jacobian.
+  const std::size_t m = 2 * n;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = jac[i + i * m], b = jac[i + (n + i) * m], c = jac[(n + i) + i * m],
+                 d = jac[(n + i) + (n + i) * m];
+    CHECK((1 - gamma * a) * z[i] - gamma * b * z[n + i] == doctest::Approx(rhs[i]));
+    CHECK(-gamma * c * z[i] + (1 - gamma * d) * z[n + i] == doctest::Approx(rhs[n + i]));
+  }
+}

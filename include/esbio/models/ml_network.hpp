@@ -47,6 +47,13 @@ class ml_network final : public ode::system {
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
 
+  // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 block of I - gamma J with the
+  // neuron's own terms (its self-coupling included); the coupling between neurons is left to
+  // the Krylov iteration.
+  bool has_preconditioner() const override { return true; }
+  int precondition_setup(double t, const double* y, double gamma) override;
+  int precondition_solve(const double* r, double* z) const override;
+
   // One step of the paper's scheme, in place; t_prev holds T of the previous step and becomes T
   // of the new V. Uses the drive set by set_drive().
   void semi_implicit_step(std::span<double> v, std::span<double> w, std::span<double> t_prev,
@@ -66,6 +73,7 @@ class ml_network final : public ode::system {
   std::span<const double> w_rec_;
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
+  std::vector<double> prec_;                // per neuron, the inverse 2 x 2 block, row-major
 };
 
 }  // namespace esbio::models

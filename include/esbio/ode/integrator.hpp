@@ -15,10 +15,15 @@ namespace esbio::ode {
 
 enum class method { bdf, adams };
 enum class nonlinear_solver { newton, fixed_point };
+// Linear solver inside Newton: dense LU (analytic or difference-quotient Jacobian), or GMRES with
+// difference-quotient Jacobian-vector products and the system's preconditioner if it has one.
+enum class linear_solver { dense, gmres };
 
 struct solver_options {
   method lmm = method::bdf;
   nonlinear_solver nls = nonlinear_solver::newton;
+  linear_solver ls = linear_solver::dense;
+  int krylov_dim = 0;  // GMRES maximum Krylov dimension (0: SUNDIALS' default, 5)
   double rtol = 1e-6;
   double atol = 1e-8;
   std::vector<double> atol_per_component;  // overrides atol where non-empty
@@ -42,7 +47,7 @@ const char* to_string(solve_status s);
 
 struct solve_stats {
   long steps = 0, rhs_evals = 0, jac_evals = 0, lin_setups = 0, error_test_fails = 0,
-       nonlinear_conv_fails = 0;
+       nonlinear_conv_fails = 0, lin_iters = 0;
   solve_stats& operator+=(const solve_stats& o);
 };
 
