@@ -78,7 +78,8 @@ const std::vector<option_spec>& config_options() {
       {"ode.jacobian", "analytic", "Newton Jacobian: analytic | fd (CVODE difference quotients)"},
       {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
-      {"ode.max_steps", "20000", "per-evaluation step budget; beyond it the member fails"},
+      {"ode.max_steps", "1000000", "per-evaluation step budget; beyond it the member fails"},
+      {"ode.max_seconds", "0", "per-evaluation wall-time budget in s (0: none; not reproducible)"},
       {"es.strategy", "song", "ES estimator: song (Hazelden et al.) | openai (Salimans et al.)"},
       {"es.population", "100", "members per generation S (song: centre included; openai: even)"},
       {"es.sigma", "0.01", "perturbation standard deviation"},
@@ -377,6 +378,7 @@ train::run_config to_run_config(const settings& s) {
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);
   o.max_steps_total = static_cast<long>(r.count("ode.max_steps", 1));
+  o.max_seconds = r.real("ode.max_seconds", false, true);
 
   auto& e = c.es;
   e.seed = c.seed;

@@ -10,6 +10,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -231,12 +232,24 @@ struct integrator::impl {
 };
 
 integrator::integrator(solver_options opts) : opts_(std::move(opts)), impl_(new impl) {
+  begin_budget();
   if (!(opts_.rtol > 0) || !(opts_.atol > 0))
     throw std::invalid_argument("integrator tolerances must be positive");
 }
 integrator::~integrator() = default;
 integrator::integrator(integrator&&) noexcept = default;
 integrator& integrator::operator=(integrator&&) noexcept = default;
+
+namespace {
+double clock_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void integrator::begin_budget() {
+  budget_steps_ = 0;
+  budget_start_ = clock_seconds();
+}
 
 solve_result integrator::solve(const system& sys, double t0, std::span<const double> y0,
                                std::span<const double> t_out, std::span<double> out) {
@@ -276,12 +289,14 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
     std::copy(yp, yp + n, row.begin());
     long steps = 0;
     CVodeGetNumSteps(s.mem, &steps);
-    if (steps > opts_.max_steps_total) {
+    if (budget_steps_ + steps > opts_.max_steps_total ||
+        (opts_.max_seconds > 0 && clock_seconds() - budget_start_ > opts_.max_seconds)) {
       res.status = solve_status::too_much_work;
       break;
     }
   }
   CVodeGetNumSteps(s.mem, &res.stats.steps);
+  budget_steps_ += res.stats.steps;
   CVodeGetNumRhsEvals(s.mem, &res.stats.rhs_evals);
   CVodeGetNumErrTestFails(s.mem, &res.stats.error_test_fails);
   CVodeGetNumNonlinSolvConvFails(s.mem, &res.stats.nonlinear_conv_fails);

@@ -119,7 +119,7 @@ bool evidence_task::features_bdf(std::span<const double>, std::vector<double>& o
   const double t_end = cfg_.token_ms * evidence_tokens;
   for (std::size_t r = 0; r < readout_steps_; ++r)
     readout_times[r] = t_end - cfg_.dt * static_cast<double>(readout_steps_ - 1 - r);
-  std::vector<double> sol(2 * n * readout_steps_);
+  solver_.begin_budget();
   for (std::size_t b = 0; b < trials; ++b) {
     std::copy_n(v_.data() + b * n, n, y.data());
     std::copy_n(w_.data() + b * n, n, y.data() + n);

@@ -84,6 +84,7 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
   // The field is autonomous, so every window is solved on the first `window` times.
   const std::span<const double> t_win(times_.data(), cfg_.window);
   evaluation ev;
+  solver_.begin_budget();
   double abs_err = 0;
   for (const std::size_t s : batch_starts(generation)) {
     const std::span<const double> y0(truth_.data() + 2 * s, 2);

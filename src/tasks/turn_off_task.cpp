@@ -50,6 +50,7 @@ evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
                                    std::uint32_t member) {
   const auto start = std::chrono::steady_clock::now();
   evaluation ev;
+  solver_.begin_budget();
   const auto res = solve(theta[0], member, out_);
   ev.steps = res.stats.steps;
   ev.rhs_evals = res.stats.rhs_evals;

@@ -210,3 +210,36 @@ TEST_CASE("the hybrid protocol (ES on W_inp and W_rec, exact readout) learns") {
   CHECK_THROWS_WITH_AS(train::trainer(c, *task, *ctx), doctest::Contains("no exact gradient"),
                        input_error);
 }
+
+TEST_CASE("members that blow the work budget are counted failures; the run goes on") {
+  train::run_config c;
+  c.generations = 3;
+  c.task = small(6, 2);
+  c.task.integrator = "bdf";
+  c.task.solver.max_steps_total = 3000;
+  c.es.population = 8;
+  c.es.sigma = 30.0;  // huge W_rec perturbations: violent, stiff members
+  c.es.blocks = {"W_rec"};
+  c.es.baseline = es::baseline_kind::center;
+  auto task = tasks::make_task(c.task);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(c, *task, *ctx);
+  auto st = tr.initial_state();
+  CHECK(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);
+  std::int64_t failures = 0;
+  for (const auto& row : st.history) failures += row.failures;
+  MESSAGE("failed members over 3 generations: " << failures << " of 24");
+  CHECK(failures > 0);
+  CHECK(failures < 24);
+  for (double x : st.theta) CHECK(std::isfinite(x));
+}
+
+TEST_CASE("a wall-time budget turns a slow evaluation into a work-budget failure") {
+  auto cfg = small(6, 2);
+  cfg.integrator = "bdf";
+  cfg.solver.max_seconds = 1e-9;  // no solve is that fast
+  tasks::evidence_task task(cfg);
+  const auto ev = task.evaluate(task.initial_params(), 0, 0);
+  CHECK(ev.status == eval_status::work_budget);
+  CHECK(std::isnan(ev.loss));
+}

@@ -28,9 +28,11 @@ struct solver_options {
   double atol = 1e-8;
   std::vector<double> atol_per_component;  // overrides atol where non-empty
   long max_steps_per_output = 5000;        // CVODE's mxstep, between two output times
-  long max_steps_total = 1000000;          // per-solve work budget across all outputs
-  bool analytic_jacobian = true;           // false: CVODE's difference-quotient Jacobian
-  int max_order = 0;                       // 0: CVODE's default (5 for BDF, 12 for Adams)
+  long max_steps_total = 1000000;  // work budget in steps, per evaluation (see begin_budget)
+  double max_seconds = 0;          // work budget in wall seconds per evaluation (0: none); makes
+                                   // results depend on machine speed, so off by default
+  bool analytic_jacobian = true;   // false: CVODE's difference-quotient Jacobian
+  int max_order = 0;               // 0: CVODE's default (5 for BDF, 12 for Adams)
 };
 
 enum class solve_status : std::int32_t {
@@ -68,6 +70,10 @@ class integrator {
 
   const solver_options& options() const { return opts_; }
 
+  // Start a new evaluation's work budget: the solves that follow share max_steps_total and
+  // max_seconds until the next call.
+  void begin_budget();
+
   // Integrate sys from (t0, y0) and write y(t_k) into out[k*n .. k*n+n) for every output time
   // (increasing, all > t0 or == t0, which copies y0). On failure the rows not reached are NaN.
   solve_result solve(const system& sys, double t0, std::span<const double> y0,
@@ -77,6 +83,8 @@ class integrator {
   struct impl;
   solver_options opts_;
   std::unique_ptr<impl> impl_;
+  long budget_steps_ = 0;
+  double budget_start_ = 0;  // steady-clock seconds
 };
 
 // SUNDIALS version string, for run-file metadata.
