@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "esbio/core/random.hpp"
@@ -171,5 +174,47 @@ TEST_CASE("the preconditioner inverts each neuron's block of I - gamma J") {
                  d = jac[(n + i) + (n + i) * m];
     CHECK((1 - gamma * a) * z[i] - gamma * b * z[n + i] == doctest::Approx(rhs[i]));
     CHECK(-gamma * c * z[i] + (1 - gamma * d) * z[n + i] == doctest::Approx(rhs[n + i]));
+  }
+}
+
+TEST_CASE("network trajectories agree with an independent SciPy Radau solve") {
+  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/ml_network_scipy.txt");
+  REQUIRE(in);
+  std::vector<std::vector<double>> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::vector<double> v;
+    for (double x; ls >> x;) v.push_back(x);
+    lines.push_back(v);
+  }
+  const std::size_t n = 6;
+  REQUIRE(lines.size() == 5 + 24);
+  ml_network net(n);
+  net.bind_recurrent(lines[0]);
+  for (auto ls : {ode::linear_solver::dense, ode::linear_solver::gmres}) {
+    ode::solver_options o;
+    o.rtol = 1e-11;
+    o.atol = 1e-11;
+    o.ls = ls;
+    ode::integrator ig(o);
+    std::vector<double> y = lines[4];
+    double worst_v = 0, worst_w = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+      net.set_drive(lines[1 + k]);
+      std::vector<double> t_out;
+      for (std::size_t r = 0; r < 8; ++r) t_out.push_back(lines[5 + 8 * k + r][0]);
+      std::vector<double> out(2 * n * t_out.size());
+      REQUIRE(ig.solve(net, 4.0 * double(k), y, t_out, out).status == ode::solve_status::success);
+      for (std::size_t r = 0; r < 8; ++r)
+        for (std::size_t i = 0; i < n; ++i) {
+          worst_v = std::max(worst_v, std::abs(out[2 * n * r + i] - lines[5 + 8 * k + r][1 + i]));
+          worst_w =
+              std::max(worst_w, std::abs(out[2 * n * r + n + i] - lines[5 + 8 * k + r][1 + n + i]));
+        }
+      y.assign(out.end() - 2 * n, out.end());
+    }
+    CHECK(worst_v < 1e-6);
+    CHECK(worst_w < 1e-8);
   }
 }
