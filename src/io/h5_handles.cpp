@@ -135,8 +135,17 @@ void write_1d(hid_t parent, const std::string& name, std::span<const std::int64_
 
 void write_2d(hid_t parent, const std::string& name, std::span<const double> v, std::size_t rows,
               std::size_t cols) {
-  const hsize_t dims[2] = {rows, cols};
-  handle space(H5Screate_simple(2, dims, nullptr), H5Sclose, "H5Screate_simple");
+  write_nd(parent, name, v, {rows, cols});
+}
+
+void write_nd(hid_t parent, const std::string& name, std::span<const double> v,
+              const std::vector<std::size_t>& shape) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  std::size_t count = 1;
+  for (auto d : shape) count *= d;
+  if (count != v.size()) fail("shape of " + name + " does not match its data");
+  handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+               "H5Screate_simple");
   handle ds(H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT,
                        H5P_DEFAULT),
             H5Dclose, name.c_str());

@@ -46,6 +46,8 @@ void write_1d(hid_t parent, const std::string& name, std::span<const std::int64_
               bool extendible);
 void write_2d(hid_t parent, const std::string& name, std::span<const double> v, std::size_t rows,
               std::size_t cols);
+void write_nd(hid_t parent, const std::string& name, std::span<const double> v,
+              const std::vector<std::size_t>& dims);
 std::vector<double> read_doubles(hid_t parent, const std::string& name);
 std::vector<std::int64_t> read_ints(hid_t parent, const std::string& name);
 

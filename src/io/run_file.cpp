@@ -132,6 +132,7 @@ void write_table_file(const std::string& path, const table_file& t) {
     auto g = h5::create_group(file, t.group);
     for (const auto& [k, v] : t.real_attrs) h5::write_attr(g, k, v);
     for (const auto& [k, v] : t.columns) h5::write_1d(g, k, v, false);
+    for (const auto& a : t.arrays) h5::write_nd(g, a.name, a.data, a.dims);
   });
 }
 

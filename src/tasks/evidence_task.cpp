@@ -87,13 +87,16 @@ void evidence_task::initial_state(std::uint32_t generation, std::uint32_t member
   w_.assign(total, cfg_.trial_w0);
 }
 
-bool evidence_task::features_fixed(std::span<const double>, std::vector<double>& out) {
+bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t steps = token_steps_ * evidence_tokens;
   t_.assign(total, 0.0);  // the reference code starts the lagged coupling from T = 0
   drive_.resize(total);
   out.assign(total, 0.0);
+  if (rec) rec(all_trials, 0, v_.data());
   for (std::size_t s = 0; s < steps; ++s) {
+    if (rec && s > 0 && s % token_steps_ == 0)
+      rec(all_trials, static_cast<int>(s / token_steps_), v_.data());
     if (s % token_steps_ == 0) {
       const std::size_t tok = s / token_steps_;
       for (std::size_t b = 0; b < trials; ++b)
@@ -103,6 +106,7 @@ bool evidence_task::features_fixed(std::span<const double>, std::vector<double>&
     if (s >= steps - readout_steps_)
       for (std::size_t k = 0; k < total; ++k) out[k] += t_[k];
   }
+  if (rec) rec(all_trials, evidence_tokens, v_.data());
   bool finite = true;
   for (double& f : out) {
     f /= static_cast<double>(readout_steps_);
@@ -111,8 +115,7 @@ bool evidence_task::features_fixed(std::span<const double>, std::vector<double>&
   return finite;
 }
 
-bool evidence_task::features_bdf(std::span<const double>, std::vector<double>& out,
-                                 evaluation& ev) {
+bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials;
   out.assign(trials * n, 0.0);
   std::vector<double> y(2 * n), readout_times(readout_steps_);
@@ -123,6 +126,7 @@ bool evidence_task::features_bdf(std::span<const double>, std::vector<double>& o
   for (std::size_t b = 0; b < trials; ++b) {
     std::copy_n(v_.data() + b * n, n, y.data());
     std::copy_n(w_.data() + b * n, n, y.data() + n);
+    if (rec) rec(b, 0, y.data());
     for (int tok = 0; tok < evidence_tokens; ++tok) {
       net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
       const double t0 = cfg_.token_ms * tok, t1 = cfg_.token_ms * (tok + 1);
@@ -146,6 +150,7 @@ bool evidence_task::features_bdf(std::span<const double>, std::vector<double>& o
           for (std::size_t i = 0; i < n; ++i)
             out[b * n + i] += net_.params().output(res_out[2 * n * k + i]);
       std::copy(res_out.end() - 2 * n, res_out.end(), y.begin());
+      if (rec) rec(b, tok + 1, y.data());
     }
   }
   for (double& f : out) f /= static_cast<double>(readout_steps_);
@@ -159,7 +164,8 @@ bool evidence_task::features(std::span<const double> theta, std::uint32_t genera
 }
 
 bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
-                             std::uint32_t member, std::vector<double>& out, evaluation& ev) {
+                             std::uint32_t member, std::vector<double>& out, evaluation& ev,
+                             const recorder& rec) {
   const std::size_t n = cfg_.neurons;
   batch(generation);
   initial_state(generation, member);
@@ -173,9 +179,9 @@ bool evidence_task::features(std::span<const double> theta, std::uint32_t genera
       const double* row = theta.data() + inp.offset + d * n;
       for (std::size_t i = 0; i < n; ++i) table_[word * n + i] += x * row[i];
     }
-  const auto& rec = layout_.block("W_rec");
-  net_.bind_recurrent(theta.subspan(rec.offset, rec.size()));
-  return cfg_.integrator == "fixed" ? features_fixed(theta, out) : features_bdf(theta, out, ev);
+  const auto& w_rec = layout_.block("W_rec");
+  net_.bind_recurrent(theta.subspan(w_rec.offset, w_rec.size()));
+  return cfg_.integrator == "fixed" ? features_fixed(out, rec) : features_bdf(out, ev, rec);
 }
 
 bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t generation,
@@ -243,6 +249,39 @@ evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t 
   }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
+}
+
+std::vector<named_array> evidence_task::traces(std::span<const double> theta,
+                                               std::uint32_t generation) {
+  const std::size_t n = cfg_.neurons, trials = cfg_.trials, samples = evidence_tokens + 1;
+  std::vector<double> v(trials * samples * n, std::nan("")), f;
+  const auto keep = [&](std::size_t trial, int boundary, const double* volts) {
+    const auto first = trial == all_trials ? 0 : trial;
+    const auto count = trial == all_trials ? trials : 1;
+    for (std::size_t b = 0; b < count; ++b)
+      std::copy_n(volts + b * n, n,
+                  v.data() + ((first + b) * samples + static_cast<std::size_t>(boundary)) * n);
+  };
+  evaluation ev;
+  features(theta, generation, 0, f, ev, keep);
+  std::vector<double> t_out(v.size()), times(samples), logits(trials * evidence_classes),
+      labels(trials), counts(trials * evidence_classes), tokens(trials * evidence_tokens);
+  for (std::size_t k = 0; k < v.size(); ++k) t_out[k] = net_.params().output(v[k]);
+  for (std::size_t s = 0; s < samples; ++s) times[s] = cfg_.token_ms * static_cast<double>(s);
+  for (std::size_t b = 0; b < trials; ++b) {
+    if (f.size() == trials * n) logits_of(theta, f.data() + b * n, logits.data() + 3 * b);
+    labels[b] = batch_[b].label;
+    for (int c = 0; c < evidence_classes; ++c) counts[3 * b + c] = batch_[b].counts[c];
+    for (int k = 0; k < evidence_tokens; ++k) tokens[b * evidence_tokens + k] = batch_[b].tokens[k];
+  }
+  return {{"t", {samples}, times},
+          {"V", {trials, samples, n}, v},
+          {"T", {trials, samples, n}, t_out},
+          {"features", {trials, n}, f.size() == trials * n ? f : std::vector<double>(trials * n)},
+          {"logits", {trials, 3}, logits},
+          {"labels", {trials}, labels},
+          {"counts", {trials, 3}, counts},
+          {"tokens", {trials, static_cast<std::size_t>(evidence_tokens)}, tokens}};
 }
 
 }  // namespace esbio::tasks

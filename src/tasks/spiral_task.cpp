@@ -108,4 +108,28 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
   return ev;
 }
 
+std::vector<named_array> spiral_task::traces(std::span<const double> theta,
+                                             std::uint32_t generation) {
+  const auto& w1 = layout_.block("W1");
+  const auto& w2 = layout_.block("W2");
+  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
+  solver_.begin_budget();
+  std::vector<double> full(2 * cfg_.points);
+  solver_.solve(field_, times_.front(), std::span<const double>(truth_.data(), 2), times_, full);
+  const auto starts = batch_starts(generation);
+  std::vector<double> start_values(starts.begin(), starts.end()), windows;
+  const std::span<const double> t_win(times_.data(), cfg_.window);
+  for (const std::size_t s : starts) {
+    solver_.begin_budget();
+    solver_.solve(field_, t_win.front(), std::span<const double>(truth_.data() + 2 * s, 2), t_win,
+                  window_out_);
+    windows.insert(windows.end(), window_out_.begin(), window_out_.end());
+  }
+  return {{"t", {cfg_.points}, times_},
+          {"truth", {cfg_.points, 2}, truth_},
+          {"prediction", {cfg_.points, 2}, full},
+          {"window_starts", {starts.size()}, start_values},
+          {"window_prediction", {starts.size(), cfg_.window, 2}, windows}};
+}
+
 }  // namespace esbio::tasks

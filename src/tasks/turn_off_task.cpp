@@ -1,5 +1,6 @@
 #include "esbio/tasks/turn_off_task.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -67,6 +68,34 @@ evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
   }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
+}
+
+std::vector<named_array> turn_off_task::traces(std::span<const double> theta, std::uint32_t) {
+  solver_.begin_budget();
+  std::vector<double> out;
+  solve(theta[0], 0, out);
+  const std::size_t k_max = times_.size();
+  std::vector<double> v(k_max), w(k_max), t_ind(k_max), ratio(k_max);
+  for (std::size_t k = 0; k < k_max; ++k) {
+    v[k] = out[2 * k];
+    w[k] = out[2 * k + 1];
+    t_ind[k] = models::spike_indicator(v[k], cfg_.spike_threshold, cfg_.spike_gain);
+    double jac[4];
+    neuron_.jacobian(times_[k], out.data() + 2 * k, jac);
+    const double tr = jac[0] + jac[3], det = jac[0] * jac[3] - jac[1] * jac[2];
+    const double disc = tr * tr / 4 - det;
+    if (disc <= 0) {
+      ratio[k] = 1;
+    } else {
+      const double a = std::abs(tr / 2 + std::sqrt(disc)), b = std::abs(tr / 2 - std::sqrt(disc));
+      ratio[k] = std::max(a, b) / std::min(a, b);
+    }
+  }
+  return {{"t", {k_max}, times_},
+          {"V", {k_max}, v},
+          {"w", {k_max}, w},
+          {"T", {k_max}, t_ind},
+          {"stiffness_ratio", {k_max}, ratio}};
 }
 
 }  // namespace esbio::tasks

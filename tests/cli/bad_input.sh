@@ -51,6 +51,10 @@ expect_bad "scan of a missing block" "no parameter block 'Q'" scan --config "$TI
 expect_bad "scan index outside the block" "--index" scan --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out scan.h5 --index 3
 expect_bad "scan over an existing file" "--force" scan --config "$TINY" --out good.h5
 expect_bad "es.blocks names no block" "es.blocks names 'W9'" train --config "$TINY" --out new.h5 --es.blocks W1,W9
+expect_bad "simulate without --out" "--out" simulate --config "$TINY"
+expect_bad "simulate a foreign file" "not an esbio run file" simulate --params foreign.h5 --out sim.h5
+expect_bad "simulate over an existing file" "--force" simulate --config "$TINY" --out good.h5
+expect_bad "simulate with a bad override" "task.hidden" simulate --config "$TINY" --out sim.h5 --task.hidden 0
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
 

@@ -43,6 +43,17 @@ s = h5py.File("scan3.h5")["scan"]
 l, m = s["loss"][:], s["smoothed_loss"][:]
 sys.exit(not (l[0] < 1e-6 and l[-1] > 0.1 and min(l) <= m.min() and m.max() <= max(l)))'
 check "scan plot" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_scan.py" scan3.h5 scan3.png
+# Simulate: traces of a trained run and of a configuration's initial parameters.
+check "simulate a trained spiral" "$ESBIO" simulate --params np1.h5 --out sim_spiral.h5 --quiet
+check "simulate the task A neuron" "$ESBIO" simulate --config "$SOURCE_DIR/data/paper/turn_off.ini" --out sim_a.h5 --quiet
+check "simulate task B" "$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out sim_b.h5 --quiet
+check "traces hold what they claim" "$PYTHON" -c '
+import h5py, numpy as np, sys
+s, a, b = (h5py.File(f)["traces"] for f in ("sim_spiral.h5", "sim_a.h5", "sim_b.h5"))
+ok = s["prediction"].shape == (1000, 2) and np.allclose(s["truth"][0], [2, 0])
+ok &= a["V"][:].max() > 20 and abs(a["T"][:].mean() - 0.22) < 0.01   # fires at W = 0.5
+ok &= b["V"].shape == (20, 51, 16) and b["logits"].shape == (20, 3)
+sys.exit(not ok)'
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"

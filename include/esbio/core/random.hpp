@@ -15,8 +15,8 @@ enum class stream : std::uint32_t {
   init = 1,          // initial parameters
   perturbation = 2,  // ES noise eps_i
   batch = 3,         // data batches drawn per generation
-  data = 4,           // fixed data sets (embeddings, a run's fixed initial states)
-  trial_state = 5,    // per-evaluation initial states of network trials
+  data = 4,          // fixed data sets (embeddings, a run's fixed initial states)
+  trial_state = 5,   // per-evaluation initial states of network trials
 };
 
 class random_stream {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "esbio/core/named_array.hpp"
 #include "esbio/core/params.hpp"
 #include "esbio/train/trainer.hpp"
 
@@ -57,6 +58,7 @@ struct table_file {
   std::vector<std::pair<std::string, std::string>> text_attrs;
   std::vector<std::pair<std::string, double>> real_attrs;
   std::vector<std::pair<std::string, std::vector<double>>> columns;
+  std::vector<named_array> arrays;  // N-dimensional datasets in the same group
 };
 void write_table_file(const std::string& path, const table_file& t);
 

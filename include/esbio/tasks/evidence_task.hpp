@@ -13,6 +13,8 @@
 // mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model, stopped at every
 // token boundary, the readout the mean of T at the same instants.
 
+#include <functional>
+
 #include "esbio/models/ml_network.hpp"
 #include "esbio/tasks/evidence_data.hpp"
 #include "esbio/tasks/task.hpp"
@@ -31,6 +33,9 @@ class evidence_task final : public task {
   // d(mean cross-entropy)/d(W_ro, b_ro) = mean over trials of (softmax - onehot) (f, 1).
   bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
+  // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
+  // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state.
+  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
 
@@ -41,12 +46,16 @@ class evidence_task final : public task {
   const std::vector<evidence_trial>& batch(std::uint32_t generation);
 
  private:
-  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
-                std::vector<double>& out, evaluation& ev);
   void logits_of(std::span<const double> theta, const double* f, double* logits) const;
   void initial_state(std::uint32_t generation, std::uint32_t member);
-  bool features_fixed(std::span<const double> theta, std::vector<double>& out);
-  bool features_bdf(std::span<const double> theta, std::vector<double>& out, evaluation& ev);
+  // Called at t = 0 and at every token boundary with the voltages of trial `trial` (or of all
+  // trials, trials x N, when trial == all_trials).
+  static constexpr std::size_t all_trials = static_cast<std::size_t>(-1);
+  using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
+  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
+                std::vector<double>& out, evaluation& ev, const recorder& rec = {});
+  bool features_fixed(std::vector<double>& out, const recorder& rec);
+  bool features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec);
 
   task_config cfg_;
   param_layout layout_;

@@ -21,6 +21,9 @@ class spiral_task final : public task {
   std::vector<double> initial_params() const override;
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
+  // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
+  // window starts and window predictions.
+  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
 
   // The window starts of a generation's batch (exposed for tests).
   std::vector<std::size_t> batch_starts(std::uint32_t generation) const;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "esbio/core/evaluation.hpp"
+#include "esbio/core/named_array.hpp"
 #include "esbio/core/params.hpp"
 #include "esbio/models/ml_network.hpp"
 #include "esbio/ode/integrator.hpp"
@@ -74,6 +75,10 @@ class task {
     (void)theta, (void)generation, (void)grad;
     return false;
   }
+  // What `esbio simulate` records: the model's trajectories on a generation's batch (or the
+  // validation batch) for the centre theta, as named arrays.
+  virtual std::vector<named_array> traces(std::span<const double> theta,
+                                          std::uint32_t generation) = 0;
   // Loss of theta on the batch of the given generation (the same batch for every member), or on
   // the fixed validation batch. member identifies the population member for tasks whose members
   // differ in more than theta (heterogeneous neurons, per-member initial states); 0 is the centre.

@@ -22,6 +22,9 @@ class turn_off_task final : public task {
   std::vector<double> initial_params() const override { return {cfg_.w_init}; }
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
+  // t, V, w, the spike indicator T and the stiffness ratio of the Jacobian along the trajectory
+  // (|fastest| / |slowest| real part of its eigenvalues; 1 for a complex pair).
+  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
 
   // V and w at the output times (outputs x 2, row-major) for member's neuron; NaN where the
   // solve failed.

@@ -1,0 +1,101 @@
+// esbio simulate: the trajectories of given parameters (a run file's final theta, or the task's
+// initial values) on one batch, written to HDF5 for inspection: V, w and T for the neuron
+// tasks, logits for task B, predictions against the truth for the spiral. One process; no MPI.
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "esbio/core/error.hpp"
+#include "esbio/io/run_file.hpp"
+#include "esbio/version.hpp"
+#include "options.hpp"
+
+namespace po = boost::program_options;
+
+namespace esbio::cli {
+
+namespace {
+
+po::options_description simulate_description() {
+  po::options_description d("esbio simulate");
+  d.add_options()("params", po::value<std::string>()->value_name("RUN.h5"),
+                  "simulate the final parameters of a run file (and, without --config, its "
+                  "configuration)")("generation", po::value<std::uint32_t>()->value_name("G"),
+                                    "the batch of generation G [the fixed validation batch]");
+  return d;
+}
+
+}  // namespace
+
+int simulate_command(const std::vector<std::string>& args) {
+  const auto desc = simulate_description();  // parsed options point into it
+  po::variables_map vm;
+  std::vector<std::string> rest;
+  try {
+    const auto parsed = po::command_line_parser(args).options(desc).allow_unregistered().run();
+    po::store(parsed, vm);
+    rest = po::collect_unrecognized(parsed.options, po::include_positional);
+  } catch (const po::error& e) {
+    throw input_error(e.what());
+  }
+  const auto a = parse_train_args(rest);
+  if (a.help) {
+    std::cout << "usage: esbio simulate [--config FILE] [--params RUN.h5] [--generation G] --out "
+                 "FILE [--force] [--SECTION.KEY VALUE ...]\n\nTrajectories of the centre "
+                 "parameters on one batch, to HDF5 (/traces/*).\n\n"
+              << desc;
+    return 0;
+  }
+  if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
+  if (io::file_exists(a.out) && !a.force)
+    throw input_error("output '" + a.out + "' exists; pass --force to overwrite it");
+
+  std::string base, base_name, source = "initial parameters";
+  std::vector<double> theta;
+  if (vm.count("params")) {
+    const auto path = vm["params"].as<std::string>();
+    const auto run = io::read_run_file(path);
+    base = run.meta.config;
+    base_name = path;
+    theta = run.state.theta;
+    source = path + " after " + std::to_string(run.state.generation) + " generations";
+  }
+  if (!a.config_file.empty()) {
+    std::ifstream in(a.config_file);
+    if (!in) throw input_error("config file '" + a.config_file + "' cannot be read");
+    std::ostringstream os;
+    os << in.rdbuf();
+    base = os.str();
+    base_name = a.config_file;
+  }
+  const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));
+  auto task = tasks::make_task(cfg.task);
+  if (theta.empty()) theta = task->initial_params();
+  if (theta.size() != task->layout().size())
+    throw input_error("--params: the run's theta does not fit task " + task->name() +
+                      " as configured");
+  const std::uint32_t generation =
+      vm.count("generation") ? vm["generation"].as<std::uint32_t>() : tasks::validation_generation;
+
+  io::table_file t;
+  t.format = "esbio-traces-1";
+  t.group = "traces";
+  t.text_attrs = {{"program_version", esbio::version},
+                  {"git_revision", esbio::git_revision},
+                  {"config", cfg.text},
+                  {"task", task->name()},
+                  {"parameters", source},
+                  {"batch", generation == tasks::validation_generation
+                                ? std::string("validation")
+                                : "generation " + std::to_string(generation)}};
+  t.arrays = task->traces(theta, generation);
+  t.columns = {{"theta", theta}};
+  io::write_table_file(a.out, t);
+  if (!a.quiet) std::cout << "wrote " << a.out << " (" << task->name() << ", " << source << ")\n";
+  return 0;
+}
+
+}  // namespace esbio::cli
