@@ -48,6 +48,8 @@ const std::vector<option_spec>& config_options() {
       {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
       {"task.token_ms", "4", "evidence: how long each token is held (ms)"},
       {"task.readout_ms", "10", "evidence: readout averages T over the last readout_ms"},
+      {"task.token_boundaries", "restart",
+       "evidence, bdf: restart (re-initialise CVODE) | continue at each token"},
       {"task.common_noise", "false", "evidence: members share a generation's initial voltages"},
       {"task.trial_v0_mean", "-20", "evidence: mean initial V of each neuron (mV)"},
       {"task.trial_v0_sd", "5", "evidence: standard deviation of the initial V"},
@@ -345,6 +347,7 @@ train::run_config to_run_config(const settings& s) {
   t.token_ms = r.real("task.token_ms", true);
   t.readout_ms = r.real("task.readout_ms", true);
   t.common_noise = r.flag("task.common_noise");
+  t.restart_at_tokens = r.choice("task.token_boundaries", {"restart", "continue"}) == "restart";
   t.trial_v0_mean = r.real("task.trial_v0_mean");
   t.trial_v0_sd = r.real("task.trial_v0_sd", false, true);
   t.trial_w0 = r.real("task.trial_w0");

@@ -268,17 +268,49 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
   }
+  t_now_ = t0;
+  return march(t_out, out, y0);
+}
+
+solve_result integrator::advance(const system& sys, std::span<const double> t_out,
+                                 std::span<double> out) {
+  auto& s = *impl_;
+  if (!s.initialised || s.n != sys.size() || out.size() != s.n * t_out.size())
+    throw std::invalid_argument("integrator::advance: no solve of this system to continue");
+  s.active = const_cast<system*>(&sys);
+  const std::vector<double> y_now(N_VGetArrayPointer(s.y), N_VGetArrayPointer(s.y) + s.n);
+  return march(t_out, out, y_now);
+}
+
+solve_result integrator::march(std::span<const double> t_out, std::span<double> out,
+                               std::span<const double> y_now) {
+  auto& s = *impl_;
+  const std::size_t n = s.n;
+  // Counters run from the last (re)initialisation; this call reports its own share.
+  solve_stats before;
+  CVodeGetNumSteps(s.mem, &before.steps);
+  CVodeGetNumRhsEvals(s.mem, &before.rhs_evals);
+  CVodeGetNumErrTestFails(s.mem, &before.error_test_fails);
+  CVodeGetNumNonlinSolvConvFails(s.mem, &before.nonlinear_conv_fails);
+  CVodeGetNumLinSolvSetups(s.mem, &before.lin_setups);
+  const bool newton = opts_.nls == nonlinear_solver::newton;
+  const bool dense = newton && opts_.ls == linear_solver::dense;
+  if (dense) CVodeGetNumJacEvals(s.mem, &before.jac_evals);
+  if (newton) CVodeGetNumLinIters(s.mem, &before.lin_iters);
+  // Never step past the last output: the caller may change the system's inputs there.
+  if (!t_out.empty() && t_out.back() > t_now_)
+    check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");
 
   solve_result res;
-  res.t_reached = t0;
+  res.t_reached = t_now_;
   std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
   for (std::size_t k = 0; k < t_out.size(); ++k) {
     auto row = out.subspan(k * n, n);
-    if (t_out[k] == t0) {
-      std::copy(y0.begin(), y0.end(), row.begin());
+    if (t_out[k] == t_now_) {
+      std::copy(y_now.begin(), y_now.end(), row.begin());
       continue;
     }
-    sunrealtype t_ret = t0;
+    sunrealtype t_ret = t_now_;
     const int rc = CVode(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL);
     if (rc < 0) {
       res.status = map_status(rc);
@@ -289,21 +321,29 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
     std::copy(yp, yp + n, row.begin());
     long steps = 0;
     CVodeGetNumSteps(s.mem, &steps);
-    if (budget_steps_ + steps > opts_.max_steps_total ||
+    if (budget_steps_ + (steps - before.steps) > opts_.max_steps_total ||
         (opts_.max_seconds > 0 && clock_seconds() - budget_start_ > opts_.max_seconds)) {
       res.status = solve_status::too_much_work;
       break;
     }
   }
-  CVodeGetNumSteps(s.mem, &res.stats.steps);
-  budget_steps_ += res.stats.steps;
-  CVodeGetNumRhsEvals(s.mem, &res.stats.rhs_evals);
-  CVodeGetNumErrTestFails(s.mem, &res.stats.error_test_fails);
-  CVodeGetNumNonlinSolvConvFails(s.mem, &res.stats.nonlinear_conv_fails);
-  CVodeGetNumLinSolvSetups(s.mem, &res.stats.lin_setups);
-  if (opts_.nls == nonlinear_solver::newton && opts_.ls == linear_solver::dense)
-    CVodeGetNumJacEvals(s.mem, &res.stats.jac_evals);
-  if (opts_.nls == nonlinear_solver::newton) CVodeGetNumLinIters(s.mem, &res.stats.lin_iters);
+  t_now_ = res.t_reached;
+  auto& st = res.stats;
+  CVodeGetNumSteps(s.mem, &st.steps);
+  CVodeGetNumRhsEvals(s.mem, &st.rhs_evals);
+  CVodeGetNumErrTestFails(s.mem, &st.error_test_fails);
+  CVodeGetNumNonlinSolvConvFails(s.mem, &st.nonlinear_conv_fails);
+  CVodeGetNumLinSolvSetups(s.mem, &st.lin_setups);
+  st.steps -= before.steps;
+  st.rhs_evals -= before.rhs_evals;
+  st.error_test_fails -= before.error_test_fails;
+  st.nonlinear_conv_fails -= before.nonlinear_conv_fails;
+  st.lin_setups -= before.lin_setups;
+  if (dense) CVodeGetNumJacEvals(s.mem, &st.jac_evals);
+  if (newton) CVodeGetNumLinIters(s.mem, &st.lin_iters);
+  st.jac_evals -= before.jac_evals;
+  st.lin_iters -= before.lin_iters;
+  budget_steps_ += st.steps;
   return res;
 }
 

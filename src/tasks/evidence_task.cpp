@@ -136,7 +136,9 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
         if (tr > t0 && tr <= t1) t_out.push_back(tr);
       if (t_out.empty() || t_out.back() != t1) t_out.push_back(t1);
       std::vector<double> res_out(2 * n * t_out.size());
-      const auto res = solver_.solve(net_, t0, y, t_out, res_out);
+      const auto res = (tok == 0 || cfg_.restart_at_tokens)
+                           ? solver_.solve(net_, t0, y, t_out, res_out)
+                           : solver_.advance(net_, t_out, res_out);
       ev.steps += res.stats.steps;
       ev.rhs_evals += res.stats.rhs_evals;
       if (res.status != ode::solve_status::success) {

@@ -78,11 +78,20 @@ class integrator {
   // (increasing, all > t0 or == t0, which copies y0). On failure the rows not reached are NaN.
   solve_result solve(const system& sys, double t0, std::span<const double> y0,
                      std::span<const double> t_out, std::span<double> out);
+  // Continue the last solve of sys from where it stopped, without re-initialising: CVODE keeps
+  // its step size, order and history across a change of the system's inputs (e.g. the next
+  // token), which is cheaper than a restart when the jump is mild. Every solve and advance stops
+  // exactly at its last output time.
+  solve_result advance(const system& sys, std::span<const double> t_out, std::span<double> out);
 
  private:
   struct impl;
   solver_options opts_;
   std::unique_ptr<impl> impl_;
+  solve_result march(std::span<const double> t_out, std::span<double> out,
+                     std::span<const double> y_now);
+
+  double t_now_ = 0;
   long budget_steps_ = 0;
   double budget_start_ = 0;  // steady-clock seconds
 };

@@ -48,7 +48,9 @@ struct task_config {
   double dt = 0.1;                   // ms, fixed-step scheme
   double token_ms = 4.0;             // each token held this long
   double readout_ms = 10.0;          // readout: mean T over the last readout_ms
-  bool common_noise = false;         // all members share a generation's initial voltages
+  bool common_noise = false;
+  bool restart_at_tokens = true;  // bdf: re-initialise CVODE at every token boundary, or continue
+                                  // // all members share a generation's initial voltages
   double trial_v0_mean = -20, trial_v0_sd = 5, trial_w0 = 0.014173;
   models::network_params network;  // coupling constants ([network]); neuron from [neuron]
   ode::solver_options solver;      // the model solves
