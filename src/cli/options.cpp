@@ -89,7 +89,8 @@ const std::vector<option_spec>& config_options() {
        "song baseline subtracted from losses: none (paper) | center | mean"},
       {"es.block_coordinate", "true", "perturb one parameter block per generation, in rotation"},
       {"es.blocks", "all",
-       "parameter blocks ES trains, comma-separated, in rotation (all: every block)"},
+       "parameter blocks ES trains, comma-separated, in rotation (all: every block; none: no ES, "
+       "only es.exact_blocks train)"},
       {"es.exact_blocks", "none",
        "blocks trained by the task's exact gradient each generation (evidence: W_ro, b_ro)"},
       {"es.failure_penalty", "max",
@@ -390,7 +391,12 @@ train::run_config to_run_config(const settings& s) {
   e.sigma = r.real("es.sigma");
   e.baseline = es::parse_baseline(r.choice("es.baseline", {"none", "center", "centre", "mean"}));
   e.block_coordinate = r.flag("es.block_coordinate");
-  e.blocks = r.names("es.blocks", "all");
+  if (s.at("es.blocks") == "none") {
+    e.enabled = false;
+    r.text("es.blocks");
+  } else {
+    e.blocks = r.names("es.blocks", "all");
+  }
   e.exact_blocks = r.names("es.exact_blocks", "none");
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);

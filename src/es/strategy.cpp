@@ -74,6 +74,11 @@ strategy::strategy(es_config cfg, param_layout layout)
       throw input_error("es.exact_blocks names '" + name + "', which is not a block");
     }
   }
+  if (!cfg_.enabled) {
+    if (cfg_.exact_blocks.empty())
+      throw input_error("es.blocks = none leaves nothing to train (set es.exact_blocks)");
+    return;
+  }
   if (rotation_.empty())
     for (std::size_t i = 0; i < layout_.blocks().size(); ++i) {
       const auto& name = layout_.blocks()[i].name;
@@ -87,6 +92,7 @@ strategy::strategy(es_config cfg, param_layout layout)
 }
 
 std::size_t strategy::evaluations() const {
+  if (!trains()) return 1;  // the centre alone, for the logged loss
   return cfg_.kind == strategy_kind::song ? cfg_.population : cfg_.population + 1;
 }
 

@@ -127,9 +127,15 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     });
     const evaluation validation = evals.back();
     evals.pop_back();
-    const auto est = strategy_.estimate_gradient(evals, st.theta, g);
-    const auto range = strategy_.active(g);
-    if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
+    es::estimate est;
+    es::active_range range{0, 0, 0, "none"};
+    if (strategy_.trains()) {
+      est = strategy_.estimate_gradient(evals, st.theta, g);
+      range = strategy_.active(g);
+      if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
+    } else {
+      for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
+    }
 
     history_row row;
     row.generation = g;
@@ -141,7 +147,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     double norm2 = 0;
     for (double v : est.grad) norm2 += v * v;
     row.grad_norm = std::sqrt(norm2);
-    row.block = static_cast<std::int64_t>(range.id);
+    row.block = strategy_.trains() ? static_cast<std::int64_t>(range.id) : -1;
     row.failures = static_cast<std::int64_t>(est.failures);
     row.evaluations = static_cast<std::int64_t>(members);
     for (const auto& e : evals) row.solver_steps += e.steps;

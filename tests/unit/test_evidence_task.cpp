@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -242,4 +243,35 @@ TEST_CASE("a wall-time budget turns a slow evaluation into a work-budget failure
   const auto ev = task.evaluate(task.initial_params(), 0, 0);
   CHECK(ev.status == eval_status::work_budget);
   CHECK(std::isnan(ev.loss));
+}
+
+TEST_CASE("the reservoir ablation trains the readout alone and leaves the network untouched") {
+  train::run_config c;
+  c.generations = 30;
+  c.task = small(16, 20);
+  c.task.common_noise = true;
+  c.es.enabled = false;
+  c.es.exact_blocks = {"W_ro", "b_ro"};
+  c.optim.kind = es::optimizer_kind::adam;
+  c.optim.lr = 0.01;
+  auto task = tasks::make_task(c.task);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(c, *task, *ctx);
+  const auto start = tr.initial_state();
+  auto st = start;
+  tr.run(st, nullptr, {}, nullptr);
+  const auto& layout = task->layout();
+  for (const char* fixed : {"W_inp", "W_rec"}) {
+    const auto& b = layout.block(fixed);
+    CHECK(std::equal(st.theta.begin() + b.offset, st.theta.begin() + b.offset + b.size(),
+                     start.theta.begin() + b.offset));
+  }
+  const auto& ro = layout.block("W_ro");
+  CHECK_FALSE(std::equal(st.theta.begin() + ro.offset, st.theta.begin() + ro.offset + ro.size(),
+                         start.theta.begin() + ro.offset));
+  CHECK(st.history.back().evaluations == 1);
+  CHECK(st.history.back().validation_loss < st.history.front().validation_loss - 0.1);
+  c.es.exact_blocks.clear();
+  CHECK_THROWS_WITH_AS(train::trainer(c, *task, *ctx), doctest::Contains("nothing to train"),
+                       input_error);
 }

@@ -39,6 +39,8 @@ struct es_config {
   // Blocks ES trains, in rotation (empty: all). Blocks left out keep their values (or are trained
   // by other means, e.g. an exact readout step).
   std::vector<std::string> blocks;
+  // false: no ES at all (es.blocks = none), only es.exact_blocks train: the reservoir ablation.
+  bool enabled = true;
   // Blocks trained each generation by the task's exact gradient instead (the paper's readout).
   std::vector<std::string> exact_blocks;
   // Loss given to failed members by raw-loss estimators; unset: the generation's largest finite
@@ -67,6 +69,7 @@ class strategy {
   strategy(es_config cfg, param_layout layout);
 
   const es_config& config() const { return cfg_; }
+  bool trains() const { return !rotation_.empty(); }  // false in the reservoir ablation
   std::size_t evaluations() const;  // members evaluated per generation, the centre included
   std::size_t range_count() const;  // how many distinct active ranges rotate
   active_range active(std::uint32_t generation) const;
