@@ -58,6 +58,12 @@ const std::vector<option_spec>& config_options() {
       {"network.input_gain", "36.75", "evidence: I = (Iapp + z) * input_gain + input_bias"},
       {"network.input_bias", "39.9", "evidence: see network.input_gain (uA/cm^2)"},
       {"network.vt", "-3", "evidence: output T(V) = sigmoid((V - vt) / kp), vt in mV"},
+      {"network.synapse", "current",
+       "evidence: current (the paper's T W_rec) | kinetic (stiff, bdf only)"},
+      {"network.alpha", "12", "kinetic synapse: rise rate alpha (1/ms)"},
+      {"network.beta", "0.1", "kinetic synapse: decay rate beta (1/ms)"},
+      {"network.e_syn", "0", "kinetic synapse: reversal potential (mV)"},
+      {"network.syn_gain", "1", "kinetic synapse: scale of W_rec as a conductance (mS/cm^2)"},
       {"network.kp", "8", "evidence: output slope kp (mV)"},
       {"neuron.C", "20", "Morris-Lecar capacitance (uF/cm^2)"},
       {"neuron.gCa", "4", "calcium conductance (mS/cm^2)"},
@@ -357,6 +363,11 @@ train::run_config to_run_config(const settings& s) {
   t.network.input_bias = r.real("network.input_bias");
   t.network.vt = r.real("network.vt");
   t.network.kp = r.real("network.kp", true);
+  t.network.kinetic = r.choice("network.synapse", {"current", "kinetic"}) == "kinetic";
+  t.network.alpha = r.real("network.alpha", false, true);
+  t.network.beta = r.real("network.beta", false, true);
+  t.network.e_syn = r.real("network.e_syn");
+  t.network.syn_gain = r.real("network.syn_gain");
   auto& n = t.neuron;
   n.C = r.real("neuron.C", true);
   n.gCa = r.real("neuron.gCa", false, true);

@@ -40,6 +40,21 @@ void ml_network::coupling(const double* t) const {
 int ml_network::rhs(double, const double* y, double* ydot) const {
   const double* v = y;
   const double* w = y + n_;
+  if (p_.kinetic) {
+    const double* s = y + 2 * n_;
+    coupling(s);  // z_i = drive_i + sum_j s_j W[j][i]: the synaptic conductance sum (plus drive)
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
+      const double current =
+          (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
+      const auto l = p_.neuron.local(v[i], w[i], current);
+      const double t = p_.output(v[i]);
+      ydot[i] = l.dv;
+      ydot[n_ + i] = l.dw;
+      ydot[2 * n_ + i] = p_.alpha * t * (1 - s[i]) - p_.beta * s[i];
+    }
+    return 0;
+  }
   for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
   coupling(t_.data());
   for (std::size_t i = 0; i < n_; ++i) {
@@ -54,6 +69,33 @@ int ml_network::rhs(double, const double* y, double* ydot) const {
 bool ml_network::jacobian(double, const double* y, double* jac) const {
   const double* v = y;
   const double* w = y + n_;
+  if (p_.kinetic) {
+    const double* s = y + 2 * n_;
+    const std::size_t m = 3 * n_;
+    const double inv_c = 1 / p_.neuron.C;
+    coupling(s);
+    // V-s block, column j: dfV_i/ds_j = syn_gain W[j][i] (E_syn - V_i) / C.
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double* row = w_rec_.data() + j * n_;
+      double* col = jac + (2 * n_ + j) * m;
+      for (std::size_t i = 0; i < n_; ++i)
+        col[i] = p_.syn_gain * row[i] * (p_.e_syn - v[i]) * inv_c;
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
+      const double current =
+          (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
+      const auto l = p_.neuron.local(v[i], w[i], current);
+      jac[i + i * m] = l.dv_dv - g_syn * inv_c;
+      jac[i + (n_ + i) * m] = l.dv_dw;
+      jac[(n_ + i) + i * m] = l.dw_dv;
+      jac[(n_ + i) + (n_ + i) * m] = l.dw_dw;
+      const double t = p_.output(v[i]);
+      jac[(2 * n_ + i) + i * m] = p_.alpha * p_.output_slope(v[i]) * (1 - s[i]);
+      jac[(2 * n_ + i) + (2 * n_ + i) * m] = -p_.alpha * t - p_.beta;
+    }
+    return true;
+  }
   const std::size_t m = 2 * n_;
   const double g = p_.input_gain / p_.neuron.C;
   for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);

@@ -7,6 +7,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
+#include "esbio/core/spectrum.hpp"
 
 namespace esbio::tasks {
 
@@ -39,6 +40,10 @@ evidence_task::evidence_task(const task_config& cfg)
   if (cfg.trials < 1) throw input_error("task.trials must be at least 1");
   if (cfg.integrator != "fixed" && cfg.integrator != "bdf")
     throw input_error("task.integrator = '" + cfg.integrator + "' is not one of: fixed, bdf");
+  if (cfg.network.kinetic && cfg.integrator == "fixed")
+    throw input_error(
+        "network.synapse = kinetic needs task.integrator = bdf (the paper's scheme "
+        "has current coupling only)");
   if (!(cfg.dt > 0)) throw input_error("task.dt must be positive");
   token_steps_ = steps_in(cfg.token_ms, cfg.dt, "task.token_ms");
   readout_steps_ = steps_in(cfg.readout_ms, cfg.dt, "task.readout_ms");
@@ -118,7 +123,8 @@ bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec
 bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials;
   out.assign(trials * n, 0.0);
-  std::vector<double> y(2 * n), readout_times(readout_steps_);
+  const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
+  std::vector<double> y(m, 0.0), readout_times(readout_steps_);
   const double t_end = cfg_.token_ms * evidence_tokens;
   for (std::size_t r = 0; r < readout_steps_; ++r)
     readout_times[r] = t_end - cfg_.dt * static_cast<double>(readout_steps_ - 1 - r);
@@ -126,6 +132,7 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
   for (std::size_t b = 0; b < trials; ++b) {
     std::copy_n(v_.data() + b * n, n, y.data());
     std::copy_n(w_.data() + b * n, n, y.data() + n);
+    std::fill(y.begin() + static_cast<std::ptrdiff_t>(2 * n), y.end(), 0.0);
     if (rec) rec(b, 0, y.data());
     for (int tok = 0; tok < evidence_tokens; ++tok) {
       net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
@@ -135,7 +142,7 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
       for (double tr : readout_times)
         if (tr > t0 && tr <= t1) t_out.push_back(tr);
       if (t_out.empty() || t_out.back() != t1) t_out.push_back(t1);
-      std::vector<double> res_out(2 * n * t_out.size());
+      std::vector<double> res_out(m * t_out.size());
       const auto res = (tok == 0 || cfg_.restart_at_tokens)
                            ? solver_.solve(net_, t0, y, t_out, res_out)
                            : solver_.advance(net_, t_out, res_out);
@@ -150,8 +157,8 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
       for (std::size_t k = 0; k < t_out.size(); ++k)
         if (t_out[k] > t_end - cfg_.readout_ms + 1e-12 * t_end)
           for (std::size_t i = 0; i < n; ++i)
-            out[b * n + i] += net_.params().output(res_out[2 * n * k + i]);
-      std::copy(res_out.end() - 2 * n, res_out.end(), y.begin());
+            out[b * n + i] += net_.params().output(res_out[m * k + i]);
+      std::copy(res_out.end() - static_cast<std::ptrdiff_t>(m), res_out.end(), y.begin());
       if (rec) rec(b, tok + 1, y.data());
     }
   }
@@ -264,8 +271,18 @@ std::vector<named_array> evidence_task::traces(std::span<const double> theta,
       std::copy_n(volts + b * n, n,
                   v.data() + ((first + b) * samples + static_cast<std::size_t>(boundary)) * n);
   };
+  // The Jacobian's stiffness at every token boundary of trial 0 (BDF path: full states).
+  const std::size_t m = net_.size();
+  std::vector<double> state0(samples * m, std::nan(""));
+  const auto keep_all = [&](std::size_t trial, int boundary, const double* y) {
+    keep(trial, boundary, y);
+    if (trial == 0) std::copy_n(y, m, state0.data() + static_cast<std::size_t>(boundary) * m);
+  };
   evaluation ev;
-  features(theta, generation, 0, f, ev, keep);
+  if (cfg_.integrator == "bdf")
+    features(theta, generation, 0, f, ev, keep_all);
+  else
+    features(theta, generation, 0, f, ev, keep);
   std::vector<double> t_out(v.size()), times(samples), logits(trials * evidence_classes),
       labels(trials), counts(trials * evidence_classes), tokens(trials * evidence_tokens);
   for (std::size_t k = 0; k < v.size(); ++k) t_out[k] = net_.params().output(v[k]);
@@ -276,7 +293,19 @@ std::vector<named_array> evidence_task::traces(std::span<const double> theta,
     for (int c = 0; c < evidence_classes; ++c) counts[3 * b + c] = batch_[b].counts[c];
     for (int k = 0; k < evidence_tokens; ++k) tokens[b * evidence_tokens + k] = batch_[b].tokens[k];
   }
+  std::vector<double> stiffness(samples, std::nan(""));
+  if (cfg_.integrator == "bdf") {
+    std::vector<double> jac(m * m);
+    for (std::size_t s = 0; s < samples && std::isfinite(state0[s * m]); ++s) {
+      const int tok = std::min<int>(static_cast<int>(s), evidence_tokens - 1);
+      net_.set_drive(std::span<const double>(table_.data() + batch_[0].tokens[tok] * n, n));
+      std::fill(jac.begin(), jac.end(), 0.0);
+      net_.jacobian(times[s], state0.data() + s * m, jac.data());
+      stiffness[s] = spectral_extremes(jac, m).ratio();
+    }
+  }
   return {{"t", {samples}, times},
+          {"stiffness_ratio", {samples}, stiffness},
           {"V", {trials, samples, n}, v},
           {"T", {trials, samples, n}, t_out},
           {"features", {trials, n}, f.size() == trials * n ? f : std::vector<double>(trials * n)},

@@ -47,6 +47,12 @@ check "scan plot" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_scan.py" scan3.h5 sc
 check "simulate a trained spiral" "$ESBIO" simulate --params np1.h5 --out sim_spiral.h5 --quiet
 check "simulate the task A neuron" "$ESBIO" simulate --config "$SOURCE_DIR/data/paper/turn_off.ini" --out sim_a.h5 --quiet
 check "simulate task B" "$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out sim_b.h5 --quiet
+check "simulate the stiff kinetic-synapse network" "$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" \
+  --task.integrator bdf --ode.linear_solver gmres --network.synapse kinetic --out sim_k.h5 --quiet
+check "kinetic traces report a stiffness ratio at every token boundary" "$PYTHON" -c '
+import h5py, numpy as np, sys
+r = h5py.File("sim_k.h5")["traces"]["stiffness_ratio"][:]
+sys.exit(not (r.shape == (51,) and np.all(np.isfinite(r)) and np.median(r) > 100))'
 check "traces hold what they claim" "$PYTHON" -c '
 import h5py, numpy as np, sys
 s, a, b = (h5py.File(f)["traces"] for f in ("sim_spiral.h5", "sim_a.h5", "sim_b.h5"))

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "esbio/core/random.hpp"
+#include "esbio/core/spectrum.hpp"
 #include "esbio/models/ml_network.hpp"
 #include "esbio/ode/integrator.hpp"
 
@@ -217,4 +218,45 @@ TEST_CASE("network trajectories agree with an independent SciPy Radau solve") {
     CHECK(worst_v < 1e-6);
     CHECK(worst_w < 1e-8);
   }
+}
+
+TEST_CASE(
+    "the kinetic synapse: its Jacobian matches central differences, and alpha sets stiffness") {
+  const std::size_t n = 5;
+  random_net r(n, 1, 6);
+  auto state = [&] {
+    std::vector<double> y(r.y0);
+    for (std::size_t i = 0; i < n; ++i) y.push_back(0.2 + 0.1 * double(i));  // s
+    y[1] = 25;                                                               // one neuron spiking
+    return y;
+  }();
+  auto ratio_at = [&](double alpha) {
+    models::network_params p;
+    p.kinetic = true;
+    p.alpha = alpha;
+    ml_network net(n, p);
+    net.bind_recurrent(r.w_rec);
+    net.set_drive(r.drives[0]);
+    const std::size_t m = 3 * n;
+    REQUIRE(net.size() == m);
+    std::vector<double> jac(m * m, 0.0), fp(m), fm(m);
+    net.jacobian(0, state.data(), jac.data());
+    double worst = 0;
+    for (std::size_t j = 0; j < m; ++j) {
+      const double h = j < n ? 1e-5 : 1e-7;
+      auto yp = state, ym = state;
+      yp[j] += h;
+      ym[j] -= h;
+      net.rhs(0, yp.data(), fp.data());
+      net.rhs(0, ym.data(), fm.data());
+      for (std::size_t i = 0; i < m; ++i)
+        worst = std::max(worst, std::abs((fp[i] - fm[i]) / (2 * h) - jac[i + j * m]) /
+                                    std::max(1e-3, std::abs(jac[i + j * m])));
+    }
+    CHECK(worst < 1e-5);
+    return spectral_extremes(jac, m, 200).ratio();
+  };
+  const double slow = ratio_at(0.5), fast = ratio_at(12);
+  MESSAGE("stiffness ratio at one state: alpha 0.5 -> " << slow << ", alpha 12 -> " << fast);
+  CHECK(fast > 5 * slow);
 }

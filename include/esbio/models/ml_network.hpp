@@ -9,7 +9,9 @@
 // token boundary and sets the new drive x W_inp). The affine map of I is the reference code's
 // rescaling of the input range. State layout: y = (V_1..V_N, w_1..w_N).
 // Jacobian: dfV_i/dV_j = 36.75/C W_rec[j][i] T'(V_j) (dense V-V block) plus the single-neuron
-// terms on the diagonals of the four N x N blocks.
+// terms on the diagonals of the four N x N blocks. With the kinetic synapse the state is
+// (V, w, s), the coupling moves to a dense V-s block, dfV_i/ds_j = syn_gain
+// W_rec[j][i](E_syn-V_i)/C.
 //
 // semi_implicit_step() is the paper's fixed-step scheme (paper-notes 1.2): w by a trapezoid-like
 // update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
@@ -28,6 +30,12 @@ struct network_params {
   ml_params neuron;  // defaults: C = 20, EL = -60
   double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
   double vt = -3, kp = 8;
+  // The stiffness knob (SPEC 1.2, beyond the paper): a kinetic synapse per neuron,
+  //   ds_i/dt = alpha T(V_i) (1 - s_i) - beta s_i,   I_syn,i = syn_gain sum_j W_rec[j][i] s_j
+  //   (E_syn - V_i),
+  // replacing the current coupling T W_rec. Large alpha (~12 /ms) makes the network stiff.
+  bool kinetic = false;
+  double alpha = 12, beta = 0.1, e_syn = 0, syn_gain = 1;
   double output(double v) const;        // T(V)
   double output_slope(double v) const;  // T'(V)
 };
@@ -43,14 +51,14 @@ class ml_network final : public ode::system {
 
   std::size_t neurons() const { return n_; }
   const network_params& params() const { return p_; }
-  std::size_t size() const override { return 2 * n_; }
+  std::size_t size() const override { return (p_.kinetic ? 3 : 2) * n_; }
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
 
   // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 block of I - gamma J with the
   // neuron's own terms (its self-coupling included); the coupling between neurons is left to
   // the Krylov iteration.
-  bool has_preconditioner() const override { return true; }
+  bool has_preconditioner() const override { return !p_.kinetic; }
   int precondition_setup(double t, const double* y, double gamma) override;
   int precondition_solve(const double* r, double* z) const override;
 

@@ -48,8 +48,8 @@ class evidence_task final : public task {
  private:
   void logits_of(std::span<const double> theta, const double* f, double* logits) const;
   void initial_state(std::uint32_t generation, std::uint32_t member);
-  // Called at t = 0 and at every token boundary with the voltages of trial `trial` (or of all
-  // trials, trials x N, when trial == all_trials).
+  // Called at t = 0 and at every token boundary with the state of trial `trial` (V, w[, s]; the
+  // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).
   static constexpr std::size_t all_trials = static_cast<std::size_t>(-1);
   using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
   bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
