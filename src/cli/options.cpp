@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -309,6 +310,28 @@ settings resolve_settings(const std::string& base_ini_text, const std::string& b
   for (const auto& spec : config_options())
     s[spec.key] = vm.count(spec.key) ? vm[spec.key].as<std::string>() : spec.default_value;
   return s;
+}
+
+std::vector<std::string> take_options(const po::options_description& desc,
+                                      const std::vector<std::string>& args, po::variables_map& vm) {
+  try {
+    const auto parsed = po::command_line_parser(args).options(desc).allow_unregistered().run();
+    po::store(parsed, vm);
+    return po::collect_unrecognized(parsed.options, po::include_positional);
+  } catch (const po::error& e) {
+    throw input_error(e.what());
+  }
+}
+
+std::string read_config_text(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw input_error("config file '" + path + "' does not exist or is not a file");
+  std::ifstream in(path);
+  if (!in) throw input_error("config file '" + path + "' cannot be read");
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
 }
 
 std::string settings_text(const settings& s) {

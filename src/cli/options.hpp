@@ -4,6 +4,9 @@
 // command line winning. Values are parsed here into typed settings and printed back canonically,
 // which is the text recorded in the run file and compared on --resume.
 
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +33,15 @@ struct train_args {
 
 train_args parse_train_args(const std::vector<std::string>& args);
 std::string train_help();
+
+// Parse a subcommand's own options (desc) into vm and return the other arguments (the run and
+// configuration options) for parse_train_args and resolve_settings.
+std::vector<std::string> take_options(const boost::program_options::options_description& desc,
+                                      const std::vector<std::string>& args,
+                                      boost::program_options::variables_map& vm);
+
+// The text of an INI configuration file; input_error if it is missing or unreadable.
+std::string read_config_text(const std::string& path);
 
 // Merge: defaults < base text (INI file contents or a run file's config) < command line.
 settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,

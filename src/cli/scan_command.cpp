@@ -53,16 +53,8 @@ po::options_description scan_description() {
 scan_args parse_scan_args(const std::vector<std::string>& args) {
   scan_args a;
   po::variables_map vm;
-  std::vector<std::string> rest;
-  // The parsed options point into the description: it must outlive store().
-  const auto desc = scan_description();
-  try {
-    const auto parsed = po::command_line_parser(args).options(desc).allow_unregistered().run();
-    po::store(parsed, vm);
-    rest = po::collect_unrecognized(parsed.options, po::include_positional);
-  } catch (const po::error& e) {
-    throw input_error(e.what());
-  }
+  const auto desc = scan_description();  // parsed options point into it: keep it alive
+  const auto rest = take_options(desc, args, vm);
   if (vm.count("param")) a.param = vm["param"].as<std::string>();
   if (vm.count("index")) a.index = vm["index"].as<std::size_t>();
   if (vm.count("from")) a.from = vm["from"].as<double>();
@@ -136,11 +128,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
     }
     std::string base, base_name;
     if (!a.run.config_file.empty()) {
-      std::ifstream in(a.run.config_file);
-      if (!in) throw input_error("config file '" + a.run.config_file + "' cannot be read");
-      std::ostringstream os;
-      os << in.rdbuf();
-      base = os.str();
+      base = read_config_text(a.run.config_file);
       base_name = a.run.config_file;
     }
     text = to_run_config(resolve_settings(base, base_name, a.run.argv)).text;

@@ -33,14 +33,7 @@ po::options_description simulate_description() {
 int simulate_command(const std::vector<std::string>& args) {
   const auto desc = simulate_description();  // parsed options point into it
   po::variables_map vm;
-  std::vector<std::string> rest;
-  try {
-    const auto parsed = po::command_line_parser(args).options(desc).allow_unregistered().run();
-    po::store(parsed, vm);
-    rest = po::collect_unrecognized(parsed.options, po::include_positional);
-  } catch (const po::error& e) {
-    throw input_error(e.what());
-  }
+  const auto rest = take_options(desc, args, vm);
   const auto a = parse_train_args(rest);
   if (a.help) {
     std::cout << "usage: esbio simulate [--config FILE] [--params RUN.h5] [--generation G] --out "
@@ -64,11 +57,7 @@ int simulate_command(const std::vector<std::string>& args) {
     source = path + " after " + std::to_string(run.state.generation) + " generations";
   }
   if (!a.config_file.empty()) {
-    std::ifstream in(a.config_file);
-    if (!in) throw input_error("config file '" + a.config_file + "' cannot be read");
-    std::ostringstream os;
-    os << in.rdbuf();
-    base = os.str();
+    base = read_config_text(a.config_file);
     base_name = a.config_file;
   }
   const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));

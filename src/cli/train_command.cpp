@@ -36,17 +36,6 @@ std::string now_utc() {
   return buf;
 }
 
-std::string read_text_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw input_error("config file '" + path + "' does not exist or is not a file");
-  std::ifstream in(path);
-  if (!in) throw input_error("config file '" + path + "' cannot be read");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
 // Name the first setting that differs, so a refused --resume says what to fix.
 std::string first_difference(const std::string& a, const std::string& b) {
   const auto sa = resolve_settings(a, "run file", {}), sb = resolve_settings(b, "config", {});
@@ -82,7 +71,7 @@ plan make_plan(const train_args& a) {
       throw input_error("the directory of output '" + a.out + "' does not exist");
   }
   if (!a.config_file.empty()) {
-    base = read_text_file(a.config_file);
+    base = read_config_text(a.config_file);
     base_name = a.config_file;
   }
   const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));

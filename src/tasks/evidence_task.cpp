@@ -146,14 +146,7 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
       const auto res = (tok == 0 || cfg_.restart_at_tokens)
                            ? solver_.solve(net_, t0, y, t_out, res_out)
                            : solver_.advance(net_, t_out, res_out);
-      ev.steps += res.stats.steps;
-      ev.rhs_evals += res.stats.rhs_evals;
-      if (res.status != ode::solve_status::success) {
-        ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
-                                                                   : eval_status::solver_failure;
-        ev.detail = static_cast<std::int32_t>(res.status);
-        return false;
-      }
+      if (!account(ev, res)) return false;
       for (std::size_t k = 0; k < t_out.size(); ++k)
         if (t_out[k] > t_end - cfg_.readout_ms + 1e-12 * t_end)
           for (std::size_t i = 0; i < n; ++i)

@@ -5,6 +5,16 @@
 
 namespace esbio::tasks {
 
+bool account(evaluation& ev, const ode::solve_result& res) {
+  ev.steps += res.stats.steps;
+  ev.rhs_evals += res.stats.rhs_evals;
+  if (res.status == ode::solve_status::success) return true;
+  ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
+                                                             : eval_status::solver_failure;
+  ev.detail = static_cast<std::int32_t>(res.status);
+  return false;
+}
+
 const std::vector<std::string>& task_names() {
   static const std::vector<std::string> names{"spiral", "turn_off", "evidence"};
   return names;

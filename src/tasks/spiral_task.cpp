@@ -89,14 +89,7 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
   for (const std::size_t s : batch_starts(generation)) {
     const std::span<const double> y0(truth_.data() + 2 * s, 2);
     const auto res = solver_.solve(field_, t_win.front(), y0, t_win, window_out_);
-    ev.steps += res.stats.steps;
-    ev.rhs_evals += res.stats.rhs_evals;
-    if (res.status != ode::solve_status::success) {
-      ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
-                                                                 : eval_status::solver_failure;
-      ev.detail = static_cast<std::int32_t>(res.status);
-      break;
-    }
+    if (!account(ev, res)) break;
     for (std::size_t k = 0; k < 2 * cfg_.window; ++k)
       abs_err += std::abs(window_out_[k] - truth_[2 * s + k]);
   }

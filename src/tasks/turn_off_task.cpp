@@ -53,13 +53,7 @@ evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
   evaluation ev;
   solver_.begin_budget();
   const auto res = solve(theta[0], member, out_);
-  ev.steps = res.stats.steps;
-  ev.rhs_evals = res.stats.rhs_evals;
-  if (res.status != ode::solve_status::success) {
-    ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
-                                                               : eval_status::solver_failure;
-    ev.detail = static_cast<std::int32_t>(res.status);
-  } else {
+  if (account(ev, res)) {
     double sum = 0;
     for (std::size_t k = 0; k < times_.size(); ++k)
       sum += models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);

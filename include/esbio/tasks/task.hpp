@@ -88,6 +88,10 @@ class task {
                               std::uint32_t member = 0) = 0;
 };
 
+// Add a solve's cost to ev and, if it failed, record the failure (a status, not an exception).
+// Returns whether the solve succeeded.
+bool account(evaluation& ev, const ode::solve_result& res);
+
 // Build the task named in cfg.name; throws input_error for an unknown name or invalid settings.
 std::unique_ptr<task> make_task(const task_config& cfg);
 const std::vector<std::string>& task_names();
