@@ -1,5 +1,6 @@
 #include "esbio/models/ml_network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -118,36 +119,96 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+namespace {
+
+// Invert a k x k block (k <= 3, row-major) in place by Gauss-Jordan with partial pivoting;
+// false if it is singular.
+bool invert_small(double* a, int k) {
+  double inv[9] = {};
+  for (int i = 0; i < k; ++i) inv[i * k + i] = 1;
+  for (int c = 0; c < k; ++c) {
+    int p = c;
+    for (int r = c + 1; r < k; ++r)
+      if (std::abs(a[r * k + c]) > std::abs(a[p * k + c])) p = r;
+    if (!(std::abs(a[p * k + c]) > 0) || !std::isfinite(a[p * k + c])) return false;
+    for (int j = 0; j < k; ++j) {
+      std::swap(a[c * k + j], a[p * k + j]);
+      std::swap(inv[c * k + j], inv[p * k + j]);
+    }
+    const double d = a[c * k + c];
+    for (int j = 0; j < k; ++j) {
+      a[c * k + j] /= d;
+      inv[c * k + j] /= d;
+    }
+    for (int r = 0; r < k; ++r) {
+      if (r == c) continue;
+      const double f = a[r * k + c];
+      for (int j = 0; j < k; ++j) {
+        a[r * k + j] -= f * a[c * k + j];
+        inv[r * k + j] -= f * inv[c * k + j];
+      }
+    }
+  }
+  std::copy(inv, inv + k * k, a);
+  return true;
+}
+
+}  // namespace
+
 int ml_network::precondition_setup(double, const double* y, double gamma) {
   const double* v = y;
   const double* w = y + n_;
-  const double g = p_.input_gain / p_.neuron.C;
-  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
-  coupling(t_.data());
-  prec_.resize(4 * n_);
+  const double inv_c = 1 / p_.neuron.C;
+  const int k = p_.kinetic ? 3 : 2;
+  if (p_.kinetic) {
+    coupling(y + 2 * n_);
+  } else {
+    for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+    coupling(t_.data());
+  }
+  prec_.assign(static_cast<std::size_t>(k * k) * n_, 0.0);
   for (std::size_t i = 0; i < n_; ++i) {
-    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
-    const auto l = p_.neuron.local(v[i], w[i], current);
-    const double self = g * w_rec_[i * n_ + i] * p_.output_slope(v[i]);
-    const double a = 1 - gamma * (l.dv_dv + self), b = -gamma * l.dv_dw;
-    const double c = -gamma * l.dw_dv, d = 1 - gamma * l.dw_dw;
-    const double det = a * d - b * c;
-    if (!std::isfinite(det) || det == 0) return 1;  // ask CVODE for a smaller step
-    double* inv = prec_.data() + 4 * i;
-    inv[0] = d / det;
-    inv[1] = -b / det;
-    inv[2] = -c / det;
-    inv[3] = a / det;
+    // J restricted to neuron i's own states, then I - gamma J, then its inverse.
+    double jb[9] = {};
+    if (p_.kinetic) {
+      const double s_i = y[2 * n_ + i];
+      const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
+      const double current =
+          (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
+      const auto l = p_.neuron.local(v[i], w[i], current);
+      jb[0] = l.dv_dv - g_syn * inv_c;
+      jb[1] = l.dv_dw;
+      jb[2] = p_.syn_gain * w_rec_[i * n_ + i] * (p_.e_syn - v[i]) * inv_c;
+      jb[3] = l.dw_dv;
+      jb[4] = l.dw_dw;
+      jb[6] = p_.alpha * p_.output_slope(v[i]) * (1 - s_i);
+      jb[8] = -p_.alpha * p_.output(v[i]) - p_.beta;
+    } else {
+      const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
+      const auto l = p_.neuron.local(v[i], w[i], current);
+      const double self = p_.input_gain * inv_c * w_rec_[i * n_ + i] * p_.output_slope(v[i]);
+      jb[0] = l.dv_dv + self;
+      jb[1] = l.dv_dw;
+      jb[2] = l.dw_dv;
+      jb[3] = l.dw_dw;
+    }
+    double* block = prec_.data() + static_cast<std::size_t>(k * k) * i;
+    for (int r = 0; r < k; ++r)
+      for (int c = 0; c < k; ++c) block[r * k + c] = (r == c ? 1.0 : 0.0) - gamma * jb[r * k + c];
+    if (!invert_small(block, k)) return 1;  // ask CVODE for a smaller step
   }
   return 0;
 }
 
 int ml_network::precondition_solve(const double* r, double* z) const {
+  const int k = p_.kinetic ? 3 : 2;
   for (std::size_t i = 0; i < n_; ++i) {
-    const double* inv = prec_.data() + 4 * i;
-    const double rv = r[i], rw = r[n_ + i];
-    z[i] = inv[0] * rv + inv[1] * rw;
-    z[n_ + i] = inv[2] * rv + inv[3] * rw;
+    const double* inv = prec_.data() + static_cast<std::size_t>(k * k) * i;
+    double rb[3], zb[3] = {};
+    for (int a = 0; a < k; ++a) rb[a] = r[static_cast<std::size_t>(a) * n_ + i];
+    for (int a = 0; a < k; ++a)
+      for (int b = 0; b < k; ++b) zb[a] += inv[a * k + b] * rb[b];
+    for (int a = 0; a < k; ++a) z[static_cast<std::size_t>(a) * n_ + i] = zb[a];
   }
   return 0;
 }

@@ -55,10 +55,10 @@ class ml_network final : public ode::system {
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
 
-  // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 block of I - gamma J with the
-  // neuron's own terms (its self-coupling included); the coupling between neurons is left to
-  // the Krylov iteration.
-  bool has_preconditioner() const override { return !p_.kinetic; }
+  // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 (or, with the kinetic synapse,
+  // 3 x 3) block of I - gamma J over its own states (its self-coupling included); the coupling
+  // between neurons is left to the Krylov iteration.
+  bool has_preconditioner() const override { return true; }
   int precondition_setup(double t, const double* y, double gamma) override;
   int precondition_solve(const double* r, double* z) const override;
 
@@ -81,7 +81,7 @@ class ml_network final : public ode::system {
   std::span<const double> w_rec_;
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
-  std::vector<double> prec_;                // per neuron, the inverse 2 x 2 block, row-major
+  std::vector<double> prec_;  // per neuron, the inverse k x k block (k = 2 or 3), row-major
 };
 
 }  // namespace esbio::models
