@@ -33,7 +33,8 @@ def main():
         blocks = f["params"].attrs["blocks"].split(",")
         cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
     gen = h["generation"] + 1
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    classification = np.isfinite(h["accuracy"]).any()
+    fig, ax = plt.subplots(1, 4 if classification else 3, figsize=(18 if classification else 14, 4))
     ax[0].semilogy(gen, h["loss"], color="0.75", lw=0.8, label="centre loss (batch)")
     w = 10
     if len(gen) >= w:
@@ -44,6 +45,8 @@ def main():
     ax[0].set(xlabel="generation", ylabel="loss", title=f"{task}: loss")
     ax[0].legend(fontsize=8)
     for b in np.unique(h["block"]):
+        if b < 0:  # no ES block (the reservoir ablation): nothing to draw
+            continue
         sel = h["block"] == b
         ax[1].semilogy(gen[sel], h["grad_norm"][sel], ".", ms=2, color=f"C{1 + int(b)}",
                        label=f"block {blocks[b] if b < len(blocks) else b}")
@@ -52,6 +55,15 @@ def main():
     ax[2].plot(gen, h["failures"], color="C3", label="failed members")
     ax[2].set(xlabel="generation", ylabel="count", title="failed members per generation")
     ax[2].set_ylim(0, max(1, int(np.max(h["failures"], initial=0)) + 1))
+    if classification:
+        acc = h["accuracy"]
+        ax[3].plot(gen, 100 * acc, color="0.75", lw=0.8, label="centre (batch)")
+        if len(gen) >= w:
+            ax[3].plot(gen[w - 1:], 100 * moving_average(acc, w), color="C0",
+                       label=f"{w}-generation mean")
+        ax[3].axhline(100 / 3, color="k", ls=":", lw=0.8, label="chance")
+        ax[3].set(xlabel="generation", ylabel="accuracy (%)", title="accuracy")
+        ax[3].legend(fontsize=8)
     fig.suptitle(f"esbio {cfg.get('es.strategy')} S={cfg.get('es.population')} "
                  f"sigma={cfg.get('es.sigma')} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
                  f"{ranks} rank(s), {np.sum(h['wall_s']):.0f} s")
