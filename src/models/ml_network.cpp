@@ -46,24 +46,18 @@ int ml_network::rhs(double, const double* y, double* ydot) const {
     coupling(s);  // z_i = drive_i + sum_j s_j W[j][i]: the synaptic conductance sum (plus drive)
     for (std::size_t i = 0; i < n_; ++i) {
       const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
-      const double current =
-          (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
-      const auto l = p_.neuron.local(v[i], w[i], current);
-      const double t = p_.output(v[i]);
-      ydot[i] = l.dv;
-      ydot[n_ + i] = l.dw;
-      ydot[2 * n_ + i] = p_.alpha * t * (1 - s[i]) - p_.beta * s[i];
+      z_[i] = (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
     }
+    neuron_rates(v, w, z_.data(), ydot, ydot + n_);
+    outputs(v);
+    for (std::size_t i = 0; i < n_; ++i)
+      ydot[2 * n_ + i] = p_.alpha * t_[i] * (1 - s[i]) - p_.beta * s[i];
     return 0;
   }
-  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+  outputs(v);
   coupling(t_.data());
-  for (std::size_t i = 0; i < n_; ++i) {
-    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
-    const auto l = p_.neuron.local(v[i], w[i], current);
-    ydot[i] = l.dv;
-    ydot[n_ + i] = l.dw;
-  }
+  for (std::size_t i = 0; i < n_; ++i) z_[i] = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
+  neuron_rates(v, w, z_.data(), ydot, ydot + n_);
   return 0;
 }
 

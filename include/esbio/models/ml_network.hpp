@@ -75,6 +75,11 @@ class ml_network final : public ode::system {
  private:
   // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
   void coupling(const double* t) const;
+  // dV/dt and dw/dt of every neuron for the given input currents, and T(V) into t_ (the hot loop
+  // of the continuous model; vectorised in ml_network_kernels.cpp).
+  void neuron_rates(const double* v, const double* w, const double* current, double* dv,
+                    double* dw) const;
+  void outputs(const double* v) const;  // t_ = T(V)
 
   std::size_t n_;
   network_params p_;

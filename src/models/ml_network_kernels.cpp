@@ -1,7 +1,8 @@
-// The paper's fixed-step scheme, batched over trials. This is the inner loop of a task B
-// evaluation (2000 steps x 50 trials x 128 neurons), so the file is compiled with -ffast-math
-// -fopenmp-simd: the neuron update then uses glibc's vector tanh/cosh/exp (libmvec). The results
-// are the same bits on every rank running the same binary.
+// The network's hot loops: the paper's fixed-step scheme batched over trials (the inner loop of a
+// task B evaluation: 2000 steps x 50 trials x 128 neurons) and the neuron rates of the continuous
+// model's right-hand side. The file is compiled with -ffast-math -fopenmp-simd so that these
+// loops use glibc's vector tanh/cosh/exp (libmvec). The results are the same bits on every rank
+// running the same binary.
 #include <algorithm>
 #include <cmath>
 
@@ -69,6 +70,29 @@ void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, st
     vp[k] = v_new;
     wp[k] = w_new;
     tp[k] = 1 / (1 + std::exp(-(v_new - p_.vt) / p_.kp));
+  }
+}
+
+void ml_network::outputs(const double* v) const {
+  double* t = t_.data();
+  const double vt = p_.vt, inv_kp = 1 / p_.kp;
+#pragma omp simd
+  for (std::size_t i = 0; i < n_; ++i) t[i] = 1 / (1 + std::exp(-(v[i] - vt) * inv_kp));
+}
+
+void ml_network::neuron_rates(const double* v, const double* w, const double* current, double* dv,
+                              double* dw) const {
+  const auto& q = p_.neuron;
+  const double inv_c = 1 / q.C;
+#pragma omp simd
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double vi = v[i];
+    const double m_inf = 0.5 * (1 + std::tanh((vi - q.V1) / q.V2));
+    const double w_inf = 0.5 * (1 + std::tanh((vi - q.V3) / q.V4));
+    const double ionic =
+        q.gCa * m_inf * (vi - q.ECa) + q.gK * w[i] * (vi - q.EK) + q.gL * (vi - q.EL);
+    dv[i] = (current[i] - ionic) * inv_c;
+    dw[i] = q.phi * (w_inf - w[i]) * std::cosh((vi - q.V3) / (2 * q.V4));
   }
 }
 
