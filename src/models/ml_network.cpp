@@ -93,7 +93,7 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   }
   const std::size_t m = 2 * n_;
   const double g = p_.input_gain / p_.neuron.C;
-  for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+  outputs(v);
   coupling(t_.data());
   // V-V block, column j: dfV_i/dV_j = g W_rec[j][i] T'(V_j).
   for (std::size_t j = 0; j < n_; ++j) {
@@ -157,7 +157,7 @@ int ml_network::precondition_setup(double, const double* y, double gamma) {
   if (p_.kinetic) {
     coupling(y + 2 * n_);
   } else {
-    for (std::size_t j = 0; j < n_; ++j) t_[j] = p_.output(v[j]);
+    outputs(v);
     coupling(t_.data());
   }
   prec_.assign(static_cast<std::size_t>(k * k) * n_, 0.0);

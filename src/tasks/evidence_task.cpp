@@ -124,7 +124,7 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
   const std::size_t n = cfg_.neurons, trials = cfg_.trials;
   out.assign(trials * n, 0.0);
   const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
-  std::vector<double> y(m, 0.0), readout_times(readout_steps_);
+  std::vector<double> y(m, 0.0), readout_times(readout_steps_), t_out, res_out;
   const double t_end = cfg_.token_ms * evidence_tokens;
   for (std::size_t r = 0; r < readout_steps_; ++r)
     readout_times[r] = t_end - cfg_.dt * static_cast<double>(readout_steps_ - 1 - r);
@@ -138,11 +138,11 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
       net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
       const double t0 = cfg_.token_ms * tok, t1 = cfg_.token_ms * (tok + 1);
       // The readout window lies in the last token (readout_ms <= token_ms) or spans several.
-      std::vector<double> t_out;
+      t_out.clear();
       for (double tr : readout_times)
         if (tr > t0 && tr <= t1) t_out.push_back(tr);
       if (t_out.empty() || t_out.back() != t1) t_out.push_back(t1);
-      std::vector<double> res_out(m * t_out.size());
+      res_out.resize(m * t_out.size());
       const auto res = (tok == 0 || cfg_.restart_at_tokens)
                            ? solver_.solve(net_, t0, y, t_out, res_out)
                            : solver_.advance(net_, t_out, res_out);

@@ -74,6 +74,14 @@ std::vector<std::size_t> spiral_task::batch_starts(std::uint32_t generation) con
   return idx;
 }
 
+const std::vector<std::size_t>& spiral_task::starts_of(std::uint32_t generation) {
+  if (generation != starts_generation_) {
+    starts_ = batch_starts(generation);
+    starts_generation_ = generation;
+  }
+  return starts_;
+}
+
 evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation,
                                  std::uint32_t) {
   const auto start = std::chrono::steady_clock::now();
@@ -86,7 +94,7 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
   evaluation ev;
   solver_.begin_budget();
   double abs_err = 0;
-  for (const std::size_t s : batch_starts(generation)) {
+  for (const std::size_t s : starts_of(generation)) {
     const std::span<const double> y0(truth_.data() + 2 * s, 2);
     const auto res = solver_.solve(field_, t_win.front(), y0, t_win, window_out_);
     if (!account(ev, res)) break;

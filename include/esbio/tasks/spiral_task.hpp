@@ -37,6 +37,10 @@ class spiral_task final : public task {
   models::cubic_mlp_field field_;
   ode::integrator solver_;
   std::vector<double> window_out_;
+  // Every member of a generation uses the same windows: draw them once per generation.
+  const std::vector<std::size_t>& starts_of(std::uint32_t generation);
+  std::uint32_t starts_generation_ = 0xFFFFFFFEu;
+  std::vector<std::size_t> starts_;
 };
 
 }  // namespace esbio::tasks
