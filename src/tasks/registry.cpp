@@ -15,6 +15,10 @@ bool account(evaluation& ev, const ode::solve_result& res) {
   return false;
 }
 
+evaluation task::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
+  throw input_error("method = bp: task " + name() + " has no backpropagation gradient");
+}
+
 const std::vector<std::string>& task_names() {
   static const std::vector<std::string> names{"spiral", "turn_off", "evidence"};
   return names;

@@ -84,6 +84,17 @@ class integrator {
   // exactly at its last output time.
   solve_result advance(const system& sys, std::span<const double> t_out, std::span<double> out);
 
+  // The continuous adjoint (CVODES). forward() is solve() that also keeps checkpoints of the
+  // trajectory; backward() then integrates lambda' = -J^T lambda from the last output time to t0
+  // for a loss L that depends on the outputs: dl_dy holds dL/dy(t_k) for every output of the
+  // forward (t_out.size() x size()), added to lambda as the backward solve passes t_k. It writes
+  // dL/dy0 into dl_dy0 (size() entries) and adds dL/dp = integral of (df/dp)^T lambda dt into
+  // dl_dp (parameter_count() entries). sys must be the system of the forward, unchanged.
+  solve_result forward(const system& sys, double t0, std::span<const double> y0,
+                       std::span<const double> t_out, std::span<double> out);
+  solve_result backward(const system& sys, std::span<const double> dl_dy, std::span<double> dl_dy0,
+                        std::span<double> dl_dp);
+
  private:
   struct impl;
   solver_options opts_;

@@ -1,6 +1,7 @@
 #pragma once
 // What a model must offer an integrator: dy/dt = f(t, y) and, for implicit methods, the dense
-// Jacobian df/dy. Models implement this without knowing which solver runs them.
+// Jacobian df/dy; for the adjoint (BP), the vector-Jacobian products with respect to the state
+// and to the model's parameters p. Models implement this without knowing which solver runs them.
 
 #include <cstddef>
 
@@ -28,6 +29,25 @@ class system {
   virtual int precondition_solve(const double* r, double* z) const {
     (void)r, (void)z;
     return -1;
+  }
+
+  // Optional Jacobian-vector product out = J(t, y) v for Krylov solvers; false: the solver falls
+  // back to difference quotients of rhs().
+  virtual bool jvp(double t, const double* y, const double* v, double* out) const {
+    (void)t, (void)y, (void)v, (void)out;
+    return false;
+  }
+
+  // The adjoint's needs. p is whatever the model was bound to (weights, input gains), in the
+  // model's own documented order; the task maps dL/dp back into theta.
+  virtual std::size_t parameter_count() const { return 0; }
+  // Vector-Jacobian products at (t, y): out_y = J^T lambda (size() entries) and
+  // out_p = (df/dp)^T lambda (parameter_count() entries), both overwritten; either pointer may
+  // be null. Return false if the model has no analytic VJP (it then cannot be trained by BP).
+  virtual bool vjp(double t, const double* y, const double* lambda, double* out_y,
+                   double* out_p) const {
+    (void)t, (void)y, (void)lambda, (void)out_y, (void)out_p;
+    return false;
   }
 };
 

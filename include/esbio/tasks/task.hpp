@@ -77,6 +77,13 @@ class task {
     (void)theta, (void)generation, (void)grad;
     return false;
   }
+  // The backpropagation baseline (method = bp): the exact gradient of the centre's loss on a
+  // generation's batch, by the continuous adjoint or by BPTT through a fixed-step scheme, written
+  // into grad (theta.size() entries). The returned evaluation is evaluate(theta, generation, 0)'s
+  // (loss, status, cost); grad is meaningful only when it is ok().
+  virtual bool has_gradient() const { return false; }
+  virtual evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                              std::span<double> grad);
   // What `esbio simulate` records: the model's trajectories on a generation's batch (or the
   // validation batch) for the centre theta, as named arrays.
   virtual std::vector<named_array> traces(std::span<const double> theta,
