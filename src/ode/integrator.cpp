@@ -1,13 +1,10 @@
 #include "esbio/ode/integrator.hpp"
 
-#include <cvodes/cvodes.h>
-#include <nvector/nvector_serial.h>
-#include <sundials/sundials_context.h>
 #include <sundials/sundials_version.h>
-#include <sunlinsol/sunlinsol_dense.h>
 #include <sunlinsol/sunlinsol_spgmr.h>
-#include <sunmatrix/sunmatrix_dense.h>
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
+
+#include "cvodes_impl.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +36,18 @@ const char* to_string(solve_status s) {
   return "unknown";
 }
 
+solve_stats difference(const solve_stats& a, const solve_stats& b) {
+  solve_stats d;
+  d.steps = a.steps - b.steps;
+  d.rhs_evals = a.rhs_evals - b.rhs_evals;
+  d.jac_evals = a.jac_evals - b.jac_evals;
+  d.lin_setups = a.lin_setups - b.lin_setups;
+  d.error_test_fails = a.error_test_fails - b.error_test_fails;
+  d.nonlinear_conv_fails = a.nonlinear_conv_fails - b.nonlinear_conv_fails;
+  d.lin_iters = a.lin_iters - b.lin_iters;
+  return d;
+}
+
 solve_stats& solve_stats::operator+=(const solve_stats& o) {
   steps += o.steps;
   rhs_evals += o.rhs_evals;
@@ -50,16 +59,10 @@ solve_stats& solve_stats::operator+=(const solve_stats& o) {
   return *this;
 }
 
-namespace {
+namespace detail {
 
 void check(int rc, const char* what) {
   if (rc < 0) throw std::runtime_error(std::string("SUNDIALS call failed: ") + what);
-}
-
-template <class T>
-T* check_ptr(T* p, const char* what) {
-  if (!p) throw std::runtime_error(std::string("SUNDIALS allocation failed: ") + what);
-  return p;
 }
 
 solve_status map_status(int rc) {
@@ -86,13 +89,33 @@ solve_status map_status(int rc) {
   }
 }
 
-// A model that throws or produces non-finite derivatives must not take the rank down: the
-// former is unrecoverable for this solve, the latter asks CVODE for a smaller step.
-// CVODE's user data points at a slot holding the system being solved: the linear solver copies
-// the pointer once (for the preconditioner), so the slot stays put while its content changes.
+solve_stats read_stats(void* mem, const solver_options& o) {
+  solve_stats st;
+  CVodeGetNumSteps(mem, &st.steps);
+  CVodeGetNumRhsEvals(mem, &st.rhs_evals);
+  CVodeGetNumErrTestFails(mem, &st.error_test_fails);
+  CVodeGetNumNonlinSolvConvFails(mem, &st.nonlinear_conv_fails);
+  CVodeGetNumLinSolvSetups(mem, &st.lin_setups);
+  const bool newton = o.nls == nonlinear_solver::newton;
+  if (newton && o.ls == linear_solver::dense) CVodeGetNumJacEvals(mem, &st.jac_evals);
+  if (newton) CVodeGetNumLinIters(mem, &st.lin_iters);
+  return st;
+}
+
 system* current(void* user) {
   return *static_cast<system**>(user);
 }
+
+void silent_error_handler(int, const char*, const char*, char*, void*) {}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+// A model that throws or produces non-finite derivatives must not take the rank down: the
+// former is unrecoverable for this solve, the latter asks CVODE for a smaller step.
 
 int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
   const auto* sys = current(user);
@@ -142,94 +165,81 @@ int prec_solve_callback(sunrealtype, N_Vector, N_Vector, N_Vector r, N_Vector z,
   }
 }
 
-// CVODE prints every failure to stderr by default; in an ES run failures are expected results
-// and are counted instead.
-void silent_error_handler(int, const char*, const char*, char*, void*) {}
-
 }  // namespace
 
-struct integrator::impl {
-  SUNContext ctx = nullptr;
-  void* mem = nullptr;
-  N_Vector y = nullptr;
-  N_Vector atol_vec = nullptr;
-  SUNMatrix mat = nullptr;
-  SUNLinearSolver ls = nullptr;
-  SUNNonlinearSolver nls = nullptr;
-  std::size_t n = 0;
-  bool initialised = false;
-  system* active = nullptr;  // what the callbacks see through CVODE's user data
+integrator::impl::impl() {
+  check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create");
+}
 
-  impl() { check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create"); }
-  ~impl() {
-    release();
-    SUNContext_Free(&ctx);
+integrator::impl::~impl() {
+  release();
+  SUNContext_Free(&ctx);
+}
+
+void integrator::impl::release() {
+  release_adjoint();
+  if (mem) CVodeFree(&mem);
+  if (ls) SUNLinSolFree(ls);
+  if (nls) SUNNonlinSolFree(nls);
+  if (mat) SUNMatDestroy(mat);
+  if (atol_vec) N_VDestroy(atol_vec);
+  if (y) N_VDestroy(y);
+  mem = nullptr;
+  ls = nullptr;
+  nls = nullptr;
+  mat = nullptr;
+  atol_vec = nullptr;
+  y = nullptr;
+  n = 0;
+  initialised = false;
+}
+
+// CVODE memory is sized by the problem; it is rebuilt only when the size changes.
+void integrator::impl::prepare(std::size_t size, const solver_options& o) {
+  if (size == n && mem) return;
+  release();
+  n = size;
+  const auto len = static_cast<sunindextype>(n);
+  y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
+  mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
+  check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
+  check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
+}
+
+void integrator::impl::configure(const solver_options& o, bool has_preconditioner) {
+  if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
+    throw std::invalid_argument("per-component atol has " +
+                                std::to_string(o.atol_per_component.size()) +
+                                " entries for a system of " + std::to_string(n));
+  if (!o.atol_per_component.empty()) {
+    if (!atol_vec) atol_vec = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), ctx), "atol");
+    std::copy(o.atol_per_component.begin(), o.atol_per_component.end(),
+              N_VGetArrayPointer(atol_vec));
+    check(CVodeSVtolerances(mem, o.rtol, atol_vec), "CVodeSVtolerances");
+  } else {
+    check(CVodeSStolerances(mem, o.rtol, o.atol), "CVodeSStolerances");
   }
-
-  void release() {
-    if (mem) CVodeFree(&mem);
-    if (ls) SUNLinSolFree(ls);
-    if (nls) SUNNonlinSolFree(nls);
-    if (mat) SUNMatDestroy(mat);
-    if (atol_vec) N_VDestroy(atol_vec);
-    if (y) N_VDestroy(y);
-    mem = nullptr;
-    ls = nullptr;
-    nls = nullptr;
-    mat = nullptr;
-    atol_vec = nullptr;
-    y = nullptr;
-    n = 0;
-    initialised = false;
-  }
-
-  // CVODE memory is sized by the problem; it is rebuilt only when the size changes.
-  void prepare(std::size_t size, const solver_options& o) {
-    if (size == n && mem) return;
-    release();
-    n = size;
+  check(CVodeSetMaxNumSteps(mem, o.max_steps_per_output), "CVodeSetMaxNumSteps");
+  if (o.max_order > 0) check(CVodeSetMaxOrd(mem, o.max_order), "CVodeSetMaxOrd");
+  if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
+    ls = check_ptr(
+        SUNLinSol_SPGMR(y, has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE, o.krylov_dim, ctx),
+        "SUNLinSol_SPGMR");
+    check(CVodeSetLinearSolver(mem, ls, nullptr), "CVodeSetLinearSolver");
+    if (has_preconditioner)
+      check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
+            "CVodeSetPreconditioner");
+  } else if (o.nls == nonlinear_solver::newton) {
     const auto len = static_cast<sunindextype>(n);
-    y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
-    mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
-    check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
-    check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
+    mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
+    ls = check_ptr(SUNLinSol_Dense(y, mat, ctx), "SUNLinSol_Dense");
+    check(CVodeSetLinearSolver(mem, ls, mat), "CVodeSetLinearSolver");
+    if (o.analytic_jacobian) check(CVodeSetJacFn(mem, jac_callback), "CVodeSetJacFn");
+  } else {
+    nls = check_ptr(SUNNonlinSol_FixedPoint(y, 0, ctx), "SUNNonlinSol_FixedPoint");
+    check(CVodeSetNonlinearSolver(mem, nls), "CVodeSetNonlinearSolver");
   }
-
-  void configure(const solver_options& o, bool has_preconditioner) {
-    if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
-      throw std::invalid_argument("per-component atol has " +
-                                  std::to_string(o.atol_per_component.size()) +
-                                  " entries for a system of " + std::to_string(n));
-    if (!o.atol_per_component.empty()) {
-      if (!atol_vec) atol_vec = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), ctx), "atol");
-      std::copy(o.atol_per_component.begin(), o.atol_per_component.end(),
-                N_VGetArrayPointer(atol_vec));
-      check(CVodeSVtolerances(mem, o.rtol, atol_vec), "CVodeSVtolerances");
-    } else {
-      check(CVodeSStolerances(mem, o.rtol, o.atol), "CVodeSStolerances");
-    }
-    check(CVodeSetMaxNumSteps(mem, o.max_steps_per_output), "CVodeSetMaxNumSteps");
-    if (o.max_order > 0) check(CVodeSetMaxOrd(mem, o.max_order), "CVodeSetMaxOrd");
-    if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
-      ls = check_ptr(
-          SUNLinSol_SPGMR(y, has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE, o.krylov_dim, ctx),
-          "SUNLinSol_SPGMR");
-      check(CVodeSetLinearSolver(mem, ls, nullptr), "CVodeSetLinearSolver");
-      if (has_preconditioner)
-        check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
-              "CVodeSetPreconditioner");
-    } else if (o.nls == nonlinear_solver::newton) {
-      const auto len = static_cast<sunindextype>(n);
-      mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
-      ls = check_ptr(SUNLinSol_Dense(y, mat, ctx), "SUNLinSol_Dense");
-      check(CVodeSetLinearSolver(mem, ls, mat), "CVodeSetLinearSolver");
-      if (o.analytic_jacobian) check(CVodeSetJacFn(mem, jac_callback), "CVodeSetJacFn");
-    } else {
-      nls = check_ptr(SUNNonlinSol_FixedPoint(y, 0, ctx), "SUNNonlinSol_FixedPoint");
-      check(CVodeSetNonlinearSolver(mem, nls), "CVodeSetNonlinearSolver");
-    }
-  }
-};
+}
 
 integrator::integrator(solver_options opts) : opts_(std::move(opts)), impl_(new impl) {
   begin_budget();
@@ -251,15 +261,15 @@ void integrator::begin_budget() {
   budget_start_ = clock_seconds();
 }
 
-solve_result integrator::solve(const system& sys, double t0, std::span<const double> y0,
-                               std::span<const double> t_out, std::span<double> out) {
+void integrator::start(impl& s, const system& sys, double t0, std::span<const double> y0,
+                       std::span<const double> t_out, std::span<double> out, const char* who) {
   const std::size_t n = sys.size();
   if (y0.size() != n || out.size() != n * t_out.size())
-    throw std::invalid_argument("integrator::solve: buffer sizes do not match the system");
-  auto& s = *impl_;
+    throw std::invalid_argument(std::string(who) + ": buffer sizes do not match the system");
   const bool fresh = !(s.mem && s.n == n);
   s.prepare(n, opts_);
   s.active = const_cast<system*>(&sys);
+  s.forward_valid = false;
   std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
   if (fresh || !s.initialised) {
     check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
@@ -269,7 +279,32 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
   }
   t_now_ = t0;
-  return march(t_out, out, y0);
+}
+
+solve_result integrator::solve(const system& sys, double t0, std::span<const double> y0,
+                               std::span<const double> t_out, std::span<double> out) {
+  start(*impl_, sys, t0, y0, t_out, out, "integrator::solve");
+  return march(*impl_, t_out, out, y0, false);
+}
+
+solve_result integrator::forward(const system& sys, double t0, std::span<const double> y0,
+                                 std::span<const double> t_out, std::span<double> out) {
+  // CVODES' adjoint leaves traces in a re-initialised memory (its forward recomputations and the
+  // backward problem's history change later results in the last bits), so every gradient gets a
+  // fresh memory: a gradient is then the same bits whatever this integrator solved before. The
+  // allocation is small next to a forward and a backward solve. Plain solves never touch it.
+  adjoint_ = std::make_unique<impl>();
+  auto& s = *adjoint_;
+  start(s, sys, t0, y0, t_out, out, "integrator::forward");
+  // Hermite interpolation of the stored steps: the backward problem needs y(t) at arbitrary
+  // times between checkpoints.
+  check(CVodeAdjInit(s.mem, adjoint_checkpoint_steps, CV_HERMITE), "CVodeAdjInit");
+  s.adjoint_ready = true;
+  s.t0 = t0;
+  s.t_out.assign(t_out.begin(), t_out.end());
+  auto res = march(s, t_out, out, y0, true);
+  s.forward_valid = res.status == solve_status::success;
+  return res;
 }
 
 solve_result integrator::advance(const system& sys, std::span<const double> t_out,
@@ -278,25 +313,16 @@ solve_result integrator::advance(const system& sys, std::span<const double> t_ou
   if (!s.initialised || s.n != sys.size() || out.size() != s.n * t_out.size())
     throw std::invalid_argument("integrator::advance: no solve of this system to continue");
   s.active = const_cast<system*>(&sys);
+  s.forward_valid = false;
   const std::vector<double> y_now(N_VGetArrayPointer(s.y), N_VGetArrayPointer(s.y) + s.n);
-  return march(t_out, out, y_now);
+  return march(s, t_out, out, y_now, false);
 }
 
-solve_result integrator::march(std::span<const double> t_out, std::span<double> out,
-                               std::span<const double> y_now) {
-  auto& s = *impl_;
+solve_result integrator::march(impl& s, std::span<const double> t_out, std::span<double> out,
+                               std::span<const double> y_now, bool checkpoint) {
   const std::size_t n = s.n;
   // Counters run from the last (re)initialisation; this call reports its own share.
-  solve_stats before;
-  CVodeGetNumSteps(s.mem, &before.steps);
-  CVodeGetNumRhsEvals(s.mem, &before.rhs_evals);
-  CVodeGetNumErrTestFails(s.mem, &before.error_test_fails);
-  CVodeGetNumNonlinSolvConvFails(s.mem, &before.nonlinear_conv_fails);
-  CVodeGetNumLinSolvSetups(s.mem, &before.lin_setups);
-  const bool newton = opts_.nls == nonlinear_solver::newton;
-  const bool dense = newton && opts_.ls == linear_solver::dense;
-  if (dense) CVodeGetNumJacEvals(s.mem, &before.jac_evals);
-  if (newton) CVodeGetNumLinIters(s.mem, &before.lin_iters);
+  const solve_stats before = read_stats(s.mem, opts_);
   // Never step past the last output: the caller may change the system's inputs there.
   if (!t_out.empty() && t_out.back() > t_now_)
     check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");
@@ -311,7 +337,9 @@ solve_result integrator::march(std::span<const double> t_out, std::span<double> 
       continue;
     }
     sunrealtype t_ret = t_now_;
-    const int rc = CVode(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL);
+    int checkpoints = 0;
+    const int rc = checkpoint ? CVodeF(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL, &checkpoints)
+                              : CVode(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL);
     if (rc < 0) {
       res.status = map_status(rc);
       break;
@@ -328,22 +356,8 @@ solve_result integrator::march(std::span<const double> t_out, std::span<double> 
     }
   }
   t_now_ = res.t_reached;
-  auto& st = res.stats;
-  CVodeGetNumSteps(s.mem, &st.steps);
-  CVodeGetNumRhsEvals(s.mem, &st.rhs_evals);
-  CVodeGetNumErrTestFails(s.mem, &st.error_test_fails);
-  CVodeGetNumNonlinSolvConvFails(s.mem, &st.nonlinear_conv_fails);
-  CVodeGetNumLinSolvSetups(s.mem, &st.lin_setups);
-  st.steps -= before.steps;
-  st.rhs_evals -= before.rhs_evals;
-  st.error_test_fails -= before.error_test_fails;
-  st.nonlinear_conv_fails -= before.nonlinear_conv_fails;
-  st.lin_setups -= before.lin_setups;
-  if (dense) CVodeGetNumJacEvals(s.mem, &st.jac_evals);
-  if (newton) CVodeGetNumLinIters(s.mem, &st.lin_iters);
-  st.jac_evals -= before.jac_evals;
-  st.lin_iters -= before.lin_iters;
-  budget_steps_ += st.steps;
+  res.stats = difference(read_stats(s.mem, opts_), before);
+  budget_steps_ += res.stats.steps;
   return res;
 }
 

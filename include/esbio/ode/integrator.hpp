@@ -52,6 +52,7 @@ struct solve_stats {
        nonlinear_conv_fails = 0, lin_iters = 0;
   solve_stats& operator+=(const solve_stats& o);
 };
+solve_stats difference(const solve_stats& a, const solve_stats& b);
 
 struct solve_result {
   solve_status status = solve_status::success;
@@ -99,8 +100,14 @@ class integrator {
   struct impl;
   solver_options opts_;
   std::unique_ptr<impl> impl_;
-  solve_result march(std::span<const double> t_out, std::span<double> out,
-                     std::span<const double> y_now);
+  std::unique_ptr<impl> adjoint_;  // the forward() of the adjoint, rebuilt for each one
+  void start(impl& s, const system& sys, double t0, std::span<const double> y0,
+             std::span<const double> t_out, std::span<double> out, const char* who);
+  solve_result march(impl& s, std::span<const double> t_out, std::span<double> out,
+                     std::span<const double> y_now, bool checkpoint);
+  // Steps between the forward's checkpoints: memory (Hermite data of this many steps) against
+  // recomputation in the backward pass.
+  static constexpr int adjoint_checkpoint_steps = 100;
 
   double t_now_ = 0;
   long budget_steps_ = 0;

@@ -1,0 +1,201 @@
+// The continuous adjoint of a loss L = sum_k l_k(y(t_k)) over the outputs of one forward solve
+// (CVODES' adjoint module, cvsRoberts_ASAi_dns.c is the pattern):
+//
+//   lambda' = -J(t, y)^T lambda,    lambda(t_K) = dl_K/dy,  jumps lambda += dl_k/dy at t_k,
+//   q'      = -(df/dp)^T lambda,    q(t_K) = 0,
+//
+// integrated from the last output back to t0; then dL/dy0 = lambda(t0) and dL/dp = q(t0)
+// (= the integral of (df/dp)^T lambda over [t0, t_K]). CVODES interpolates the forward trajectory
+// from checkpoints (Hermite), so the models only supply J^T lambda and (df/dp)^T lambda. The
+// backward problem uses the forward's method and linear solver: a dense -J^T from the model's
+// Jacobian, or matrix-free GMRES on -J^T v = -vjp(v).
+#include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "cvodes_impl.hpp"
+
+namespace esbio::ode {
+
+using namespace detail;
+
+namespace {
+
+int rhs_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector lambda_dot, void* user) {
+  const auto* sys = current(user);
+  try {
+    double* out = N_VGetArrayPointer(lambda_dot);
+    if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(lambda), out, nullptr)) return -1;
+    const auto n = static_cast<std::size_t>(N_VGetLength(lambda_dot));
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = -out[i];
+      if (!std::isfinite(out[i])) return 1;
+    }
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int quad_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector q_dot, void* user) {
+  const auto* sys = current(user);
+  try {
+    double* out = N_VGetArrayPointer(q_dot);
+    if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(lambda), nullptr, out)) return -1;
+    const auto p = static_cast<std::size_t>(N_VGetLength(q_dot));
+    for (std::size_t i = 0; i < p; ++i) out[i] = -out[i];
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+// dense d(lambda')/d(lambda) = -J^T, from the model's column-major J.
+int jac_b_callback(sunrealtype t, N_Vector y, N_Vector, N_Vector, SUNMatrix jac_b, void* user,
+                   N_Vector, N_Vector, N_Vector) {
+  const auto* sys = current(user);
+  try {
+    const auto n = static_cast<std::size_t>(N_VGetLength(y));
+    thread_local std::vector<double> jac;
+    jac.assign(n * n, 0.0);
+    if (!sys->jacobian(t, N_VGetArrayPointer(y), jac.data())) return -1;
+    double* out = SUNDenseMatrix_Data(jac_b);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = 0; i < n; ++i) out[i + j * n] = -jac[j + i * n];
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int jtimes_b_callback(N_Vector v, N_Vector jv, sunrealtype t, N_Vector y, N_Vector, N_Vector,
+                      void* user, N_Vector) {
+  const auto* sys = current(user);
+  try {
+    double* out = N_VGetArrayPointer(jv);
+    if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(v), out, nullptr)) return -1;
+    const auto n = static_cast<std::size_t>(N_VGetLength(jv));
+    for (std::size_t i = 0; i < n; ++i) out[i] = -out[i];
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+void integrator::impl::release_adjoint() {
+  // The backward problem lives inside the forward CVODE memory; CVodeFree releases it.
+  if (ls_b) SUNLinSolFree(ls_b);
+  if (nls_b) SUNNonlinSolFree(nls_b);
+  if (mat_b) SUNMatDestroy(mat_b);
+  if (y_b) N_VDestroy(y_b);
+  if (q_b) N_VDestroy(q_b);
+  ls_b = nullptr;
+  nls_b = nullptr;
+  mat_b = nullptr;
+  y_b = nullptr;
+  q_b = nullptr;
+  which = -1;
+  params = 0;
+  adjoint_ready = false;
+  forward_valid = false;
+}
+
+solve_result integrator::backward(const system& sys, std::span<const double> dl_dy,
+                                  std::span<double> dl_dy0, std::span<double> dl_dp) {
+  if (!adjoint_)
+    throw std::logic_error("integrator::backward: no successful forward() of this system");
+  auto& s = *adjoint_;
+  const std::size_t n = s.n, p = sys.parameter_count(), k_out = s.t_out.size();
+  if (!s.forward_valid || s.active != &sys || sys.size() != n)
+    throw std::logic_error("integrator::backward: no successful forward() of this system");
+  if (dl_dy.size() != k_out * n || dl_dy0.size() != n || dl_dp.size() != p)
+    throw std::invalid_argument("integrator::backward: buffer sizes do not match the system");
+  if (s.which >= 0) throw std::logic_error("integrator::backward: one backward pass per forward()");
+
+  solve_result res;
+  const double t_last = k_out ? s.t_out.back() : s.t0;
+  s.y_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx), "lambda");
+  if (p) s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
+  double* lambda = N_VGetArrayPointer(s.y_b);
+  std::fill(lambda, lambda + n, 0.0);
+  if (k_out) std::copy_n(dl_dy.data() + (k_out - 1) * n, n, lambda);
+  if (p) N_VConst(0.0, s.q_b);
+
+  check(CVodeCreateB(s.mem, opts_.lmm == method::bdf ? CV_BDF : CV_ADAMS, &s.which),
+        "CVodeCreateB");
+  check(CVodeInitB(s.mem, s.which, rhs_b_callback, t_last, s.y_b), "CVodeInitB");
+  check(CVodeSetUserDataB(s.mem, s.which, &s.active), "CVodeSetUserDataB");
+  check(CVodeSStolerancesB(s.mem, s.which, opts_.rtol, opts_.atol), "CVodeSStolerancesB");
+  check(CVodeSetMaxNumStepsB(s.mem, s.which, opts_.max_steps_per_output), "CVodeSetMaxNumStepsB");
+  if (opts_.max_order > 0) check(CVodeSetMaxOrdB(s.mem, s.which, opts_.max_order), "MaxOrdB");
+  if (opts_.nls == nonlinear_solver::fixed_point) {
+    s.nls_b = check_ptr(SUNNonlinSol_FixedPoint(s.y_b, 0, s.ctx), "SUNNonlinSol_FixedPoint");
+    check(CVodeSetNonlinearSolverB(s.mem, s.which, s.nls_b), "CVodeSetNonlinearSolverB");
+  } else if (opts_.ls == linear_solver::gmres) {
+    s.ls_b = check_ptr(SUNLinSol_SPGMR(s.y_b, SUN_PREC_NONE, opts_.krylov_dim, s.ctx), "SPGMR");
+    check(CVodeSetLinearSolverB(s.mem, s.which, s.ls_b, nullptr), "CVodeSetLinearSolverB");
+    check(CVodeSetJacTimesB(s.mem, s.which, nullptr, jtimes_b_callback), "CVodeSetJacTimesB");
+  } else {
+    const auto len = static_cast<sunindextype>(n);
+    s.mat_b = check_ptr(SUNDenseMatrix(len, len, s.ctx), "SUNDenseMatrix");
+    s.ls_b = check_ptr(SUNLinSol_Dense(s.y_b, s.mat_b, s.ctx), "SUNLinSol_Dense");
+    check(CVodeSetLinearSolverB(s.mem, s.which, s.ls_b, s.mat_b), "CVodeSetLinearSolverB");
+    if (opts_.analytic_jacobian)
+      check(CVodeSetJacFnB(s.mem, s.which, jac_b_callback), "CVodeSetJacFnB");
+  }
+  if (p) {
+    check(CVodeQuadInitB(s.mem, s.which, quad_b_callback, s.q_b), "CVodeQuadInitB");
+    // The quadrature is a plain integral of what the state steps already resolve; leaving it
+    // out of the error test keeps the backward step sizes those of lambda.
+    check(CVodeSetQuadErrConB(s.mem, s.which, SUNFALSE), "CVodeSetQuadErrConB");
+  }
+  s.params = p;
+  void* mem_b = CVodeGetAdjCVodeBmem(s.mem, s.which);
+
+  // Segment by segment between output times: at each t_k the loss adds its dl_k/dy to lambda,
+  // which is a jump, so the backward problem restarts there.
+  double t_now = t_last;
+  for (std::size_t k = k_out; k-- > 0;) {
+    const double target = k > 0 ? s.t_out[k - 1] : s.t0;
+    if (target < t_now) {
+      const solve_stats before = read_stats(mem_b, opts_);
+      const int rc = CVodeB(s.mem, target, CV_NORMAL);
+      res.stats += difference(read_stats(mem_b, opts_), before);
+      if (rc < 0) {
+        res.status = map_status(rc);
+        break;
+      }
+      sunrealtype t_ret = target;
+      check(CVodeGetB(s.mem, s.which, &t_ret, s.y_b), "CVodeGetB");
+      if (p) check(CVodeGetQuadB(s.mem, s.which, &t_ret, s.q_b), "CVodeGetQuadB");
+      res.t_reached = t_now = target;
+    }
+    if (k == 0) break;
+    lambda = N_VGetArrayPointer(s.y_b);
+    const double* jump = dl_dy.data() + (k - 1) * n;
+    for (std::size_t i = 0; i < n; ++i) lambda[i] += jump[i];
+    if (target > s.t0 || k > 1) {
+      check(CVodeReInitB(s.mem, s.which, target, s.y_b), "CVodeReInitB");
+      if (p) check(CVodeQuadReInitB(s.mem, s.which, s.q_b), "CVodeQuadReInitB");
+    }
+  }
+  budget_steps_ += res.stats.steps;
+  if (res.status != solve_status::success) {
+    std::fill(dl_dy0.begin(), dl_dy0.end(), std::numeric_limits<double>::quiet_NaN());
+    return res;
+  }
+  lambda = N_VGetArrayPointer(s.y_b);
+  std::copy_n(lambda, n, dl_dy0.begin());
+  if (p) {
+    const double* q = N_VGetArrayPointer(s.q_b);
+    for (std::size_t i = 0; i < p; ++i) dl_dp[i] += q[i];
+  }
+  return res;
+}
+
+}  // namespace esbio::ode
