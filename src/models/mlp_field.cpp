@@ -62,4 +62,35 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+bool cubic_mlp_field::vjp(double, const double* y, const double* lambda, double* out_y,
+                          double* out_p) const {
+  if (d_ > 8) return false;
+  double u[8];
+  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
+  for (std::size_t k = 0; k < h_; ++k) {
+    double z = 0;
+    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
+    act_[k] = z;
+  }
+  vector_tanh(act_.data(), h_);
+  if (out_p) {
+    double* dw2 = out_p + h_ * d_;
+    for (std::size_t i = 0; i < d_; ++i)
+      for (std::size_t k = 0; k < h_; ++k) dw2[i * h_ + k] = lambda[i] * act_[k];
+  }
+  double gu[8] = {};
+  for (std::size_t k = 0; k < h_; ++k) {
+    double gh = 0;
+    for (std::size_t i = 0; i < d_; ++i) gh += w2_[i * h_ + k] * lambda[i];
+    const double g = gh * (1.0 - act_[k] * act_[k]);
+    for (std::size_t j = 0; j < d_; ++j) {
+      if (out_p) out_p[k * d_ + j] = g * u[j];
+      gu[j] += w1_[k * d_ + j] * g;
+    }
+  }
+  if (out_y)
+    for (std::size_t j = 0; j < d_; ++j) out_y[j] = 3.0 * y[j] * y[j] * gu[j];
+  return true;
+}
+
 }  // namespace esbio::models

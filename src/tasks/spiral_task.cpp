@@ -1,5 +1,6 @@
 #include "esbio/tasks/spiral_task.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -103,6 +104,40 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
   }
   if (ev.ok()) {
     ev.loss = abs_err / static_cast<double>(cfg_.batch * cfg_.window * 2);
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+evaluation spiral_task::gradient(std::span<const double> theta, std::uint32_t generation,
+                                 std::span<double> grad) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto& w1 = layout_.block("W1");
+  const auto& w2 = layout_.block("W2");
+  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
+  std::fill(grad.begin(), grad.end(), 0.0);
+  // The field's parameter order (W1, W2) is the layout's, so dL/dp lands on theta directly.
+  const auto dl_dp = grad.subspan(w1.offset, w1.size() + w2.size());
+
+  const std::span<const double> t_win(times_.data(), cfg_.window);
+  const double scale = 1.0 / static_cast<double>(cfg_.batch * cfg_.window * 2);
+  std::vector<double> dl_dy(2 * cfg_.window), dl_dy0(2);
+  evaluation ev;
+  solver_.begin_budget();
+  double abs_err = 0;
+  for (const std::size_t s : starts_of(generation)) {
+    const std::span<const double> y0(truth_.data() + 2 * s, 2);
+    if (!account(ev, solver_.forward(field_, t_win.front(), y0, t_win, window_out_))) break;
+    for (std::size_t k = 0; k < 2 * cfg_.window; ++k) {
+      const double d = window_out_[k] - truth_[2 * s + k];
+      abs_err += std::abs(d);
+      dl_dy[k] = d > 0 ? scale : (d < 0 ? -scale : 0.0);
+    }
+    if (!account(ev, solver_.backward(field_, dl_dy, dl_dy0, dl_dp))) break;
+  }
+  if (ev.ok()) {
+    ev.loss = abs_err * scale;
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

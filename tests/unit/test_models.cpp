@@ -7,6 +7,7 @@
 #include "esbio/core/random.hpp"
 #include "esbio/models/mlp_field.hpp"
 #include "esbio/models/spiral.hpp"
+#include "vjp_check.hpp"
 
 using namespace esbio;
 
@@ -58,6 +59,21 @@ TEST_CASE("the MLP field's Jacobian matches central differences") {
     f.bind(w1, w2);
     for (const auto& y : {std::vector<double>{0.4, -0.2}, std::vector<double>{1.1, 0.9}})
       CHECK(jacobian_error(f, y) < 1e-6);
+  }
+}
+
+TEST_CASE("the MLP field's vector-Jacobian products match central differences") {
+  for (std::size_t hidden : {1u, 7u, 200u}) {
+    models::cubic_mlp_field f(2, hidden);
+    std::vector<double> p(4 * hidden);  // W1 then W2, as parameter_count() orders them
+    random_stream(5, stream::init, 0, 0).fill_normal(p);
+    f.bind(std::span(p).first(2 * hidden), std::span(p).last(2 * hidden));
+    REQUIRE(f.parameter_count() == p.size());
+    for (const auto& y : {std::vector<double>{0.4, -0.2}, std::vector<double>{1.1, 0.9}}) {
+      const auto e = testing::check_vjp(f, y, {0.7, -1.3}, p);
+      CHECK(e.state < 1e-6);
+      CHECK(e.params < 1e-6);
+    }
   }
 }
 

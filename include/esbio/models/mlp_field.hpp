@@ -26,6 +26,9 @@ class cubic_mlp_field final : public ode::system {
   std::size_t hidden() const { return h_; }
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
+  std::size_t parameter_count() const override { return 2 * d_ * h_; }
+  bool vjp(double t, const double* y, const double* lambda, double* out_y,
+           double* out_p) const override;
 
  private:
   std::size_t d_, h_;

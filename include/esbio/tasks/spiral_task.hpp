@@ -21,6 +21,10 @@ class spiral_task final : public task {
   std::vector<double> initial_params() const override;
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
+  // BP: the adjoint through every window (the MAE's subgradient sign(pred - truth) at the outputs).
+  bool has_gradient() const override { return true; }
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override;
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
   // window starts and window predictions.
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
