@@ -21,7 +21,9 @@ const std::vector<option_spec>& config_options() {
   static const std::vector<option_spec> specs{
       {"run.seed", "0", "run seed: every random number derives from it"},
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
-      {"method", "es", "training method: es (bp arrives with the backprop baseline)"},
+      {"method", "es",
+       "training method: es (evolution strategies) | bp (the task's exact gradient: adjoint or "
+       "BPTT)"},
       {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B)"},
       {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
       {"task.batch", "20", "spiral: windows per generation"},
@@ -112,6 +114,8 @@ const std::vector<option_spec>& config_options() {
       {"optim.alpha", "0.99", "rmsprop smoothing constant"},
       {"optim.eps", "1e-8", "adam / rmsprop epsilon"},
       {"optim.weight_decay", "0", "decoupled weight decay (AdamW-style)"},
+      {"optim.clip_norm", "0",
+       "rescale gradients (BP or ES estimate) to at most this norm (0: off; paper's BP: 10)"},
       {"checkpoint.every", "10", "generations between checkpoints (0: only at the end)"},
   };
   return specs;
@@ -345,8 +349,8 @@ train::run_config to_run_config(const settings& s) {
   train::run_config c;
   c.seed = r.count("run.seed", 0, std::numeric_limits<std::uint64_t>::max());
   c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
-  if (r.choice("method", {"es", "bp"}) == "bp")
-    throw input_error("method = 'bp': the backpropagation baseline is not available yet");
+  c.method = r.choice("method", {"es", "bp"}) == "bp" ? train::training_method::bp
+                                                      : train::training_method::es;
 
   auto& t = c.task;
   t.seed = c.seed;
@@ -446,6 +450,7 @@ train::run_config to_run_config(const settings& s) {
   p.alpha = r.real("optim.alpha", false, true);
   p.eps = r.real("optim.eps", true);
   p.weight_decay = r.real("optim.weight_decay", false, true);
+  p.clip_norm = r.real("optim.clip_norm", false, true);
   if (p.beta1 >= 1 || p.beta2 >= 1 || p.alpha >= 1)
     throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
   c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));

@@ -162,18 +162,23 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
     meta.seed = cfg.seed;
     meta.ranks = ctx->size();
     meta.task = cfg.task.name;
-    meta.method = "es";
+    meta.method = cfg.method == train::training_method::bp ? "bp" : "es";
     meta.sundials_version = ode::sundials_version();
     meta.mpi_version = dist::mpi_library_version();
     meta.start_time = resume ? p.previous.meta.start_time : now_utc();
     sink = std::make_unique<run_file_sink>(a.out, meta, task->layout());
     if (!resume) sink->save(st, false);
+    std::ostringstream method;
+    if (cfg.method == train::training_method::bp)
+      method << "bp (exact gradient)";
+    else
+      method << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
+             << " sigma=" << cfg.es.sigma;
     if (!quiet)
-      std::cout << "esbio " << esbio::version << ": " << cfg.task.name << ", "
-                << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
-                << " sigma=" << cfg.es.sigma << ", " << task->layout().size() << " parameters, "
-                << ctx->describe() << (resume ? ", resuming at generation " : ", from generation ")
-                << st.generation << " to " << cfg.generations << std::endl;
+      std::cout << "esbio " << esbio::version << ": " << cfg.task.name << ", " << method.str()
+                << ", " << task->layout().size() << " parameters, " << ctx->describe()
+                << (resume ? ", resuming at generation " : ", from generation ") << st.generation
+                << " to " << cfg.generations << std::endl;
   }
 
   std::signal(SIGTERM, on_stop_signal);

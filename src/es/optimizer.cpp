@@ -78,4 +78,15 @@ void optimizer::step(std::span<double> theta, std::span<const double> grad, std:
   }
 }
 
+double clip_to_norm(std::span<double> grad, double max_norm) {
+  double norm2 = 0;
+  for (double g : grad) norm2 += g * g;
+  const double norm = std::sqrt(norm2);
+  if (max_norm > 0 && norm > max_norm) {
+    const double scale = max_norm / norm;
+    for (double& g : grad) g *= scale;
+  }
+  return norm;
+}
+
 }  // namespace esbio::es

@@ -71,6 +71,9 @@ trainer::trainer(const run_config& cfg, tasks::task& task, dist::context& ctx)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
       throw input_error("es.exact_blocks: task " + task.name() +
                         " has no exact gradient for block '" + name + "'");
+  if (cfg.method == training_method::bp && !task.has_gradient())
+    throw input_error("method = bp: task " + task.name() +
+                      " has no backpropagation gradient in this configuration");
 }
 
 void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation) {
@@ -85,6 +88,67 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
     const auto& b = layout.blocks()[idx];
     opt.step(st.theta, std::span<const double>(grad).subspan(b.offset, b.size()), b.offset, idx);
   }
+}
+
+void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& row) {
+  const std::uint32_t g = st.generation;
+  std::vector<double> grad(st.theta.size(), 0.0);
+  const evaluation centre = task_.gradient(st.theta, g, grad);
+  const auto validation = ctx_.evaluate(
+      1, [&](std::size_t) { return task_.evaluate(st.theta, tasks::validation_generation); });
+  row.loss = centre.loss;
+  row.validation_loss = validation[0].loss;
+  row.accuracy =
+      task_.classification() ? centre.accuracy : std::numeric_limits<double>::quiet_NaN();
+  row.sigma = 0;
+  row.block = -1;
+  row.evaluations = 1;
+  row.failures = centre.ok() ? 0 : 1;
+  row.solver_steps = centre.steps + validation[0].steps;
+  bool finite = centre.ok();
+  for (double v : grad) finite = finite && std::isfinite(v);
+  if (!finite) {
+    row.grad_norm = std::numeric_limits<double>::quiet_NaN();
+    return;  // a failed gradient is a result: no step this generation
+  }
+  row.grad_norm = es::clip_to_norm(grad, cfg_.optim.clip_norm);
+  opt.step(st.theta, grad, 0, 0);
+}
+
+void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& row,
+                            std::vector<double>& member_theta) {
+  const std::uint32_t g = st.generation;
+  const std::size_t members = strategy_.evaluations();
+  exact_step(st, opt, g);
+  // One extra item beyond the members: the centre on the fixed validation batch.
+  auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
+    if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);
+    strategy_.member_params(st.theta, g, m, member_theta);
+    return task_.evaluate(member_theta, g, static_cast<std::uint32_t>(m));
+  });
+  const evaluation validation = evals.back();
+  evals.pop_back();
+  es::estimate est;
+  es::active_range range{0, 0, 0, "none"};
+  if (strategy_.trains()) {
+    est = strategy_.estimate_gradient(evals, st.theta, g);
+    range = strategy_.active(g);
+    row.grad_norm = es::clip_to_norm(est.grad, cfg_.optim.clip_norm);
+    if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
+  } else {
+    for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
+  }
+
+  row.loss = evals[0].loss;
+  row.validation_loss = validation.loss;
+  row.accuracy =
+      task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
+  row.sigma = cfg_.es.sigma;
+  row.block = strategy_.trains() ? static_cast<std::int64_t>(range.id) : -1;
+  row.failures = static_cast<std::int64_t>(est.failures);
+  row.evaluations = static_cast<std::int64_t>(members);
+  for (const auto& e : evals) row.solver_steps += e.steps;
+  row.solver_steps += validation.steps;
 }
 
 train_state trainer::initial_state() const {
@@ -102,7 +166,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
   opt.restore(st.optimizer);
   std::vector<double> member_theta(st.theta.size());
   std::deque<double> recent_s;  // generation times for the ETA
-  const std::size_t members = strategy_.evaluations();
+  const std::size_t members = cfg_.method == training_method::bp ? 1 : strategy_.evaluations();
 
   auto save = [&](bool final) {
     st.optimizer = opt.state();
@@ -117,41 +181,12 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
       return outcome::stopped;
     }
     const std::uint32_t g = st.generation;
-
-    exact_step(st, opt, g);
-    // One extra item beyond the members: the centre on the fixed validation batch.
-    auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
-      if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);
-      strategy_.member_params(st.theta, g, m, member_theta);
-      return task_.evaluate(member_theta, g, static_cast<std::uint32_t>(m));
-    });
-    const evaluation validation = evals.back();
-    evals.pop_back();
-    es::estimate est;
-    es::active_range range{0, 0, 0, "none"};
-    if (strategy_.trains()) {
-      est = strategy_.estimate_gradient(evals, st.theta, g);
-      range = strategy_.active(g);
-      if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
-    } else {
-      for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
-    }
-
     history_row row;
     row.generation = g;
-    row.loss = evals[0].loss;
-    row.validation_loss = validation.loss;
-    row.accuracy =
-        task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
-    row.sigma = cfg_.es.sigma;
-    double norm2 = 0;
-    for (double v : est.grad) norm2 += v * v;
-    row.grad_norm = std::sqrt(norm2);
-    row.block = strategy_.trains() ? static_cast<std::int64_t>(range.id) : -1;
-    row.failures = static_cast<std::int64_t>(est.failures);
-    row.evaluations = static_cast<std::int64_t>(members);
-    for (const auto& e : evals) row.solver_steps += e.steps;
-    row.solver_steps += validation.steps;
+    if (cfg_.method == training_method::bp)
+      bp_generation(st, opt, row);
+    else
+      es_generation(st, opt, row, member_theta);
     ++st.generation;
 
     if (cfg_.hash_every > 0 && st.generation % cfg_.hash_every == 0 &&

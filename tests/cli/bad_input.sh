@@ -57,7 +57,7 @@ expect_bad "simulate over an existing file" "--force" simulate --config "$TINY" 
 expect_bad "simulate with a bad override" "task.hidden" simulate --config "$TINY" --out sim.h5 --task.hidden 0
 expect_bad "kinetic synapse with the fixed-step scheme" "network.synapse" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --network.synapse kinetic
 expect_bad "unknown command" "unknown command" frobnicate
-expect_bad "bp not yet available" "method" train --config "$TINY" --out new.h5 --method bp
+expect_bad "unknown method" "method" train --config "$TINY" --out new.h5 --method adjoint
 
 # Under mpirun only rank 0 speaks, and every rank exits 2.
 before=$(snapshot)

@@ -81,3 +81,13 @@ TEST_CASE("restoring a checkpointed state checks its shape") {
   bad.steps.assign(2, 0);
   CHECK_THROWS(o.restore(bad));
 }
+
+TEST_CASE("gradient-norm clipping rescales only gradients longer than the limit") {
+  std::vector<double> g{3.0, 4.0};
+  CHECK(clip_to_norm(g, 10.0) == doctest::Approx(5.0));
+  CHECK(g == std::vector<double>{3.0, 4.0});
+  CHECK(clip_to_norm(g, 1.0) == doctest::Approx(5.0));
+  CHECK(g[0] == doctest::Approx(0.6));
+  CHECK(g[1] == doctest::Approx(0.8));
+  CHECK(clip_to_norm(g, 0.0) == doctest::Approx(1.0));  // 0: off
+}

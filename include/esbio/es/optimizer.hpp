@@ -23,7 +23,13 @@ struct optimizer_config {
   double alpha = 0.99;                // rmsprop smoothing
   double eps = 1e-8;                  // adam, rmsprop
   double weight_decay = 0.0;          // decoupled (AdamW-style): theta -= lr * wd * theta
+  // Rescale a gradient whose Euclidean norm exceeds this to that norm before the step
+  // (torch.nn.utils.clip_grad_norm_; the paper's BP on task B clips at 10). 0: never.
+  double clip_norm = 0.0;
 };
+
+// The gradient rescaled in place to norm at most max_norm (0: unchanged); returns its norm before.
+double clip_to_norm(std::span<double> grad, double max_norm);
 
 struct optimizer_state {
   std::vector<double> m, v;         // first and second moments (sgd: momentum buffer in m)

@@ -11,8 +11,13 @@
 
 namespace esbio::train {
 
+// es: the population estimates the gradient; bp: the task's exact gradient (adjoint or BPTT)
+// drives the same optimiser, the backpropagation baseline of SPEC section 4.
+enum class training_method { es, bp };
+
 struct run_config {
   std::uint64_t seed = 0;
+  training_method method = training_method::es;
   std::uint32_t generations = 100;
   std::uint32_t checkpoint_every = 10;  // generations between checkpoints (0: only at the end)
   std::uint32_t hash_every = 10;        // generations between theta-hash comparisons

@@ -77,6 +77,11 @@ class trainer {
  private:
   // The paper's hybrid step: blocks in es.exact_blocks follow the task's exact gradient.
   void exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation);
+  // method = bp: every rank computes the same exact gradient of the centre's loss (the task is
+  // deterministic, so theta still never crosses the network) and steps every parameter.
+  void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
+  void es_generation(train_state& st, es::optimizer& opt, history_row& row,
+                     std::vector<double>& member_theta);
 
   const run_config& cfg_;
   tasks::task& task_;
