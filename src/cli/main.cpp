@@ -19,6 +19,7 @@ const char* usage =
     "  train   run ES on a task and write an HDF5 run file (esbio train --help)\n"
     "  scan    the loss along one parameter, raw and Gaussian-smoothed (esbio scan --help)\n"
     "  simulate  trajectories of given parameters to HDF5 (esbio simulate --help)\n"
+    "  gradient  BP gradient vs ES estimates over sigma and S, cosines (esbio gradient --help)\n"
     "  info    summarise a run file (esbio info RUN.h5)\n\n"
     "  esbio --version   print the version\n"
     "Run under mpirun or srun for more ranks; see README.md for the quick start.\n";
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "train") return esbio::cli::train_command(argc, argv, rest);
     if (command == "scan") return esbio::cli::scan_command(argc, argv, rest);
+    if (command == "gradient") return esbio::cli::gradient_command(argc, argv, rest);
     if (command == "simulate") return esbio::cli::simulate_command(rest);
     if (command == "info") return esbio::cli::info_command(rest);
     std::cerr << "esbio: error: unknown command '" << command << "' (try esbio --help)\n";

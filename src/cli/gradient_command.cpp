@@ -1,0 +1,278 @@
+// esbio gradient: the paper's central question made measurable. At one theta it computes the
+// exact (BP) gradient of the centre's loss and ES estimates of it over a grid of sigma and S
+// (all parameters perturbed at once, several repeats with independent noise), with norms and
+// cosine similarity; and, for task A, the BP gradient's norm as the horizon grows. ES members
+// are spread over the ranks like a training generation; the BP gradients run on rank 0.
+#include <boost/program_options.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+#include "collective.hpp"
+#include "commands.hpp"
+#include "esbio/core/error.hpp"
+#include "esbio/es/strategy.hpp"
+#include "esbio/io/run_file.hpp"
+#include "esbio/version.hpp"
+#include "options.hpp"
+
+namespace po = boost::program_options;
+
+namespace esbio::cli {
+
+namespace {
+
+struct gradient_args {
+  std::vector<double> sigmas{1e-4, 1e-3, 1e-2, 1e-1};
+  std::vector<double> populations{10, 100, 1000};
+  std::vector<double> horizons;  // task A only
+  std::size_t repeats = 3;
+  std::uint32_t generation = 0;
+  std::string params_file;
+  bool help = false;
+  train_args run;
+};
+
+po::options_description gradient_description() {
+  po::options_description d("esbio gradient");
+  d.add_options()("sigmas", po::value<std::string>()->value_name("LIST"),
+                  "ES perturbation sizes, comma-separated [1e-4,1e-3,1e-2,1e-1]")(
+      "populations", po::value<std::string>()->value_name("LIST"),
+      "ES population sizes S, comma-separated [10,100,1000]")(
+      "repeats", po::value<std::size_t>()->value_name("R"),
+      "independent ES estimates per (sigma, S) [3]")("generation",
+                                                     po::value<std::uint32_t>()->value_name("G"),
+                                                     "whose batch the loss is taken on [0]")(
+      "horizons", po::value<std::string>()->value_name("LIST"),
+      "turn_off: BP gradient norm at these task.horizon values (ms; outputs keep their spacing)")(
+      "params", po::value<std::string>()->value_name("RUN.h5"),
+      "at the final parameters of a run file (default: the task's initial parameters)");
+  return d;
+}
+
+std::vector<double> parse_list(const std::string& option, const std::string& text) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(v) || !(v > 0))
+      throw input_error("--" + option + ": '" + item + "' is not a positive number");
+    out.push_back(v);
+  }
+  if (out.empty()) throw input_error("--" + option + " needs at least one value");
+  return out;
+}
+
+gradient_args parse_gradient_args(const std::vector<std::string>& args) {
+  gradient_args a;
+  po::variables_map vm;
+  const auto desc = gradient_description();
+  const auto rest = take_options(desc, args, vm);
+  if (vm.count("sigmas")) a.sigmas = parse_list("sigmas", vm["sigmas"].as<std::string>());
+  if (vm.count("populations"))
+    a.populations = parse_list("populations", vm["populations"].as<std::string>());
+  if (vm.count("horizons")) a.horizons = parse_list("horizons", vm["horizons"].as<std::string>());
+  if (vm.count("repeats")) a.repeats = vm["repeats"].as<std::size_t>();
+  if (vm.count("generation")) a.generation = vm["generation"].as<std::uint32_t>();
+  if (vm.count("params")) a.params_file = vm["params"].as<std::string>();
+  a.run = parse_train_args(rest);
+  a.help = a.run.help;
+  if (a.help) return a;
+  for (double s : a.populations)
+    if (s != std::floor(s) || s < 2)
+      throw input_error("--populations: every S must be a whole number of at least 2");
+  if (a.repeats < 1) throw input_error("--repeats must be at least 1");
+  if (a.run.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
+  return a;
+}
+
+double dot(std::span<const double> a, std::span<const double> b) {
+  double s = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) s += a[k] * b[k];
+  return s;
+}
+
+}  // namespace
+
+int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  dist::mpi_session mpi(argc, argv);
+  auto ctx = dist::make_mpi_context();
+  gradient_args a;
+  std::string text;
+  std::vector<char> theta_bytes;
+  const int status = root_decides(*ctx, [&] {
+    a = parse_gradient_args(args);
+    if (a.help) {
+      std::cout << "usage: esbio gradient --config FILE --out FILE [--sigmas LIST] "
+                   "[--populations LIST] [--repeats R] [--generation G] [--horizons LIST] "
+                   "[--params RUN.h5] [--SECTION.KEY VALUE ...]\n\nThe BP gradient at theta "
+                   "and ES estimates of it over a grid of sigma and S, with norms and cosine "
+                   "similarity; for task A also the BP gradient norm against the horizon. "
+                   "ES uses the configuration's estimator (es.strategy, es.baseline) with every "
+                   "parameter perturbed. Example:\n  esbio gradient --config "
+                   "data/paper/turn_off.ini --horizons 100,200,500,1000,2000 --out grad.h5\n\n"
+                << gradient_description();
+      return -1;
+    }
+    if (io::file_exists(a.run.out) && !a.run.force)
+      throw input_error("output '" + a.run.out + "' exists; pass --force to overwrite it");
+    std::string base, base_name;
+    if (!a.run.config_file.empty()) {
+      base = read_config_text(a.run.config_file);
+      base_name = a.run.config_file;
+    }
+    const auto cfg = to_run_config(resolve_settings(base, base_name, a.run.argv));
+    text = cfg.text;
+    if (!a.horizons.empty() && cfg.task.name != "turn_off")
+      throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
+    if (cfg.es.kind == es::strategy_kind::openai)
+      for (double s : a.populations)
+        if (static_cast<std::size_t>(s) % 2 != 0)
+          throw input_error("--populations: es.strategy = openai needs even S");
+    if (!a.params_file.empty()) {
+      const auto rc = io::read_run_file(a.params_file);
+      const auto& th = rc.state.theta;
+      theta_bytes.assign(reinterpret_cast<const char*>(th.data()),
+                         reinterpret_cast<const char*>(th.data() + th.size()));
+    }
+    return 0;
+  });
+  if (status == -1) return 0;
+  if (status != 0) return status;
+
+  text = broadcast_string(*ctx, text);
+  ctx->broadcast(theta_bytes);
+  const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
+  const auto task = make_task_everywhere(*ctx, cfg.task);
+  if (!task) return 2;
+  if (ctx->rank() != 0) a = parse_gradient_args(args);
+  std::vector<double> theta = task->initial_params();
+  const int checked = root_decides(*ctx, [&] {
+    if (!theta_bytes.empty() && theta_bytes.size() != theta.size() * sizeof(double))
+      throw input_error("--params: the run file's theta does not fit task " + task->name());
+    if (!task->has_gradient())
+      throw input_error("task " + task->name() +
+                        " has no backpropagation gradient in this configuration");
+    return 0;
+  });
+  if (checked != 0) return checked;
+  if (!theta_bytes.empty()) std::memcpy(theta.data(), theta_bytes.data(), theta_bytes.size());
+  const std::uint32_t g = a.generation;
+  const std::size_t p = theta.size();
+
+  std::vector<double> bp(p, 0.0);
+  evaluation bp_eval;
+  if (ctx->rank() == 0) bp_eval = task->gradient(theta, g, bp);
+  const double bp_norm = std::sqrt(dot(bp, bp));
+
+  // The ES grid: every (sigma, S, repeat) is one generation's worth of members over the ranks.
+  std::vector<double> col_sigma, col_s, col_repeat, col_norm, col_cos, col_fail, col_proj;
+  std::vector<double> member(p);
+  for (double sigma : a.sigmas)
+    for (double s : a.populations)
+      for (std::size_t r = 0; r < a.repeats; ++r) {
+        auto e = cfg.es;
+        e.sigma = sigma;
+        e.population = static_cast<std::size_t>(s);
+        e.block_coordinate = false;
+        e.blocks.clear();
+        e.enabled = true;
+        e.seed = cfg.seed + 1000003ull * r;  // independent noise per repeat
+        const es::strategy strategy(e, task->layout());
+        const auto evals = ctx->evaluate(strategy.evaluations(), [&](std::size_t m) {
+          strategy.member_params(theta, g, m, member);
+          return task->evaluate(member, g, static_cast<std::uint32_t>(m));
+        });
+        if (ctx->rank() != 0) continue;
+        const auto est = strategy.estimate_gradient(evals, theta, g);
+        const double norm = std::sqrt(dot(est.grad, est.grad));
+        col_sigma.push_back(sigma);
+        col_s.push_back(s);
+        col_repeat.push_back(static_cast<double>(r));
+        col_norm.push_back(est.usable ? norm : std::numeric_limits<double>::quiet_NaN());
+        col_cos.push_back(est.usable && norm > 0 && bp_norm > 0
+                              ? dot(est.grad, bp) / (norm * bp_norm)
+                              : std::numeric_limits<double>::quiet_NaN());
+        // The ES estimate's component along the BP direction, relative to |g_BP|: 1 when it is
+        // unbiased in that direction, whatever its noise elsewhere.
+        col_proj.push_back(est.usable && bp_norm > 0 ? dot(est.grad, bp) / (bp_norm * bp_norm)
+                                                     : std::numeric_limits<double>::quiet_NaN());
+        col_fail.push_back(static_cast<double>(est.failures));
+      }
+  if (ctx->rank() != 0) return 0;
+
+  std::vector<double> h_values, h_norm, h_loss, h_status;
+  for (double h : a.horizons) {
+    auto tc = cfg.task;
+    const double spacing = tc.horizon / static_cast<double>(tc.outputs - 1);
+    tc.horizon = h;
+    tc.outputs = std::max<std::size_t>(2, static_cast<std::size_t>(std::llround(h / spacing)) + 1);
+    auto t = tasks::make_task(tc);
+    std::vector<double> gh(t->layout().size(), 0.0);
+    const auto ev = t->gradient(theta, g, gh);
+    h_values.push_back(h);
+    h_norm.push_back(ev.ok() ? std::sqrt(dot(gh, gh)) : std::numeric_limits<double>::quiet_NaN());
+    h_loss.push_back(ev.loss);
+    h_status.push_back(static_cast<double>(ev.status));
+  }
+
+  io::table_file t;
+  t.format = "esbio-gradient-1";
+  t.group = "gradient";
+  t.text_attrs = {{"program_version", esbio::version},
+                  {"git_revision", esbio::git_revision},
+                  {"config", text},
+                  {"task", task->name()},
+                  {"bp_status", to_string(bp_eval.status)}};
+  t.real_attrs = {{"bp_norm", bp_norm},
+                  {"loss", bp_eval.loss},
+                  {"generation", static_cast<double>(g)},
+                  {"ranks", static_cast<double>(ctx->size())}};
+  t.columns = {{"sigma", col_sigma},  {"population", col_s}, {"repeat", col_repeat},
+               {"es_norm", col_norm}, {"cosine", col_cos},   {"projection", col_proj},
+               {"failures", col_fail}};
+  t.arrays = {{"bp_gradient", {p}, bp}, {"theta", {p}, theta}};
+  if (!h_values.empty()) {
+    const std::size_t nh = h_values.size();
+    t.arrays.push_back({"horizon", {nh}, h_values});
+    t.arrays.push_back({"horizon_bp_norm", {nh}, h_norm});
+    t.arrays.push_back({"horizon_loss", {nh}, h_loss});
+    t.arrays.push_back({"horizon_status", {nh}, h_status});
+  }
+  io::write_table_file(a.run.out, t);
+
+  if (!a.run.quiet) {
+    std::printf("%s at generation %u: loss %.6g, |g_BP| %.4g (%s), %zu parameters\n",
+                task->name().c_str(), g, bp_eval.loss, bp_norm, to_string(bp_eval.status), p);
+    std::printf("%10s %8s %12s %12s %12s %9s\n", "sigma", "S", "|g_ES|", "cos(ES,BP)",
+                "proj/|g_BP|", "failures");
+    for (std::size_t i = 0; i < col_sigma.size(); i += a.repeats) {
+      // Mean over the repeats of one (sigma, S).
+      double n = 0, c = 0, pr = 0, f = 0;
+      for (std::size_t r = 0; r < a.repeats; ++r) {
+        n += col_norm[i + r];
+        c += col_cos[i + r];
+        pr += col_proj[i + r];
+        f += col_fail[i + r];
+      }
+      const auto k = static_cast<double>(a.repeats);
+      std::printf("%10.3g %8.0f %12.4g %12.4f %12.4f %9.0f\n", col_sigma[i], col_s[i], n / k, c / k,
+                  pr / k, f);
+    }
+    if (!h_values.empty()) {
+      std::printf("%10s %14s %12s\n", "horizon", "|g_BP|", "loss");
+      for (std::size_t i = 0; i < h_values.size(); ++i)
+        std::printf("%10.4g %14.4g %12.6g\n", h_values[i], h_norm[i], h_loss[i]);
+    }
+    std::printf("wrote %s\n", a.run.out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace esbio::cli
