@@ -45,6 +45,17 @@ bool ml_neuron::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+bool ml_neuron::vjp(double, const double* y, const double* lambda, double* out_y,
+                    double* out_p) const {
+  const auto l = p_.local(y[0], y[1], current_);
+  if (out_y) {
+    out_y[0] = l.dv_dv * lambda[0] + l.dw_dv * lambda[1];
+    out_y[1] = l.dv_dw * lambda[0] + l.dw_dw * lambda[1];
+  }
+  if (out_p) out_p[0] = lambda[0] / p_.C;
+  return true;
+}
+
 double spike_indicator(double v, double threshold, double gain) {
   const double x = (v - threshold) * gain;
   if (x >= 0) return 1 / (1 + std::exp(-x));

@@ -13,6 +13,10 @@
 // (V, w, s), the coupling moves to a dense V-s block, dfV_i/ds_j = syn_gain
 // W_rec[j][i](E_syn-V_i)/C.
 //
+// Adjoint: vjp() with p = (W_rec, N x N row-major exactly as bound, then the N drive values
+// x W_inp of the current token), parameter_count() = N^2 + N, in both synapse modes
+// (equations in src/models/ml_network_adjoint.cpp).
+//
 // semi_implicit_step() is the paper's fixed-step scheme (paper-notes 1.2): w by a trapezoid-like
 // update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
 // coupling lagged by one step (T from the previous step). It is a first-order approximation of
@@ -54,6 +58,11 @@ class ml_network final : public ode::system {
   std::size_t size() const override { return (p_.kinetic ? 3 : 2) * n_; }
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
+
+  // p = (W_rec[0][0], W_rec[0][1], ..., W_rec[N-1][N-1], drive_0, ..., drive_{N-1}).
+  std::size_t parameter_count() const override { return n_ * n_ + n_; }
+  bool vjp(double t, const double* y, const double* lambda, double* out_y,
+           double* out_p) const override;
 
   // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 (or, with the kinetic synapse,
   // 3 x 3) block of I - gamma J over its own states (its self-coupling included); the coupling

@@ -15,6 +15,9 @@
 //   dfV/dV = -(gCa (m_inf'(V)(V - ECa) + m_inf(V)) + gK w + gL) / C,   dfV/dw = -gK (V - EK) / C
 //   dfw/dV = phi (w_inf'(V) cosh(x) + (w_inf(V) - w) sinh(x) / (2 V4)),  dfw/dw = -phi cosh(x),
 //   x = (V - V3) / (2 V4).
+// Adjoint (ml_neuron::vjp), with the single parameter p = I:
+//   (J^T l)_V = dfV/dV l_V + dfw/dV l_w,   (J^T l)_w = dfV/dw l_V + dfw/dw l_w,
+//   (df/dI)^T l = l_V / C.
 
 #include "esbio/ode/system.hpp"
 
@@ -59,6 +62,10 @@ class ml_neuron final : public ode::system {
   std::size_t size() const override { return 2; }
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
+  // p = (I): task A's loss reaches its weight only through I = input_scale W.
+  std::size_t parameter_count() const override { return 1; }
+  bool vjp(double t, const double* y, const double* lambda, double* out_y,
+           double* out_p) const override;
 
  private:
   ml_params p_;
