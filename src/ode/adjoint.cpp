@@ -150,9 +150,10 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
   }
   if (p) {
     check(CVodeQuadInitB(s.mem, s.which, quad_b_callback, s.q_b), "CVodeQuadInitB");
-    // The quadrature is a plain integral of what the state steps already resolve; leaving it
-    // out of the error test keeps the backward step sizes those of lambda.
-    check(CVodeSetQuadErrConB(s.mem, s.which, SUNFALSE), "CVodeSetQuadErrConB");
+    // The gradient is the quadrature: it takes part in the error test, at the solve's tolerances,
+    // so that its accuracy is the user's rtol and not whatever lambda's steps happen to give.
+    check(CVodeQuadSStolerancesB(s.mem, s.which, opts_.rtol, opts_.atol), "QuadTolerancesB");
+    check(CVodeSetQuadErrConB(s.mem, s.which, SUNTRUE), "CVodeSetQuadErrConB");
   }
   s.params = p;
   void* mem_b = CVodeGetAdjCVodeBmem(s.mem, s.which);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
@@ -58,6 +59,37 @@ evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
     for (std::size_t k = 0; k < times_.size(); ++k)
       sum += models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
     ev.loss = sum / static_cast<double>(times_.size());
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+evaluation turn_off_task::gradient(std::span<const double> theta, std::uint32_t,
+                                   std::span<double> grad) {
+  const auto start = std::chrono::steady_clock::now();
+  evaluation ev;
+  solver_.begin_budget();
+  const auto s = setup(0);
+  neuron_.set_params(s.params);
+  neuron_.set_current(cfg_.input_scale * theta[0]);
+  const double y0[2] = {s.v0, s.w0};
+  grad[0] = std::numeric_limits<double>::quiet_NaN();
+  if (account(ev, solver_.forward(neuron_, 0.0, y0, times_, out_))) {
+    const std::size_t k_max = times_.size();
+    const double inv_k = 1.0 / static_cast<double>(k_max);
+    std::vector<double> dl_dy(2 * k_max, 0.0);
+    double sum = 0;
+    for (std::size_t k = 0; k < k_max; ++k) {
+      const double ind =
+          models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
+      sum += ind;
+      dl_dy[2 * k] = ind * (1 - ind) * cfg_.spike_gain * inv_k;
+    }
+    ev.loss = sum * inv_k;
+    double dl_dy0[2], dl_di = 0;
+    if (account(ev, solver_.backward(neuron_, dl_dy, dl_dy0, std::span<double>(&dl_di, 1))))
+      grad[0] = cfg_.input_scale * dl_di;
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

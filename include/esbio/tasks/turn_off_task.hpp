@@ -25,6 +25,12 @@ class turn_off_task final : public task {
   // t, V, w, the spike indicator T and the stiffness ratio of the Jacobian along the trajectory
   // (|fastest| / |slowest| real part of its eigenvalues; 1 for a complex pair).
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
+  // BP: the continuous adjoint of the mean spike indicator, dL/dW = input_scale dL/dI, for the
+  // centre (member 0). This is the gradient the paper found flat: near zero between spikes,
+  // huge across them, and growing with the horizon.
+  bool has_gradient() const override { return true; }
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override;
 
   // V and w at the output times (outputs x 2, row-major) for member's neuron; NaN where the
   // solve failed.
