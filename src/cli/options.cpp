@@ -115,7 +115,8 @@ const std::vector<option_spec>& config_options() {
       {"optim.eps", "1e-8", "adam / rmsprop epsilon"},
       {"optim.weight_decay", "0", "decoupled weight decay (AdamW-style)"},
       {"optim.clip_norm", "0",
-       "rescale gradients (BP or ES estimate) to at most this norm (0: off; paper's BP: 10)"},
+       "method = bp: rescale the gradient to at most this norm (0: off; the paper's BP on task "
+       "B: 10)"},
       {"checkpoint.every", "10", "generations between checkpoints (0: only at the end)"},
   };
   return specs;

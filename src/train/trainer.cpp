@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <numeric>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
@@ -133,7 +134,8 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   if (strategy_.trains()) {
     est = strategy_.estimate_gradient(evals, st.theta, g);
     range = strategy_.active(g);
-    row.grad_norm = es::clip_to_norm(est.grad, cfg_.optim.clip_norm);
+    row.grad_norm =
+        std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
     if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
   } else {
     for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;

@@ -23,8 +23,9 @@ struct optimizer_config {
   double alpha = 0.99;                // rmsprop smoothing
   double eps = 1e-8;                  // adam, rmsprop
   double weight_decay = 0.0;          // decoupled (AdamW-style): theta -= lr * wd * theta
-  // Rescale a gradient whose Euclidean norm exceeds this to that norm before the step
-  // (torch.nn.utils.clip_grad_norm_; the paper's BP on task B clips at 10). 0: never.
+  // method = bp: rescale a gradient whose Euclidean norm exceeds this to that norm before the
+  // step (torch.nn.utils.clip_grad_norm_; the paper's BP on task B clips at 10). 0: never. ES
+  // estimates are never clipped: the paper's ES did not clip.
   double clip_norm = 0.0;
 };
 
