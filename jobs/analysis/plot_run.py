@@ -30,6 +30,7 @@ def main():
             sys.exit(f"plot_run.py: {path} is not an esbio run file")
         h = {k: f["history"][k][()] for k in f["history"]}
         task, ranks = f.attrs["task"], f.attrs["ranks"]
+        method = f.attrs.get("method", "es")
         blocks = f["params"].attrs["blocks"].split(",")
         cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
     gen = h["generation"] + 1
@@ -44,15 +45,19 @@ def main():
         ax[0].semilogy(gen, h["validation_loss"], color="C2", label="centre loss (fixed batch)")
     ax[0].set(xlabel="generation", ylabel="loss", title=f"{task}: loss")
     ax[0].legend(fontsize=8)
-    for b in np.unique(h["block"]):
+    if method == "bp":
+        ax[1].semilogy(gen, h["grad_norm"], ".", ms=2, color="C1", label="exact gradient")
+    for b in np.unique(h["block"]) if method != "bp" else []:
         if b < 0:  # no ES block (the reservoir ablation): nothing to draw
             continue
         sel = h["block"] == b
         ax[1].semilogy(gen[sel], h["grad_norm"][sel], ".", ms=2, color=f"C{1 + int(b)}",
                        label=f"block {blocks[b] if b < len(blocks) else b}")
-    ax[1].set(xlabel="generation", ylabel="|g|", title="ES gradient-estimate norm")
+    ax[1].set(xlabel="generation", ylabel="|g|",
+              title="BP gradient norm" if method == "bp" else "ES gradient-estimate norm")
     ax[1].legend(markerscale=4)
-    ax[2].plot(gen, h["failures"], color="C3", label="failed members")
+    ax[2].plot(gen, h["failures"], color="C3",
+               label="failed gradients" if method == "bp" else "failed members")
     ax[2].set(xlabel="generation", ylabel="count", title="failed members per generation")
     ax[2].set_ylim(0, max(1, int(np.max(h["failures"], initial=0)) + 1))
     if classification:
@@ -64,8 +69,9 @@ def main():
         ax[3].axhline(100 / 3, color="k", ls=":", lw=0.8, label="chance")
         ax[3].set(xlabel="generation", ylabel="accuracy (%)", title="accuracy")
         ax[3].legend(fontsize=8)
-    fig.suptitle(f"esbio {cfg.get('es.strategy')} S={cfg.get('es.population')} "
-                 f"sigma={cfg.get('es.sigma')} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
+    how = ("bp (exact gradient)" if method == "bp" else
+           f"{cfg.get('es.strategy')} S={cfg.get('es.population')} sigma={cfg.get('es.sigma')}")
+    fig.suptitle(f"esbio {how} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
                  f"{ranks} rank(s), {np.sum(h['wall_s']):.0f} s")
     fig.tight_layout()
     fig.savefig(out, dpi=110)

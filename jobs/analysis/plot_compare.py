@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""ES against BP (or any runs of one task): loss against generation and against wall time.
+
+usage: /usr/bin/python3 jobs/analysis/plot_compare.py OUT.png RUN.h5 [RUN.h5 ...]
+Each run is labelled by its method (and ES S, sigma); prints the final losses as a table.
+"""
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def label(f, cfg):
+    if f.attrs.get("method", "es") == "bp":
+        return "BP"
+    return f"ES S={cfg.get('es.population')} sigma={cfg.get('es.sigma')}"
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out, paths = sys.argv[1], sys.argv[2:]
+    classification = False
+    fig, ax = plt.subplots(1, 3, figsize=(16, 4.5))
+    print(f"{'run':40s} {'method':28s} {'gens':>6s} {'wall s':>8s} {'first':>10s} {'last10':>10s} "
+          f"{'valid.':>10s} {'fails':>6s}")
+    for i, path in enumerate(paths):
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != "esbio-run-1":
+                sys.exit(f"plot_compare.py: {path} is not an esbio run file")
+            h = {k: f["history"][k][()] for k in f["history"]}
+            cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
+            name = label(f, cfg)
+        gen = h["generation"] + 1
+        wall = np.cumsum(h["wall_s"])
+        ax[0].semilogy(gen, h["validation_loss"], color=f"C{i}", label=name)
+        ax[1].semilogy(wall, h["validation_loss"], color=f"C{i}", label=name)
+        if np.isfinite(h["accuracy"]).any():
+            classification = True
+            ax[2].plot(gen, 100 * h["accuracy"], color=f"C{i}", lw=0.8, label=name)
+        else:
+            ax[2].semilogy(gen, h["loss"], color=f"C{i}", lw=0.8, label=name)
+        print(f"{path:40s} {name:28s} {len(gen):6d} {wall[-1]:8.0f} {h['loss'][0]:10.4g} "
+              f"{np.mean(h['loss'][-10:]):10.4g} {h['validation_loss'][-1]:10.4g} "
+              f"{int(np.sum(h['failures'])):6d}")
+    ax[0].set(xlabel="generation", ylabel="loss (fixed validation batch)", title="by generation")
+    ax[1].set(xlabel="wall time (s)", ylabel="loss (fixed validation batch)", title="by wall time")
+    if classification:
+        ax[2].axhline(100 / 3, color="0.5", ls=":", label="chance")
+        ax[2].set(xlabel="generation", ylabel="accuracy (%)", title="centre accuracy (batch)")
+    else:
+        ax[2].set(xlabel="generation", ylabel="loss (batch)", title="centre loss (batch)")
+    for a in ax:
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
