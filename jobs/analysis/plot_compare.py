@@ -56,6 +56,10 @@ def main():
         ax[2].set(xlabel="generation", ylabel="loss (batch)", title="centre loss (batch)")
     for a in ax:
         a.legend(fontsize=8)
+        # A loss that reaches exactly 0 (a silenced neuron) vanishes from a log axis.
+        if a.get_yscale() == "log" and any(np.nanmin(l.get_ydata()) <= 0 for l in a.get_lines()):
+            top = max(np.nanmax(l.get_ydata()) for l in a.get_lines())
+            a.set_yscale("symlog", linthresh=1e-3 * top)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")
