@@ -168,6 +168,12 @@ bool evidence_task::features(std::span<const double> theta, std::uint32_t genera
 bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
                              std::uint32_t member, std::vector<double>& out, evaluation& ev,
                              const recorder& rec) {
+  prepare(theta, generation, member);
+  return cfg_.integrator == "fixed" ? features_fixed(out, rec) : features_bdf(out, ev, rec);
+}
+
+void evidence_task::prepare(std::span<const double> theta, std::uint32_t generation,
+                            std::uint32_t member) {
   const std::size_t n = cfg_.neurons;
   batch(generation);
   initial_state(generation, member);
@@ -183,7 +189,6 @@ bool evidence_task::features(std::span<const double> theta, std::uint32_t genera
     }
   const auto& w_rec = layout_.block("W_rec");
   net_.bind_recurrent(theta.subspan(w_rec.offset, w_rec.size()));
-  return cfg_.integrator == "fixed" ? features_fixed(out, rec) : features_bdf(out, ev, rec);
 }
 
 bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t generation,
@@ -230,27 +235,32 @@ evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t 
   evaluation ev;
   std::vector<double> f;
   if (features(theta, generation, member, f, ev)) {
-    const std::size_t n = cfg_.neurons;
-    double loss = 0;
-    std::size_t correct = 0;
-    for (std::size_t b = 0; b < cfg_.trials; ++b) {
-      double logits[evidence_classes];
-      logits_of(theta, f.data() + b * n, logits);
-      const double top = *std::max_element(logits, logits + evidence_classes);
-      double z = 0;
-      for (double l : logits) z += std::exp(l - top);
-      loss += top + std::log(z) - logits[batch_[b].label];
-      const auto pred = std::max_element(logits, logits + evidence_classes) - logits;
-      correct += pred == batch_[b].label ? 1 : 0;
-    }
-    ev.loss = loss / static_cast<double>(cfg_.trials);
-    ev.accuracy = static_cast<double>(correct) / static_cast<double>(cfg_.trials);
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+    score(theta, f, ev);
   } else if (ev.ok()) {
     ev.status = eval_status::non_finite;
   }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
+}
+
+void evidence_task::score(std::span<const double> theta, const std::vector<double>& f,
+                          evaluation& ev) const {
+  const std::size_t n = cfg_.neurons;
+  double loss = 0;
+  std::size_t correct = 0;
+  for (std::size_t b = 0; b < cfg_.trials; ++b) {
+    double logits[evidence_classes];
+    logits_of(theta, f.data() + b * n, logits);
+    const double top = *std::max_element(logits, logits + evidence_classes);
+    double z = 0;
+    for (double l : logits) z += std::exp(l - top);
+    loss += top + std::log(z) - logits[batch_[b].label];
+    const auto pred = std::max_element(logits, logits + evidence_classes) - logits;
+    correct += pred == batch_[b].label ? 1 : 0;
+  }
+  ev.loss = loss / static_cast<double>(cfg_.trials);
+  ev.accuracy = static_cast<double>(correct) / static_cast<double>(cfg_.trials);
+  if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
 }
 
 std::vector<named_array> evidence_task::traces(std::span<const double> theta,

@@ -15,7 +15,8 @@
 //
 // Adjoint: vjp() with p = (W_rec, N x N row-major exactly as bound, then the N drive values
 // x W_inp of the current token), parameter_count() = N^2 + N, in both synapse modes
-// (equations in src/models/ml_network_adjoint.cpp).
+// (equations in src/models/ml_network_adjoint.cpp). semi_implicit_steps_vjp() is the exact
+// reverse of one step of the fixed scheme, for BPTT (src/models/ml_semi_implicit_adjoint.cpp).
 //
 // semi_implicit_step() is the paper's fixed-step scheme (paper-notes 1.2): w by a trapezoid-like
 // update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
@@ -80,6 +81,16 @@ class ml_network final : public ode::system {
   void semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
                            std::span<double> t_prev, std::span<const double> drive,
                            double dt) const;
+  // Reverse of semi_implicit_steps() for BPTT. (v, w, t_prev) is the state before the step,
+  // (v_new, w_new, t_new) the state it produced (all trials x N). On entry lambda_v, lambda_w,
+  // lambda_t hold dL/d(v_new, w_new, t_new); on return dL/d(v, w, t_prev). dL/d drive is added
+  // to grad_drive (trials x N) and dL/dW_rec to grad_w_rec (N x N, as bound).
+  void semi_implicit_steps_vjp(std::size_t trials, std::span<const double> v,
+                               std::span<const double> w, std::span<const double> t_prev,
+                               std::span<const double> v_new, std::span<const double> w_new,
+                               std::span<const double> t_new, double dt, std::span<double> lambda_v,
+                               std::span<double> lambda_w, std::span<double> lambda_t,
+                               std::span<double> grad_drive, std::span<double> grad_w_rec) const;
 
  private:
   // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
@@ -95,6 +106,7 @@ class ml_network final : public ode::system {
   std::span<const double> w_rec_;
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
+  mutable std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
   std::vector<double> prec_;  // per neuron, the inverse k x k block (k = 2 or 3), row-major
 };
 

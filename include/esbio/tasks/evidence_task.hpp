@@ -33,6 +33,12 @@ class evidence_task final : public task {
   // d(mean cross-entropy)/d(W_ro, b_ro) = mean over trials of (softmax - onehot) (f, 1).
   bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
+  // BPTT through the fixed-step scheme (the paper's own BP; src/tasks/evidence_bptt.cpp): the
+  // exact gradient of the centre's loss with respect to all of theta. The continuous adjoint
+  // for integrator = bdf is not here.
+  bool has_gradient() const override { return cfg_.integrator == "fixed"; }
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
   // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state.
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
@@ -47,6 +53,10 @@ class evidence_task final : public task {
 
  private:
   void logits_of(std::span<const double> theta, const double* f, double* logits) const;
+  // Loss and accuracy of the features f (trials x N) into ev.
+  void score(std::span<const double> theta, const std::vector<double>& f, evaluation& ev) const;
+  // Batch, initial state, per-word drive table and W_rec binding for an evaluation of theta.
+  void prepare(std::span<const double> theta, std::uint32_t generation, std::uint32_t member);
   void initial_state(std::uint32_t generation, std::uint32_t member);
   // Called at t = 0 and at every token boundary with the state of trial `trial` (V, w[, s]; the
   // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).

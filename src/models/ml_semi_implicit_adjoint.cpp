@@ -1,0 +1,135 @@
+// The reverse of one step of the paper's fixed-step scheme (ml_network_kernels.cpp), batched over
+// trials, for BPTT (task B with integrator = fixed). The forward step, per trial and neuron, with
+// h = dt/2, m = m_inf(V), wi = w_inf(V), tau = 1/(phi cosh((V - V3)/(2 V4))):
+//
+//   z   = d + T_prev W_rec                                   (lagged coupling)
+//   w+  = (wi dt + (tau - h) w) / (tau + h)
+//   g   = (gCa m + gK w+ + gL) / C,   e = (gCa ECa m + gK EK w+ + gL EL) / C
+//   c   = (z gain + bias + Iapp gain) / C
+//   V+  = (V (1 - h g) + dt (e + c)) / D,   D = 1 + h g
+//   T+  = sigmoid((V+ - Vt) / Kp)
+//
+// Given the adjoints (lV, lw, lT) of (V+, w+, T+), the adjoints of the step's inputs are
+//
+//   q    = (lV + lT T+ (1 - T+) / Kp) / D                    (everything that reaches V+)
+//   lz   = q dt gain / C
+//   lg   = -q h (V + V+),   le = q dt                         (dV+/dg = -h (V + V+) / D)
+//   lw+  = lw + gK (lg + EK le) / C,   lm = gCa (lg + ECa le) / C
+//   lw'  = lw+ (tau - h) / (tau + h)
+//   lV'  = q (1 - h g) + lm m'(V)
+//          + lw+ (dt wi'(V) + (w - w+) dtau/dV) / (tau + h),  dtau/dV = -tau tanh(x) / (2 V4)
+//   lT'  = lz W_rec^T,   dL/dW_rec += T_prev^T lz,   dL/dd += lz
+//
+// (primes: the adjoints of the pre-step state). T_prev reaches the step only through z, so lT'
+// is the coupling term alone; the caller adds the readout's dL/dT of that earlier step.
+// The two coupling products share one pass over W_rec and dL/dW_rec per four trials, like the
+// forward (both are bound by loads from cache, not by arithmetic). Compiled with -ffast-math
+// -fopenmp-simd like the forward, for libmvec's vector tanh/cosh.
+#include <algorithm>
+#include <cmath>
+
+#include "esbio/models/ml_network.hpp"
+
+namespace esbio::models {
+
+namespace {
+
+// lt[b][j] = sum_i W[j][i] lz[b][i] and gw[j][i] += sum_b tp[b][j] lz[b][i], for four trials
+// b at once: the reduction and the rank-4 update of row j share one sweep over it.
+void coupling_reverse4(std::size_t n, const double* wr, const double* tp, const double* lz,
+                       double* lt, double* gw) {
+  const double *l0 = lz, *l1 = lz + n, *l2 = lz + 2 * n, *l3 = lz + 3 * n;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* row = wr + j * n;
+    double* grow = gw + j * n;
+    const double t0 = tp[j], t1 = tp[n + j], t2 = tp[2 * n + j], t3 = tp[3 * n + j];
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double r = row[i];
+      a0 += r * l0[i];
+      a1 += r * l1[i];
+      a2 += r * l2[i];
+      a3 += r * l3[i];
+      grow[i] += t0 * l0[i] + t1 * l1[i] + t2 * l2[i] + t3 * l3[i];
+    }
+    lt[j] = a0;
+    lt[n + j] = a1;
+    lt[2 * n + j] = a2;
+    lt[3 * n + j] = a3;
+  }
+}
+
+void coupling_reverse1(std::size_t n, const double* wr, const double* tp, const double* lz,
+                       double* lt, double* gw) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* row = wr + j * n;
+    double* grow = gw + j * n;
+    const double t0 = tp[j];
+    double a0 = 0;
+#pragma omp simd reduction(+ : a0)
+    for (std::size_t i = 0; i < n; ++i) {
+      a0 += row[i] * lz[i];
+      grow[i] += t0 * lz[i];
+    }
+    lt[j] = a0;
+  }
+}
+
+}  // namespace
+
+void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const double> v,
+                                         std::span<const double> w, std::span<const double> t_prev,
+                                         std::span<const double> v_new,
+                                         std::span<const double> w_new,
+                                         std::span<const double> t_new, double dt,
+                                         std::span<double> lambda_v, std::span<double> lambda_w,
+                                         std::span<double> lambda_t, std::span<double> grad_drive,
+                                         std::span<double> grad_w_rec) const {
+  const std::size_t n = n_, total = trials * n;
+  lz_.resize(total);
+  double* lz = lz_.data();
+  const auto& q = p_.neuron;
+  const double inv_c = 1 / q.C, half = dt / 2, inv_kp = 1 / p_.kp;
+  const double z_gain = dt * p_.input_gain * inv_c;
+  const double* vp = v.data();
+  const double* wp = w.data();
+  const double* vn = v_new.data();
+  const double* wn = w_new.data();
+  const double* tn = t_new.data();
+  double* lv = lambda_v.data();
+  double* lw = lambda_w.data();
+  double* lt = lambda_t.data();
+  double* gd = grad_drive.data();
+#pragma omp simd
+  for (std::size_t k = 0; k < total; ++k) {
+    const double vk = vp[k], wk = wp[k], vnk = vn[k], wnk = wn[k], tnk = tn[k];
+    const double th_m = std::tanh((vk - q.V1) / q.V2);
+    const double th_w = std::tanh((vk - q.V3) / q.V4);
+    const double xc = (vk - q.V3) / (2 * q.V4);
+    const double m_inf = 0.5 * (1 + th_m);
+    const double dm = 0.5 * (1 - th_m * th_m) / q.V2;
+    const double dwinf = 0.5 * (1 - th_w * th_w) / q.V4;
+    const double tau = 1 / (q.phi * std::cosh(xc));
+    const double dtau = -tau * std::tanh(xc) / (2 * q.V4);
+    const double g = (q.gCa * m_inf + q.gK * wnk + q.gL) * inv_c;
+    const double d_inv = 1 / (1 + half * g);
+    const double a = (lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp) * d_inv;
+    const double lg = -a * half * (vk + vnk), le = a * dt;
+    const double lwn = lw[k] + q.gK * (lg + q.EK * le) * inv_c;
+    const double lm = q.gCa * (lg + q.ECa * le) * inv_c;
+    const double inv_th = 1 / (tau + half);
+    lz[k] = a * z_gain;
+    gd[k] += lz[k];
+    lw[k] = lwn * (tau - half) * inv_th;
+    lv[k] = a * (1 - half * g) + lm * dm + lwn * (dt * dwinf + (wk - wnk) * dtau) * inv_th;
+  }
+  const double* wr = w_rec_.data();
+  const double* tp = t_prev.data();
+  double* gw = grad_w_rec.data();
+  std::size_t b = 0;
+  for (; b + 4 <= trials; b += 4) coupling_reverse4(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
+  for (; b < trials; ++b) coupling_reverse1(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
+}
+
+}  // namespace esbio::models

@@ -1,0 +1,137 @@
+// BPTT for task B through the paper's fixed-step scheme: the exact gradient of the discrete
+// forward map that evaluate() computes (the paper's own BP, "discretize then optimise").
+//
+// Forward, steps k = 0..K-1 (K = 50 tokens x S steps), trials b, state X_k = (V, w, T)_k with
+// T_0 = 0:  X_{k+1} = step(X_k, d_{b,tok(k)}, W_rec)  (ml_semi_implicit_adjoint.cpp), with the
+// drive d = x_word W_inp of the token's word, and
+//   f_b = (1/R) sum_{k >= K-R} T_{k+1,b},   logits_b = W_ro f_b + b_ro,
+//   L = (1/B) sum_b CE(logits_b, label_b).
+// Backward: with p_b = softmax(logits_b) - onehot(label_b),
+//   dL/dW_ro = (1/B) sum_b p_b f_b^T,   dL/db_ro = (1/B) sum_b p_b,
+//   lambda_{K} = (0, 0, 0);  for k = K-1..0:
+//     lambda_T(k+1) += W_ro^T p_b / (B R)   if k >= K-R   (the readout reads T_{k+1})
+//     lambda_k = step^T(X_k, X_{k+1}) lambda_{k+1},  accumulating dL/dW_rec and dL/dd,
+//   dL/dW_inp[e][i] = sum_word x_word[e] sum_{(b, tok): word} sum_{k in tok} dL/dd_{b,k,i}.
+//
+// Memory: storing every X_k costs K x B x N x 3 doubles (2000 x 50 x 128 x 24 B = 307 MB at
+// paper size). Instead the forward keeps X at each token boundary (50 checkpoints, 7.7 MB) and
+// the backward recomputes one token's S + 1 states from its checkpoint (41 states, 6.3 MB) before
+// reversing them. Recomputing with the same semi_implicit_steps() calls on the same inputs gives
+// the forward's states bit for bit, so the gradient is that of the very function evaluate()
+// computes. Cost: two forward passes plus one reverse pass.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "esbio/tasks/evidence_task.hpp"
+
+namespace esbio::tasks {
+
+evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t generation,
+                                   std::span<double> grad) {
+  if (!has_gradient()) return task::gradient(theta, generation, grad);
+  const auto start = std::chrono::steady_clock::now();
+  const auto finish = [&](evaluation& ev) {
+    ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return ev;
+  };
+  const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
+  const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
+  const std::size_t readout_from = steps - readout_steps_;
+  std::fill(grad.begin(), grad.end(), 0.0);
+  evaluation ev;
+  prepare(theta, generation, 0);
+
+  // Forward, as features_fixed(), keeping (V, w, T) at every token boundary.
+  std::vector<double> ck(3 * tokens * total), f(total, 0.0);
+  const auto set_drive = [&](std::size_t tok) {
+    for (std::size_t b = 0; b < trials; ++b)
+      std::copy_n(table_.data() + batch_[b].tokens[tok] * n, n, drive_.data() + b * n);
+  };
+  t_.assign(total, 0.0);
+  drive_.resize(total);
+  for (std::size_t tok = 0; tok < tokens; ++tok) {
+    double* c = ck.data() + 3 * tok * total;
+    std::copy(v_.begin(), v_.end(), c);
+    std::copy(w_.begin(), w_.end(), c + total);
+    std::copy(t_.begin(), t_.end(), c + 2 * total);
+    set_drive(tok);
+    for (std::size_t k = tok * s_tok; k < (tok + 1) * s_tok; ++k) {
+      net_.semi_implicit_steps(trials, v_, w_, t_, drive_, cfg_.dt);
+      if (k >= readout_from)
+        for (std::size_t i = 0; i < total; ++i) f[i] += t_[i];
+    }
+  }
+  for (double& x : f) x /= static_cast<double>(readout_steps_);
+  score(theta, f, ev);
+  if (!ev.ok()) return finish(ev);
+
+  // Readout: dL/dlogits, the exact readout gradient, and dL/dT of each readout step.
+  const auto& wro = layout_.block("W_ro");
+  const auto& bro = layout_.block("b_ro");
+  std::vector<double> lt_readout(total, 0.0);
+  const double inv_b = 1 / static_cast<double>(trials);
+  const double per_step = 1 / static_cast<double>(readout_steps_);
+  for (std::size_t b = 0; b < trials; ++b) {
+    double p[evidence_classes];
+    logits_of(theta, f.data() + b * n, p);
+    const double top = *std::max_element(p, p + evidence_classes);
+    double z = 0;
+    for (double& l : p) z += (l = std::exp(l - top));
+    for (int c = 0; c < evidence_classes; ++c) {
+      const double d = (p[c] / z - (batch_[b].label == c ? 1.0 : 0.0)) * inv_b;
+      grad[bro.offset + c] += d;
+      const double* w_row = theta.data() + wro.offset + c * n;
+      for (std::size_t i = 0; i < n; ++i) {
+        grad[wro.offset + c * n + i] += d * f[b * n + i];
+        lt_readout[b * n + i] += d * w_row[i] * per_step;
+      }
+    }
+  }
+
+  // Backward, token by token from the last, each token's states recomputed from its checkpoint.
+  const auto& rec = layout_.block("W_rec");
+  const auto grad_rec = grad.subspan(rec.offset, rec.size());
+  std::vector<double> xs(3 * (s_tok + 1) * total);  // states k = 0..S of the token: V, w, T
+  const auto state = [&](std::size_t k, int which) {
+    return std::span<double>(xs.data() + (3 * k + static_cast<std::size_t>(which)) * total, total);
+  };
+  std::vector<double> lv(total, 0.0), lw(total, 0.0), lt(total, 0.0), ld(total);
+  std::vector<double> d_table(vocabulary * n, 0.0);
+  for (std::size_t tok = tokens; tok-- > 0;) {
+    for (int q = 0; q < 3; ++q)
+      std::copy_n(ck.data() + (3 * tok + static_cast<std::size_t>(q)) * total, total,
+                  state(0, q).begin());
+    set_drive(tok);
+    for (std::size_t k = 0; k < s_tok; ++k) {
+      for (int q = 0; q < 3; ++q) std::copy_n(state(k, q).begin(), total, state(k + 1, q).begin());
+      net_.semi_implicit_steps(trials, state(k + 1, 0), state(k + 1, 1), state(k + 1, 2), drive_,
+                               cfg_.dt);
+    }
+    std::fill(ld.begin(), ld.end(), 0.0);
+    for (std::size_t k = s_tok; k-- > 0;) {
+      if (tok * s_tok + k >= readout_from)
+        for (std::size_t i = 0; i < total; ++i) lt[i] += lt_readout[i];
+      net_.semi_implicit_steps_vjp(trials, state(k, 0), state(k, 1), state(k, 2), state(k + 1, 0),
+                                   state(k + 1, 1), state(k + 1, 2), cfg_.dt, lv, lw, lt, ld,
+                                   grad_rec);
+    }
+    for (std::size_t b = 0; b < trials; ++b) {
+      double* row = d_table.data() + batch_[b].tokens[tok] * n;
+      for (std::size_t i = 0; i < n; ++i) row[i] += ld[b * n + i];
+    }
+  }
+
+  // drive of a word = x_word W_inp, so dL/dW_inp[e][i] = sum_word x_word[e] dL/d drive_word[i].
+  const auto& inp = layout_.block("W_inp");
+  for (int word = 0; word < vocabulary; ++word)
+    for (int e = 0; e < evidence_embedding; ++e) {
+      const double x = embeddings_[word * evidence_embedding + e];
+      if (x == 0.0) continue;
+      double* row = grad.data() + inp.offset + e * n;
+      for (std::size_t i = 0; i < n; ++i) row[i] += x * d_table[word * n + i];
+    }
+  return finish(ev);
+}
+
+}  // namespace esbio::tasks
