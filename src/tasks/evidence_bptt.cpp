@@ -27,9 +27,8 @@
 
 namespace esbio::tasks {
 
-evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t generation,
-                                   std::span<double> grad) {
-  if (!has_gradient()) return task::gradient(theta, generation, grad);
+evaluation evidence_task::gradient_bptt(std::span<const double> theta, std::uint32_t generation,
+                                        std::span<double> grad) {
   const auto start = std::chrono::steady_clock::now();
   const auto finish = [&](evaluation& ev) {
     ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -66,28 +65,10 @@ evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t 
   score(theta, f, ev);
   if (!ev.ok()) return finish(ev);
 
-  // Readout: dL/dlogits, the exact readout gradient, and dL/dT of each readout step.
-  const auto& wro = layout_.block("W_ro");
-  const auto& bro = layout_.block("b_ro");
-  std::vector<double> lt_readout(total, 0.0);
-  const double inv_b = 1 / static_cast<double>(trials);
-  const double per_step = 1 / static_cast<double>(readout_steps_);
-  for (std::size_t b = 0; b < trials; ++b) {
-    double p[evidence_classes];
-    logits_of(theta, f.data() + b * n, p);
-    const double top = *std::max_element(p, p + evidence_classes);
-    double z = 0;
-    for (double& l : p) z += (l = std::exp(l - top));
-    for (int c = 0; c < evidence_classes; ++c) {
-      const double d = (p[c] / z - (batch_[b].label == c ? 1.0 : 0.0)) * inv_b;
-      grad[bro.offset + c] += d;
-      const double* w_row = theta.data() + wro.offset + c * n;
-      for (std::size_t i = 0; i < n; ++i) {
-        grad[wro.offset + c * n + i] += d * f[b * n + i];
-        lt_readout[b * n + i] += d * w_row[i] * per_step;
-      }
-    }
-  }
+  // Readout: the exact readout gradient, and dL/dT of each readout step.
+  std::vector<double> lt_readout;
+  readout_backward(theta, f, grad, lt_readout);
+  for (double& x : lt_readout) x /= static_cast<double>(readout_steps_);
 
   // Backward, token by token from the last, each token's states recomputed from its checkpoint.
   const auto& rec = layout_.block("W_rec");
@@ -123,14 +104,7 @@ evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t 
   }
 
   // drive of a word = x_word W_inp, so dL/dW_inp[e][i] = sum_word x_word[e] dL/d drive_word[i].
-  const auto& inp = layout_.block("W_inp");
-  for (int word = 0; word < vocabulary; ++word)
-    for (int e = 0; e < evidence_embedding; ++e) {
-      const double x = embeddings_[word * evidence_embedding + e];
-      if (x == 0.0) continue;
-      double* row = grad.data() + inp.offset + e * n;
-      for (std::size_t i = 0; i < n; ++i) row[i] += x * d_table[word * n + i];
-    }
+  drive_backward(d_table, grad);
   return finish(ev);
 }
 

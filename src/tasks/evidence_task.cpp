@@ -120,14 +120,33 @@ bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec
   return finite;
 }
 
+double evidence_task::segment_outputs(int tok, std::vector<double>& t_out,
+                                      std::vector<bool>& readout) const {
+  // Every instant is dt times a step index, so a readout instant that falls on a token boundary
+  // is the same double as the boundary (computing one by subtraction from t_end once gave
+  // 28.800000000000001 against 28.799999999999997, and CVODE refuses to step 4e-15).
+  const std::size_t first = token_steps_ * static_cast<std::size_t>(tok);
+  const std::size_t last = first + token_steps_;
+  const std::size_t readout_from = token_steps_ * evidence_tokens - readout_steps_ + 1;
+  t_out.clear();
+  readout.clear();
+  for (std::size_t k = std::max(first + 1, readout_from); k <= last; ++k) {
+    t_out.push_back(cfg_.dt * static_cast<double>(k));
+    readout.push_back(true);
+  }
+  if (t_out.empty()) {
+    t_out.push_back(cfg_.dt * static_cast<double>(last));
+    readout.push_back(false);
+  }
+  return cfg_.dt * static_cast<double>(first);
+}
+
 bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials;
   out.assign(trials * n, 0.0);
   const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
-  std::vector<double> y(m, 0.0), readout_times(readout_steps_), t_out, res_out;
-  const double t_end = cfg_.token_ms * evidence_tokens;
-  for (std::size_t r = 0; r < readout_steps_; ++r)
-    readout_times[r] = t_end - cfg_.dt * static_cast<double>(readout_steps_ - 1 - r);
+  std::vector<double> y(m, 0.0), t_out, res_out;
+  std::vector<bool> readout;
   solver_.begin_budget();
   for (std::size_t b = 0; b < trials; ++b) {
     std::copy_n(v_.data() + b * n, n, y.data());
@@ -136,19 +155,14 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
     if (rec) rec(b, 0, y.data());
     for (int tok = 0; tok < evidence_tokens; ++tok) {
       net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
-      const double t0 = cfg_.token_ms * tok, t1 = cfg_.token_ms * (tok + 1);
-      // The readout window lies in the last token (readout_ms <= token_ms) or spans several.
-      t_out.clear();
-      for (double tr : readout_times)
-        if (tr > t0 && tr <= t1) t_out.push_back(tr);
-      if (t_out.empty() || t_out.back() != t1) t_out.push_back(t1);
+      const double t0 = segment_outputs(tok, t_out, readout);
       res_out.resize(m * t_out.size());
       const auto res = (tok == 0 || cfg_.restart_at_tokens)
                            ? solver_.solve(net_, t0, y, t_out, res_out)
                            : solver_.advance(net_, t_out, res_out);
       if (!account(ev, res)) return false;
       for (std::size_t k = 0; k < t_out.size(); ++k)
-        if (t_out[k] > t_end - cfg_.readout_ms + 1e-12 * t_end)
+        if (readout[k])
           for (std::size_t i = 0; i < n; ++i)
             out[b * n + i] += net_.params().output(res_out[m * k + i]);
       std::copy(res_out.end() - static_cast<std::ptrdiff_t>(m), res_out.end(), y.begin());
@@ -193,28 +207,53 @@ void evidence_task::prepare(std::span<const double> theta, std::uint32_t generat
 
 bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t generation,
                                    std::span<double> grad) {
-  std::vector<double> f;
+  std::vector<double> f, dl_df;
   evaluation ev;
   if (!features(theta, generation, 0, f, ev)) return false;
-  const std::size_t n = cfg_.neurons;
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
   std::fill(grad.begin() + wro.offset, grad.begin() + wro.offset + wro.size(), 0.0);
   std::fill(grad.begin() + bro.offset, grad.begin() + bro.offset + bro.size(), 0.0);
+  readout_backward(theta, f, grad, dl_df);
+  return true;
+}
+
+void evidence_task::readout_backward(std::span<const double> theta, const std::vector<double>& f,
+                                     std::span<double> grad, std::vector<double>& dl_df) const {
+  const std::size_t n = cfg_.neurons;
+  const auto& wro = layout_.block("W_ro");
+  const auto& bro = layout_.block("b_ro");
+  dl_df.assign(cfg_.trials * n, 0.0);
   const double inv_b = 1 / static_cast<double>(cfg_.trials);
   for (std::size_t b = 0; b < cfg_.trials; ++b) {
-    double logits[evidence_classes];
-    logits_of(theta, f.data() + b * n, logits);
-    const double top = *std::max_element(logits, logits + evidence_classes);
+    double p[evidence_classes];
+    logits_of(theta, f.data() + b * n, p);
+    const double top = *std::max_element(p, p + evidence_classes);
     double z = 0;
-    for (double& l : logits) z += (l = std::exp(l - top));
+    for (double& l : p) z += (l = std::exp(l - top));
     for (int c = 0; c < evidence_classes; ++c) {
-      const double d = (logits[c] / z - (batch_[b].label == c ? 1.0 : 0.0)) * inv_b;
+      const double d = (p[c] / z - (batch_[b].label == c ? 1.0 : 0.0)) * inv_b;
       grad[bro.offset + c] += d;
-      for (std::size_t i = 0; i < n; ++i) grad[wro.offset + c * n + i] += d * f[b * n + i];
+      const double* w_row = theta.data() + wro.offset + c * n;
+      for (std::size_t i = 0; i < n; ++i) {
+        grad[wro.offset + c * n + i] += d * f[b * n + i];
+        dl_df[b * n + i] += d * w_row[i];
+      }
     }
   }
-  return true;
+}
+
+void evidence_task::drive_backward(const std::vector<double>& d_table,
+                                   std::span<double> grad) const {
+  const std::size_t n = cfg_.neurons;
+  const auto& inp = layout_.block("W_inp");
+  for (int word = 0; word < vocabulary; ++word)
+    for (int e = 0; e < evidence_embedding; ++e) {
+      const double x = embeddings_[word * evidence_embedding + e];
+      if (x == 0.0) continue;
+      double* row = grad.data() + inp.offset + e * n;
+      for (std::size_t i = 0; i < n; ++i) row[i] += x * d_table[word * n + i];
+    }
 }
 
 void evidence_task::logits_of(std::span<const double> theta, const double* f,

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "esbio/core/error.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/train/trainer.hpp"
 
@@ -153,16 +152,4 @@ TEST_CASE("method = bp trains the spiral on its adjoint gradient through the sam
     CHECK(row.evaluations == 1);
     CHECK(row.grad_norm > 0);
   }
-}
-
-TEST_CASE("method = bp refuses a task without a gradient") {
-  auto cfg = ci_config(1);
-  cfg.method = train::training_method::bp;
-  cfg.task.name = "evidence";
-  cfg.task.neurons = 4;
-  cfg.task.trials = 2;
-  cfg.task.integrator = "bdf";
-  auto task = tasks::make_task(cfg.task);
-  auto ctx = dist::make_local_context();
-  CHECK_THROWS_AS(train::trainer(cfg, *task, *ctx), input_error);
 }

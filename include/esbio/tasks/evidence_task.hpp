@@ -33,10 +33,10 @@ class evidence_task final : public task {
   // d(mean cross-entropy)/d(W_ro, b_ro) = mean over trials of (softmax - onehot) (f, 1).
   bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
-  // BPTT through the fixed-step scheme (the paper's own BP; src/tasks/evidence_bptt.cpp): the
-  // exact gradient of the centre's loss with respect to all of theta. The continuous adjoint
-  // for integrator = bdf is not here.
-  bool has_gradient() const override { return cfg_.integrator == "fixed"; }
+  // The exact gradient of the centre's loss with respect to all of theta: BPTT through the
+  // fixed-step scheme (the paper's own BP; src/tasks/evidence_bptt.cpp) for integrator = fixed,
+  // the continuous adjoint through every token segment (src/tasks/evidence_adjoint.cpp) for bdf.
+  bool has_gradient() const override { return true; }
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
@@ -53,6 +53,16 @@ class evidence_task final : public task {
 
  private:
   void logits_of(std::span<const double> theta, const double* f, double* logits) const;
+  evaluation gradient_bptt(std::span<const double> theta, std::uint32_t generation,
+                           std::span<double> grad);
+  evaluation gradient_adjoint(std::span<const double> theta, std::uint32_t generation,
+                              std::span<double> grad);
+  // The readout's share of the gradient: adds dL/dW_ro and dL/db_ro into grad and returns
+  // dL/df (trials x N) for the features f.
+  void readout_backward(std::span<const double> theta, const std::vector<double>& f,
+                        std::span<double> grad, std::vector<double>& dl_df) const;
+  // Adds dL/dW_inp to grad from dL/d(drive) summed per word (vocabulary x N).
+  void drive_backward(const std::vector<double>& d_table, std::span<double> grad) const;
   // Loss and accuracy of the features f (trials x N) into ev.
   void score(std::span<const double> theta, const std::vector<double>& f, evaluation& ev) const;
   // Batch, initial state, per-word drive table and W_rec binding for an evaluation of theta.
@@ -66,6 +76,9 @@ class evidence_task final : public task {
                 std::vector<double>& out, evaluation& ev, const recorder& rec = {});
   bool features_fixed(std::vector<double>& out, const recorder& rec);
   bool features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec);
+  // BDF path: the output times of token tok's segment (the readout instants inside it, then its
+  // end) and which of them the readout averages; returns the segment's start time.
+  double segment_outputs(int tok, std::vector<double>& t_out, std::vector<bool>& readout) const;
 
   task_config cfg_;
   param_layout layout_;
