@@ -113,6 +113,18 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+bool ml_network::jvp(double, const double* y, const double* v, double* out) const {
+  linearise(y);
+  return jvp_apply(v, out) == 0;
+}
+
+int ml_network::jvp_setup(double, const double* y) {
+  linearise(y);
+  for (double x : lin_)
+    if (!std::isfinite(x)) return 1;
+  return 0;
+}
+
 namespace {
 
 // Invert a k x k block (k <= 3, row-major) in place by Gauss-Jordan with partial pivoting;

@@ -73,6 +73,116 @@ void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, st
   }
 }
 
+void ml_network::recurrent_product(const double* x, double* out) const {
+  // Blocks of 16 outputs stay in registers over the whole sum, so each multiply-add loads one
+  // matrix entry and nothing else; the row-by-row loop of coupling() also loads and stores z.
+  constexpr std::size_t block = 16;
+  const std::size_t n = n_;
+  const double* wr = w_rec_.data();
+  std::size_t ib = 0;
+  for (; ib + block <= n; ib += block) {
+    double acc[block] = {};
+    for (std::size_t j = 0; j < n; ++j) {
+      const double xj = x[j];
+      const double* row = wr + j * n + ib;
+#pragma omp simd
+      for (std::size_t k = 0; k < block; ++k) acc[k] += xj * row[k];
+    }
+    std::copy(acc, acc + block, out + ib);
+  }
+  for (std::size_t i = ib; i < n; ++i) {
+    double acc = 0;
+    for (std::size_t j = 0; j < n; ++j) acc += x[j] * wr[j * n + i];
+    out[i] = acc;
+  }
+}
+
+// lin_ holds, per neuron, rows of N values: dfV/dV and dfV/dw (local terms), dfw/dV, dfw/dw, and
+// the coupling scale e; with the kinetic synapse also dfs/dV and dfs/ds. Current coupling:
+// (J v)_V = a vV + b vw + (e vV) W_rec, e = input_gain T'(V) / C. Kinetic: (J v)_V = a vV + b vw
+// + e (vs W_rec), e_i = syn_gain (E_syn - V_i) / C.
+void ml_network::linearise(const double* y) const {
+  const std::size_t n = n_;
+  const double* v = y;
+  const double* w = y + n;
+  lin_.resize((p_.kinetic ? 7 : 5) * n);
+  jv_.resize(2 * n);
+  double* a = lin_.data();
+  double* b = a + n;
+  double* c = b + n;
+  double* d = c + n;
+  double* e = d + n;
+  const auto& q = p_.neuron;
+  const double inv_c = 1 / q.C, vt = p_.vt, inv_kp = 1 / p_.kp;
+  double* t = t_.data();
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) {
+    const double vi = v[i];
+    const double th_m = std::tanh((vi - q.V1) / q.V2), th_w = std::tanh((vi - q.V3) / q.V4);
+    const double m_inf = 0.5 * (1 + th_m), dm = 0.5 * (1 - th_m * th_m) / q.V2;
+    const double w_inf = 0.5 * (1 + th_w), dw_inf = 0.5 * (1 - th_w * th_w) / q.V4;
+    const double ex = std::exp((vi - q.V3) / (2 * q.V4));
+    const double ch = 0.5 * (ex + 1 / ex), sh = 0.5 * (ex - 1 / ex);
+    a[i] = -(q.gCa * (dm * (vi - q.ECa) + m_inf) + q.gK * w[i] + q.gL) * inv_c;
+    b[i] = -q.gK * (vi - q.EK) * inv_c;
+    c[i] = q.phi * (dw_inf * ch + (w_inf - w[i]) * sh / (2 * q.V4));
+    d[i] = -q.phi * ch;
+    const double ti = 1 / (1 + std::exp(-(vi - vt) * inv_kp));
+    t[i] = ti;
+    e[i] = ti * (1 - ti) * inv_kp;  // T'(V), scaled below
+  }
+  if (!p_.kinetic) {
+    const double g = p_.input_gain * inv_c;
+    for (std::size_t i = 0; i < n; ++i) e[i] *= g;
+    return;
+  }
+  const double* s = y + 2 * n;
+  double* sv = e + n;
+  double* ss = sv + n;
+  recurrent_product(s, jv_.data());  // the synaptic conductance sum
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] -= p_.syn_gain * jv_[i] * inv_c;
+    sv[i] = p_.alpha * e[i] * (1 - s[i]);
+    ss[i] = -p_.alpha * t[i] - p_.beta;
+    e[i] = p_.syn_gain * (p_.e_syn - v[i]) * inv_c;
+  }
+}
+
+int ml_network::jvp_apply(const double* v, double* out) const {
+  const std::size_t n = n_;
+  const double* a = lin_.data();
+  const double* b = a + n;
+  const double* c = b + n;
+  const double* d = c + n;
+  const double* e = d + n;
+  const double* vv = v;
+  const double* vw = v + n;
+  double* z = jv_.data();
+  if (p_.kinetic) {
+    const double* vs = v + 2 * n;
+    const double* sv = e + n;
+    const double* ss = sv + n;
+    recurrent_product(vs, z);
+#pragma omp simd
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = a[i] * vv[i] + b[i] * vw[i] + e[i] * z[i];
+      out[n + i] = c[i] * vv[i] + d[i] * vw[i];
+      out[2 * n + i] = sv[i] * vv[i] + ss[i] * vs[i];
+    }
+    return 0;
+  }
+  double* u = z + n;
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) u[i] = e[i] * vv[i];
+  recurrent_product(u, z);
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = a[i] * vv[i] + b[i] * vw[i] + z[i];
+    out[n + i] = c[i] * vv[i] + d[i] * vw[i];
+  }
+  return 0;
+}
+
 void ml_network::outputs(const double* v) const {
   double* t = t_.data();
   const double vt = p_.vt, inv_kp = 1 / p_.kp;

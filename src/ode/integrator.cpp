@@ -142,6 +142,25 @@ int prec_solve_callback(sunrealtype, N_Vector, N_Vector, N_Vector r, N_Vector z,
   }
 }
 
+// CVODE calls the setup once per Newton iteration, at the iterate, and the product once per
+// Krylov iteration.
+int jtsetup_callback(sunrealtype t, N_Vector y, N_Vector, void* user) {
+  try {
+    return current(user)->jvp_setup(t, N_VGetArrayPointer(y));
+  } catch (...) {
+    return -1;
+  }
+}
+
+int jtimes_callback(N_Vector v, N_Vector jv, sunrealtype, N_Vector, N_Vector, void* user,
+                    N_Vector) {
+  try {
+    return current(user)->jvp_apply(N_VGetArrayPointer(v), N_VGetArrayPointer(jv));
+  } catch (...) {
+    return -1;
+  }
+}
+
 // CVODE prints every failure to stderr by default; in an ES run failures are expected results
 // and are counted instead.
 void silent_error_handler(int, const char*, const char*, char*, void*) {}
@@ -195,7 +214,7 @@ struct integrator::impl {
     check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
   }
 
-  void configure(const solver_options& o, bool has_preconditioner) {
+  void configure(const solver_options& o, bool has_preconditioner, bool has_jvp) {
     if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
       throw std::invalid_argument("per-component atol has " +
                                   std::to_string(o.atol_per_component.size()) +
@@ -218,6 +237,8 @@ struct integrator::impl {
       if (has_preconditioner)
         check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
               "CVodeSetPreconditioner");
+      if (has_jvp && o.analytic_jacobian)
+        check(CVodeSetJacTimes(mem, jtsetup_callback, jtimes_callback), "CVodeSetJacTimes");
     } else if (o.nls == nonlinear_solver::newton) {
       const auto len = static_cast<sunindextype>(n);
       mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
@@ -263,7 +284,7 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
   std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
   if (fresh || !s.initialised) {
     check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
-    s.configure(opts_, sys.has_preconditioner());
+    s.configure(opts_, sys.has_preconditioner(), sys.has_jvp());
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");

@@ -55,6 +55,15 @@ class ml_network final : public ode::system {
   int rhs(double t, const double* y, double* ydot) const override;
   bool jacobian(double t, const double* y, double* jac) const override;
 
+  // Analytic J v for GMRES. jvp_setup evaluates the per-neuron partials and T'(V) (every
+  // transcendental of the linearisation) once per Newton iteration, so that each Krylov
+  // iteration's product is one N x N matrix-vector product plus O(N). jvp() does both and
+  // overwrites what jvp_setup cached.
+  bool jvp(double t, const double* y, const double* v, double* out) const override;
+  bool has_jvp() const override { return true; }
+  int jvp_setup(double t, const double* y) override;
+  int jvp_apply(const double* v, double* out) const override;
+
   // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 (or, with the kinetic synapse,
   // 3 x 3) block of I - gamma J over its own states (its self-coupling included); the coupling
   // between neurons is left to the Krylov iteration.
@@ -80,12 +89,17 @@ class ml_network final : public ode::system {
   void neuron_rates(const double* v, const double* w, const double* current, double* dv,
                     double* dw) const;
   void outputs(const double* v) const;  // t_ = T(V)
+  // out_i = sum_j x_j W_rec[j][i], without the drive.
+  void recurrent_product(const double* x, double* out) const;
+  // The partials of jvp_setup into lin_ (see ml_network_kernels.cpp for the layout).
+  void linearise(const double* y) const;
 
   std::size_t n_;
   network_params p_;
   std::span<const double> w_rec_;
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
+  mutable std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
   std::vector<double> prec_;  // per neuron, the inverse k x k block (k = 2 or 3), row-major
 };
 
