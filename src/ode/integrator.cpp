@@ -177,6 +177,9 @@ struct integrator::impl {
   SUNNonlinearSolver nls = nullptr;
   std::size_t n = 0;
   bool initialised = false;
+  // CVODE zeroes the linear solver's counters at the first step after a (re)initialisation, not
+  // in CVodeReInit, so a count read before that step is stale.
+  bool ls_counters_stale = false;
   system* active = nullptr;  // what the callbacks see through CVODE's user data
 
   impl() { check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create"); }
@@ -288,6 +291,7 @@ solve_result integrator::solve(const system& sys, double t0, std::span<const dou
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
+    s.ls_counters_stale = true;
   }
   t_now_ = t0;
   return march(t_out, out, y0);
@@ -318,6 +322,8 @@ solve_result integrator::march(std::span<const double> t_out, std::span<double> 
   const bool dense = newton && opts_.ls == linear_solver::dense;
   if (dense) CVodeGetNumJacEvals(s.mem, &before.jac_evals);
   if (newton) CVodeGetNumLinIters(s.mem, &before.lin_iters);
+  if (s.ls_counters_stale) before.jac_evals = before.lin_iters = 0;
+  s.ls_counters_stale = false;
   // Never step past the last output: the caller may change the system's inputs there.
   if (!t_out.empty() && t_out.back() > t_now_)
     check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");

@@ -361,3 +361,24 @@ TEST_CASE("GMRES trajectories with the analytic and difference-quotient products
     for (std::size_t i = 0; i < net.size(); ++i) CHECK(std::abs(analytic[i] - quotient[i]) < 1e-5);
   }
 }
+
+TEST_CASE("a restarted solve reports its own linear-solver work") {
+  const std::size_t n = 6;
+  random_net r(n, 2, 29);
+  ml_network net(n);
+  net.bind_recurrent(r.w_rec);
+  ode::solver_options o;
+  o.ls = ode::linear_solver::gmres;
+  const std::vector<double> t1{4.0}, t2{8.0};
+  std::vector<double> out(2 * n);
+  ode::integrator reused(o), fresh(o);
+  net.set_drive(r.drives[0]);
+  REQUIRE(reused.solve(net, 0, r.y0, t1, out).status == ode::solve_status::success);
+  const std::vector<double> y1 = out;
+  net.set_drive(r.drives[1]);
+  const auto again = reused.solve(net, 4.0, y1, t2, out);
+  const auto first = fresh.solve(net, 4.0, y1, t2, out);
+  CHECK(again.stats.steps == first.stats.steps);
+  CHECK(again.stats.lin_iters == first.stats.lin_iters);
+  CHECK(first.stats.lin_iters > 0);
+}
