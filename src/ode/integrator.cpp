@@ -1,5 +1,7 @@
 #include "esbio/ode/integrator.hpp"
 
+#include "fast_reductions.hpp"
+
 #include <cvodes/cvodes.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
@@ -212,6 +214,7 @@ struct integrator::impl {
     n = size;
     const auto len = static_cast<sunindextype>(n);
     y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
+    detail::use_fast_reductions(y);
     mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
     check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
     check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
