@@ -97,17 +97,17 @@ void ml_network::recurrent_product(const double* x, double* out) const {
   }
 }
 
-// lin_ holds, per neuron, rows of N values: dfV/dV and dfV/dw (local terms), dfw/dV, dfw/dw, and
+// lin holds rows of N values: dfV/dV and dfV/dw (local terms), dfw/dV, dfw/dw, and
 // the coupling scale e; with the kinetic synapse also dfs/dV and dfs/ds. Current coupling:
 // (J v)_V = a vV + b vw + (e vV) W_rec, e = input_gain T'(V) / C. Kinetic: (J v)_V = a vV + b vw
 // + e (vs W_rec), e_i = syn_gain (E_syn - V_i) / C.
-void ml_network::linearise(const double* y) const {
+void ml_network::linearise(const double* y, std::vector<double>& lin) const {
   const std::size_t n = n_;
   const double* v = y;
   const double* w = y + n;
-  lin_.resize((p_.kinetic ? 7 : 5) * n);
+  lin.resize((p_.kinetic ? 7 : 5) * n);
   jv_.resize(2 * n);
-  double* a = lin_.data();
+  double* a = lin.data();
   double* b = a + n;
   double* c = b + n;
   double* d = c + n;

@@ -91,8 +91,8 @@ class ml_network final : public ode::system {
   void outputs(const double* v) const;  // t_ = T(V)
   // out_i = sum_j x_j W_rec[j][i], without the drive.
   void recurrent_product(const double* x, double* out) const;
-  // The partials of jvp_setup into lin_ (see ml_network_kernels.cpp for the layout).
-  void linearise(const double* y) const;
+  // The partials of J at y into lin (see ml_network_kernels.cpp for the layout).
+  void linearise(const double* y, std::vector<double>& lin) const;
 
   std::size_t n_;
   network_params p_;
@@ -100,7 +100,10 @@ class ml_network final : public ode::system {
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
   mutable std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
-  std::vector<double> prec_;  // per neuron, the inverse k x k block (k = 2 or 3), row-major
+  // The inverse blocks: with current coupling four N-vectors (entries 00, 01, 10, 11 of each
+  // neuron's 2 x 2 inverse); with the kinetic synapse, per neuron a 3 x 3 inverse, row-major.
+  // prec_lin_ is the linearisation they came from (its own, so that the Krylov product's stays).
+  std::vector<double> prec_, prec_lin_;
 };
 
 }  // namespace esbio::models
