@@ -29,13 +29,8 @@ void ml_network::set_drive(std::span<const double> drive) {
 }
 
 void ml_network::coupling(const double* t) const {
-  for (std::size_t i = 0; i < n_; ++i) z_[i] = drive_[i];
-  // Row by row of W_rec: contiguous, vectorisable.
-  for (std::size_t j = 0; j < n_; ++j) {
-    const double tj = t[j];
-    const double* row = w_rec_.data() + j * n_;
-    for (std::size_t i = 0; i < n_; ++i) z_[i] += tj * row[i];
-  }
+  recurrent_product(t, z_.data());
+  for (std::size_t i = 0; i < n_; ++i) z_[i] += drive_[i];
 }
 
 int ml_network::rhs(double, const double* y, double* ydot) const {
