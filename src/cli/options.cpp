@@ -86,7 +86,9 @@ const std::vector<option_spec>& config_options() {
       {"ode.linear_solver", "dense",
        "Newton's linear solver: dense (LU) | gmres (Krylov, model preconditioner)"},
       {"ode.krylov_dim", "0", "gmres: maximum Krylov dimension (0: SUNDIALS' default)"},
-      {"ode.jacobian", "analytic", "Newton Jacobian: analytic | fd (CVODE difference quotients)"},
+      {"ode.jacobian", "analytic",
+       "Newton Jacobian (dense) or Jacobian-vector product (gmres): analytic | fd (difference "
+       "quotients)"},
       {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
       {"ode.max_steps", "1000000", "per-evaluation step budget; beyond it the member fails"},

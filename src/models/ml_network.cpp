@@ -29,13 +29,8 @@ void ml_network::set_drive(std::span<const double> drive) {
 }
 
 void ml_network::coupling(const double* t) const {
-  for (std::size_t i = 0; i < n_; ++i) z_[i] = drive_[i];
-  // Row by row of W_rec: contiguous, vectorisable.
-  for (std::size_t j = 0; j < n_; ++j) {
-    const double tj = t[j];
-    const double* row = w_rec_.data() + j * n_;
-    for (std::size_t i = 0; i < n_; ++i) z_[i] += tj * row[i];
-  }
+  recurrent_product(t, z_.data());
+  for (std::size_t i = 0; i < n_; ++i) z_[i] += drive_[i];
 }
 
 int ml_network::rhs(double, const double* y, double* ydot) const {
@@ -113,6 +108,18 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
+bool ml_network::jvp(double, const double* y, const double* v, double* out) const {
+  linearise(y, lin_);
+  return jvp_apply(v, out) == 0;
+}
+
+int ml_network::jvp_setup(double, const double* y) {
+  linearise(y, lin_);
+  for (double x : lin_)
+    if (!std::isfinite(x)) return 1;
+  return 0;
+}
+
 namespace {
 
 // Invert a k x k block (k <= 3, row-major) in place by Gauss-Jordan with partial pivoting;
@@ -150,59 +157,68 @@ bool invert_small(double* a, int k) {
 }  // namespace
 
 int ml_network::precondition_setup(double, const double* y, double gamma) {
-  const double* v = y;
-  const double* w = y + n_;
-  const double inv_c = 1 / p_.neuron.C;
-  const int k = p_.kinetic ? 3 : 2;
-  if (p_.kinetic) {
-    coupling(y + 2 * n_);
-  } else {
-    outputs(v);
-    coupling(t_.data());
-  }
-  prec_.assign(static_cast<std::size_t>(k * k) * n_, 0.0);
-  for (std::size_t i = 0; i < n_; ++i) {
-    // J restricted to neuron i's own states, then I - gamma J, then its inverse.
-    double jb[9] = {};
-    if (p_.kinetic) {
-      const double s_i = y[2 * n_ + i];
-      const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
-      const double current =
-          (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
-      const auto l = p_.neuron.local(v[i], w[i], current);
-      jb[0] = l.dv_dv - g_syn * inv_c;
-      jb[1] = l.dv_dw;
-      jb[2] = p_.syn_gain * w_rec_[i * n_ + i] * (p_.e_syn - v[i]) * inv_c;
-      jb[3] = l.dw_dv;
-      jb[4] = l.dw_dw;
-      jb[6] = p_.alpha * p_.output_slope(v[i]) * (1 - s_i);
-      jb[8] = -p_.alpha * p_.output(v[i]) - p_.beta;
-    } else {
-      const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
-      const auto l = p_.neuron.local(v[i], w[i], current);
-      const double self = p_.input_gain * inv_c * w_rec_[i * n_ + i] * p_.output_slope(v[i]);
-      jb[0] = l.dv_dv + self;
-      jb[1] = l.dv_dw;
-      jb[2] = l.dw_dv;
-      jb[3] = l.dw_dw;
+  linearise(y, prec_lin_);
+  const std::size_t n = n_;
+  const double* a = prec_lin_.data();
+  const double* b = a + n;
+  const double* c = b + n;
+  const double* d = c + n;
+  const double* e = d + n;
+  if (!p_.kinetic) {
+    // I - gamma J over (V_i, w_i), the self-coupling e_i W_rec[i][i] included, inverted in
+    // closed form.
+    prec_.resize(4 * n);
+    double* p00 = prec_.data();
+    double* p01 = p00 + n;
+    double* p10 = p01 + n;
+    double* p11 = p10 + n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double m00 = 1 - gamma * (a[i] + e[i] * w_rec_[i * n + i]), m01 = -gamma * b[i],
+                   m10 = -gamma * c[i], m11 = 1 - gamma * d[i];
+      const double det = m00 * m11 - m01 * m10;
+      if (!(std::abs(det) > 0) || !std::isfinite(det)) return 1;  // ask CVODE for a smaller step
+      p00[i] = m11 / det;
+      p01[i] = -m01 / det;
+      p10[i] = -m10 / det;
+      p11[i] = m00 / det;
     }
-    double* block = prec_.data() + static_cast<std::size_t>(k * k) * i;
-    for (int r = 0; r < k; ++r)
-      for (int c = 0; c < k; ++c) block[r * k + c] = (r == c ? 1.0 : 0.0) - gamma * jb[r * k + c];
-    if (!invert_small(block, k)) return 1;  // ask CVODE for a smaller step
+    return 0;
+  }
+  const double* sv = e + n;
+  const double* ss = sv + n;
+  prec_.assign(9 * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    // J restricted to neuron i's (V, w, s), then I - gamma J, then its inverse.
+    const double jb[9] = {a[i], b[i], e[i] * w_rec_[i * n + i], c[i], d[i], 0, sv[i], 0, ss[i]};
+    double* block = prec_.data() + 9 * i;
+    for (int r = 0; r < 3; ++r)
+      for (int k = 0; k < 3; ++k) block[r * 3 + k] = (r == k ? 1.0 : 0.0) - gamma * jb[r * 3 + k];
+    if (!invert_small(block, 3)) return 1;
   }
   return 0;
 }
 
 int ml_network::precondition_solve(const double* r, double* z) const {
-  const int k = p_.kinetic ? 3 : 2;
-  for (std::size_t i = 0; i < n_; ++i) {
-    const double* inv = prec_.data() + static_cast<std::size_t>(k * k) * i;
+  const std::size_t n = n_;
+  if (!p_.kinetic) {
+    const double* p00 = prec_.data();
+    const double* p01 = p00 + n;
+    const double* p10 = p01 + n;
+    const double* p11 = p10 + n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double rv = r[i], rw = r[n + i];
+      z[i] = p00[i] * rv + p01[i] * rw;
+      z[n + i] = p10[i] * rv + p11[i] * rw;
+    }
+    return 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* inv = prec_.data() + 9 * i;
     double rb[3], zb[3] = {};
-    for (int a = 0; a < k; ++a) rb[a] = r[static_cast<std::size_t>(a) * n_ + i];
-    for (int a = 0; a < k; ++a)
-      for (int b = 0; b < k; ++b) zb[a] += inv[a * k + b] * rb[b];
-    for (int a = 0; a < k; ++a) z[static_cast<std::size_t>(a) * n_ + i] = zb[a];
+    for (std::size_t k = 0; k < 3; ++k) rb[k] = r[k * n + i];
+    for (int k = 0; k < 3; ++k)
+      for (int l = 0; l < 3; ++l) zb[k] += inv[k * 3 + l] * rb[l];
+    for (std::size_t k = 0; k < 3; ++k) z[k * n + i] = zb[k];
   }
   return 0;
 }

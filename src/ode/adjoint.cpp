@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "cvodes_impl.hpp"
+#include "fast_reductions.hpp"
 
 namespace esbio::ode {
 
@@ -120,6 +121,7 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
   solve_result res;
   const double t_last = k_out ? s.t_out.back() : s.t0;
   s.y_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx), "lambda");
+  use_fast_reductions(s.y_b);
   if (p) s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
   double* lambda = N_VGetArrayPointer(s.y_b);
   std::fill(lambda, lambda + n, 0.0);
@@ -161,10 +163,13 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
   // Segment by segment between output times: at each t_k the loss adds its dl_k/dy to lambda,
   // which is a jump, so the backward problem restarts there.
   double t_now = t_last;
+  bool restarted = false;
   for (std::size_t k = k_out; k-- > 0;) {
     const double target = k > 0 ? s.t_out[k - 1] : s.t0;
     if (target < t_now) {
-      const solve_stats before = read_stats(mem_b, opts_);
+      solve_stats before = read_stats(mem_b, opts_);
+      if (restarted) before.jac_evals = before.lin_iters = 0;  // see ls_counters_stale
+      restarted = true;
       const int rc = CVodeB(s.mem, target, CV_NORMAL);
       res.stats += difference(read_stats(mem_b, opts_), before);
       if (rc < 0) {

@@ -46,6 +46,9 @@ struct integrator::impl {
   SUNNonlinearSolver nls = nullptr;
   std::size_t n = 0;
   bool initialised = false;
+  // CVODE zeroes the linear solver's counters at the first step after a (re)initialisation, not
+  // in CVodeReInit, so a count read before that step is stale.
+  bool ls_counters_stale = false;
   system* active = nullptr;  // what the callbacks see through CVODE's user data
 
   // The adjoint: checkpoints of the last forward() and one backward problem, built on first use.
@@ -65,7 +68,7 @@ struct integrator::impl {
   void release();
   void release_adjoint();
   void prepare(std::size_t size, const solver_options& o);
-  void configure(const solver_options& o, bool has_preconditioner);
+  void configure(const solver_options& o, bool has_preconditioner, bool has_jvp);
 };
 
 }  // namespace esbio::ode

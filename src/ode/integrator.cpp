@@ -5,6 +5,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include "cvodes_impl.hpp"
+#include "fast_reductions.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -165,6 +166,25 @@ int prec_solve_callback(sunrealtype, N_Vector, N_Vector, N_Vector r, N_Vector z,
   }
 }
 
+// CVODE calls the setup once per Newton iteration, at the iterate, and the product once per
+// Krylov iteration.
+int jtsetup_callback(sunrealtype t, N_Vector y, N_Vector, void* user) {
+  try {
+    return current(user)->jvp_setup(t, N_VGetArrayPointer(y));
+  } catch (...) {
+    return -1;
+  }
+}
+
+int jtimes_callback(N_Vector v, N_Vector jv, sunrealtype, N_Vector, N_Vector, void* user,
+                    N_Vector) {
+  try {
+    return current(user)->jvp_apply(N_VGetArrayPointer(v), N_VGetArrayPointer(jv));
+  } catch (...) {
+    return -1;
+  }
+}
+
 }  // namespace
 
 integrator::impl::impl() {
@@ -201,12 +221,13 @@ void integrator::impl::prepare(std::size_t size, const solver_options& o) {
   n = size;
   const auto len = static_cast<sunindextype>(n);
   y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
+  detail::use_fast_reductions(y);
   mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
   check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
   check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
 }
 
-void integrator::impl::configure(const solver_options& o, bool has_preconditioner) {
+void integrator::impl::configure(const solver_options& o, bool has_preconditioner, bool has_jvp) {
   if (!o.atol_per_component.empty() && o.atol_per_component.size() != n)
     throw std::invalid_argument("per-component atol has " +
                                 std::to_string(o.atol_per_component.size()) +
@@ -229,6 +250,8 @@ void integrator::impl::configure(const solver_options& o, bool has_preconditione
     if (has_preconditioner)
       check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
             "CVodeSetPreconditioner");
+    if (has_jvp && o.analytic_jacobian)
+      check(CVodeSetJacTimes(mem, jtsetup_callback, jtimes_callback), "CVodeSetJacTimes");
   } else if (o.nls == nonlinear_solver::newton) {
     const auto len = static_cast<sunindextype>(n);
     mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
@@ -273,10 +296,11 @@ void integrator::start(impl& s, const system& sys, double t0, std::span<const do
   std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
   if (fresh || !s.initialised) {
     check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
-    s.configure(opts_, sys.has_preconditioner());
+    s.configure(opts_, sys.has_preconditioner(), sys.has_jvp());
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
+    s.ls_counters_stale = true;
   }
   t_now_ = t0;
 }
@@ -322,7 +346,9 @@ solve_result integrator::march(impl& s, std::span<const double> t_out, std::span
                                std::span<const double> y_now, bool checkpoint) {
   const std::size_t n = s.n;
   // Counters run from the last (re)initialisation; this call reports its own share.
-  const solve_stats before = read_stats(s.mem, opts_);
+  solve_stats before = read_stats(s.mem, opts_);
+  if (s.ls_counters_stale) before.jac_evals = before.lin_iters = 0;
+  s.ls_counters_stale = false;
   // Never step past the last output: the caller may change the system's inputs there.
   if (!t_out.empty() && t_out.back() > t_now_)
     check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");

@@ -65,6 +65,15 @@ class ml_network final : public ode::system {
   bool vjp(double t, const double* y, const double* lambda, double* out_y,
            double* out_p) const override;
 
+  // Analytic J v for GMRES. jvp_setup evaluates the per-neuron partials and T'(V) (every
+  // transcendental of the linearisation) once per Newton iteration, so that each Krylov
+  // iteration's product is one N x N matrix-vector product plus O(N). jvp() does both and
+  // overwrites what jvp_setup cached.
+  bool jvp(double t, const double* y, const double* v, double* out) const override;
+  bool has_jvp() const override { return true; }
+  int jvp_setup(double t, const double* y) override;
+  int jvp_apply(const double* v, double* out) const override;
+
   // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 (or, with the kinetic synapse,
   // 3 x 3) block of I - gamma J over its own states (its self-coupling included); the coupling
   // between neurons is left to the Krylov iteration.
@@ -100,6 +109,10 @@ class ml_network final : public ode::system {
   void neuron_rates(const double* v, const double* w, const double* current, double* dv,
                     double* dw) const;
   void outputs(const double* v) const;  // t_ = T(V)
+  // out_i = sum_j x_j W_rec[j][i], without the drive.
+  void recurrent_product(const double* x, double* out) const;
+  // The partials of J at y into lin (see ml_network_kernels.cpp for the layout).
+  void linearise(const double* y, std::vector<double>& lin) const;
 
   std::size_t n_;
   network_params p_;
@@ -107,7 +120,11 @@ class ml_network final : public ode::system {
   std::vector<double> drive_;
   mutable std::vector<double> t_, z_, zb_;  // scratch
   mutable std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
-  std::vector<double> prec_;  // per neuron, the inverse k x k block (k = 2 or 3), row-major
+  mutable std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
+  // The inverse blocks: with current coupling four N-vectors (entries 00, 01, 10, 11 of each
+  // neuron's 2 x 2 inverse); with the kinetic synapse, per neuron a 3 x 3 inverse, row-major.
+  // prec_lin_ is the linearisation they came from (its own, so that the Krylov product's stays).
+  std::vector<double> prec_, prec_lin_;
 };
 
 }  // namespace esbio::models

@@ -16,7 +16,8 @@ namespace esbio::ode {
 enum class method { bdf, adams };
 enum class nonlinear_solver { newton, fixed_point };
 // Linear solver inside Newton: dense LU (analytic or difference-quotient Jacobian), or GMRES with
-// difference-quotient Jacobian-vector products and the system's preconditioner if it has one.
+// the system's preconditioner if it has one and its Jacobian-vector products if it has them
+// (difference quotients otherwise, or with analytic_jacobian = false).
 enum class linear_solver { dense, gmres };
 
 struct solver_options {

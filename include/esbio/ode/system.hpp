@@ -37,6 +37,18 @@ class system {
     (void)t, (void)y, (void)v, (void)out;
     return false;
   }
+  // The same product split for a Krylov solve, which multiplies many v at one y: jvp_setup
+  // caches the linearisation at (t, y) (the transcendental part), jvp_apply then costs only the
+  // coupling product. A system with has_jvp() provides all three; 0 success, > 0 recoverable.
+  virtual bool has_jvp() const { return false; }
+  virtual int jvp_setup(double t, const double* y) {
+    (void)t, (void)y;
+    return -1;
+  }
+  virtual int jvp_apply(const double* v, double* out) const {
+    (void)v, (void)out;
+    return -1;
+  }
 
   // The adjoint's needs. p is whatever the model was bound to (weights, input gains), in the
   // model's own documented order; the task maps dL/dp back into theta.
