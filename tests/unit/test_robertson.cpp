@@ -10,9 +10,11 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
+#include "esbio/dist/context.hpp"
 #include "esbio/models/dense_mlp_field.hpp"
 #include "esbio/models/robertson.hpp"
 #include "esbio/tasks/robertson_task.hpp"
+#include "esbio/train/trainer.hpp"
 #include "options.hpp"
 
 using namespace esbio;
@@ -288,4 +290,28 @@ TEST_CASE("robertson settings: keys, per-component tolerances, and one-line inpu
   c = small_config();
   c.truth_atol_species = {1e-20};
   CHECK_THROWS_AS(tasks::make_task(c), input_error);
+}
+
+TEST_CASE("ES lowers the scaled MAE well below its initial value (data/ci/robertson_small.ini)") {
+  const std::string ini = cli::read_config_text(std::string(ESBIO_REGRESSION_DIR) +
+                                                "/../../data/ci/robertson_small.ini");
+  const auto cfg = cli::to_run_config(cli::resolve_settings(ini, "robertson_small.ini", {}));
+  REQUIRE(cfg.task.name == "robertson");
+  auto task = tasks::make_task(cfg.task);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(cfg, *task, *ctx);
+  auto st = tr.initial_state();
+  const double initial = task->evaluate(st.theta, 0).loss;
+  REQUIRE(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);
+  REQUIRE(st.history.size() == cfg.generations);
+  double last = 0;
+  for (std::size_t g = st.history.size() - 10; g < st.history.size(); ++g)
+    last += st.history[g].loss / 10;
+  MESSAGE("robertson scaled MAE: initial " << initial << ", mean of the last 10 generations "
+                                           << last);
+  // Measured 0.48-0.51 x initial at seeds 0, 2, 3, 7 and 0.48 at the config's seed 1. Not 0.5:
+  // about 0.14 of the loss is y2, whose early rise needs rates this small network cannot produce,
+  // so no run of any length gets far below 0.45 x initial.
+  CHECK(last < 0.6 * initial);
+  for (const auto& row : st.history) CHECK(row.failures == 0);
 }
