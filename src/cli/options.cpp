@@ -24,14 +24,19 @@ const std::vector<option_spec>& config_options() {
       {"method", "es",
        "training method: es (evolution strategies) | bp (the task's exact gradient: adjoint or "
        "BPTT)"},
-      {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B)"},
-      {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
+      {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B) | robertson (D)"},
+      {"task.hidden", "1000", "spiral, robertson: hidden width H of the MLP vector field"},
       {"task.batch", "20", "spiral: windows per generation"},
       {"task.window", "10", "spiral: consecutive points per window"},
       {"task.points", "1000", "spiral: observation times of the true trajectory"},
       {"task.t_end", "25", "spiral: end of the observation interval"},
       {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
       {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
+      {"task.depth", "6", "robertson: hidden layers of the MLP vector field"},
+      {"task.activation", "gelu", "robertson: hidden activation, gelu (exact, erf) | tanh"},
+      {"task.observations", "50", "robertson: observation times 10^linspace(-5, 5, n)"},
+      {"task.truth_atol_species", "1e-20,1e-24,1e-24",
+       "robertson: absolute tolerances of the truth for y1, y2, y3"},
       {"task.horizon", "500", "turn_off: simulated time in ms"},
       {"task.outputs", "500", "turn_off: equally spaced outputs on [0, horizon] in the loss"},
       {"task.input_scale", "100", "turn_off: input current I = input_scale * W"},
@@ -91,6 +96,8 @@ const std::vector<option_spec>& config_options() {
        "quotients)"},
       {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
+      {"ode.atol_per_component", "none",
+       "comma-separated absolute tolerance per state component, replaces ode.atol (none: off)"},
       {"ode.max_steps", "1000000", "per-evaluation step budget; beyond it the member fails"},
       {"ode.max_seconds", "0", "per-evaluation wall-time budget in s (0: none; not reproducible)"},
       {"es.strategy", "song", "ES estimator: song (Hazelden et al.) | openai (Salimans et al.)"},
@@ -251,6 +258,31 @@ class reader {
     return out;
   }
 
+  // A comma-separated list of positive finite numbers; `none_word` stands for the empty list.
+  std::vector<double> reals(const std::string& key, const char* none_word) {
+    const auto& v = raw(key);
+    out_[key] = v;
+    std::vector<double> out;
+    if (v == none_word) return out;
+    std::string canon;
+    std::istringstream items(v);
+    for (std::string item; std::getline(items, item, ',');) {
+      const auto a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
+      double x = 0;
+      const char* end = item.data() + (b == std::string::npos ? 0 : b + 1);
+      const auto r = std::from_chars(item.data() + std::min(a, item.size()), end, x);
+      if (a == std::string::npos || r.ec != std::errc() || r.ptr != end || !std::isfinite(x) ||
+          !(x > 0))
+        bad(key, v, "is not a comma-separated list of positive numbers");
+      out.push_back(x);
+      canon += (canon.empty() ? "" : ",") + format_real(x);
+    }
+    if (out.empty() || v.back() == ',')
+      bad(key, v, "is not a comma-separated list of positive numbers");
+    out_[key] = canon;
+    return out;
+  }
+
   std::optional<double> real_or(const std::string& key, const char* word) {
     if (raw(key) == word) {
       out_[key] = word;
@@ -365,6 +397,10 @@ train::run_config to_run_config(const settings& s) {
   t.t_end = r.real("task.t_end", true);
   t.truth_rtol = r.real("task.truth_rtol", true);
   t.truth_atol = r.real("task.truth_atol", true);
+  t.depth = r.count("task.depth", 0, 64);
+  t.activation = r.choice("task.activation", {"gelu", "tanh"});
+  t.observations = r.count("task.observations", 2, 1u << 20);
+  t.truth_atol_species = r.reals("task.truth_atol_species", "none");
   t.horizon = r.real("task.horizon", true);
   t.outputs = r.count("task.outputs", 2);
   t.input_scale = r.real("task.input_scale");
@@ -422,6 +458,7 @@ train::run_config to_run_config(const settings& s) {
   o.krylov_dim = static_cast<int>(r.count("ode.krylov_dim", 0, 1000));
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);
+  o.atol_per_component = r.reals("ode.atol_per_component", "none");
   o.max_steps_total = static_cast<long>(r.count("ode.max_steps", 1));
   o.max_seconds = r.real("ode.max_seconds", false, true);
 

@@ -1,5 +1,6 @@
 #include "esbio/core/error.hpp"
 #include "esbio/tasks/evidence_task.hpp"
+#include "esbio/tasks/robertson_task.hpp"
 #include "esbio/tasks/spiral_task.hpp"
 #include "esbio/tasks/turn_off_task.hpp"
 
@@ -20,7 +21,7 @@ evaluation task::gradient(std::span<const double>, std::uint32_t, std::span<doub
 }
 
 const std::vector<std::string>& task_names() {
-  static const std::vector<std::string> names{"spiral", "turn_off", "evidence"};
+  static const std::vector<std::string> names{"spiral", "turn_off", "evidence", "robertson"};
   return names;
 }
 
@@ -28,6 +29,7 @@ std::unique_ptr<task> make_task(const task_config& cfg) {
   if (cfg.name == "spiral") return std::make_unique<spiral_task>(cfg);
   if (cfg.name == "turn_off") return std::make_unique<turn_off_task>(cfg);
   if (cfg.name == "evidence") return std::make_unique<evidence_task>(cfg);
+  if (cfg.name == "robertson") return std::make_unique<robertson_task>(cfg);
   std::string known;
   for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
   throw input_error("unknown task '" + cfg.name + "' (known: " + known + ")");

@@ -73,6 +73,28 @@ TEST_CASE("decoupled weight decay shrinks parameters without a gradient") {
   CHECK(th[0] == doctest::Approx(2.0 * (1 - 0.05)));
 }
 
+TEST_CASE("Adam with weight decay is PyTorch's AdamW (task D's reference optimiser)") {
+  // torch.optim.AdamW: theta *= 1 - lr wd, then the Adam step on the raw gradient.
+  // lr 0.1, wd 0.5, betas (0.9, 0.999), eps 1e-8, theta 1, gradients 2 then -1. By hand:
+  //  t=1: theta = 0.95; m = 0.2, v = 0.004; m^ = 2, v^ = 4;
+  //       theta = 0.95 - 0.1 * 2 / (2 + 1e-8) = 0.8500000005
+  //  t=2: theta = 0.8500000005 * 0.95 = 0.807500000475; m = 0.18 - 0.1 = 0.08,
+  //       v = 0.003996 + 0.001 = 0.004996; m^ = 0.08 / 0.19 = 0.42105263157894735,
+  //       v^ = 0.004996 / 0.001999 = 2.49924962481..., sqrt = 1.58090152280...;
+  //       theta = 0.807500000475 - 0.1 * 0.42105263157894735 / (1.58090152280 + 1e-8)
+  //             = 0.78086629667743
+  optimizer_config c;
+  c.kind = optimizer_kind::adam;
+  c.lr = 0.1;
+  c.weight_decay = 0.5;
+  optimizer o(c, 1, 1);
+  std::vector<double> th{1.0};
+  o.step(th, std::vector<double>{2.0}, 0, 0);
+  CHECK(th[0] == doctest::Approx(0.8500000005).epsilon(1e-14));
+  o.step(th, std::vector<double>{-1.0}, 0, 0);
+  CHECK(th[0] == doctest::Approx(0.78086629667743).epsilon(1e-12));
+}
+
 TEST_CASE("restoring a checkpointed state checks its shape") {
   optimizer o({}, 3, 2);
   optimizer_state bad;

@@ -30,6 +30,12 @@ struct task_config {
   std::size_t points = 1000;  // observation times of the true trajectory
   double t_end = 25.0;
   double truth_rtol = 1e-10, truth_atol = 1e-12;
+  // robertson (task D); the MLP width is `hidden` (the reference 5), the truth uses truth_rtol
+  std::size_t depth = 6;            // hidden layers
+  std::string activation = "gelu";  // gelu | tanh
+  std::size_t observations = 50;    // times 10^linspace(-5, 5, observations)
+  // Per-species (y1, y2, y3) absolute tolerances of the truth; why these: robertson_task.cpp.
+  std::vector<double> truth_atol_species{1e-20, 1e-24, 1e-24};
   // Morris-Lecar constants ([neuron] section), for the neuron tasks
   models::ml_params neuron;
   // turn_off (task A)
