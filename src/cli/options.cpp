@@ -98,6 +98,8 @@ const std::vector<option_spec>& config_options() {
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
       {"ode.atol_per_component", "none",
        "comma-separated absolute tolerance per state component, replaces ode.atol (none: off)"},
+      {"ode.adjoint_atol", "0",
+       "method = bp: absolute tolerance of the adjoint and its gradient quadrature (0: ode.atol)"},
       {"ode.max_steps", "1000000", "per-evaluation step budget; beyond it the member fails"},
       {"ode.max_seconds", "0", "per-evaluation wall-time budget in s (0: none; not reproducible)"},
       {"es.strategy", "song", "ES estimator: song (Hazelden et al.) | openai (Salimans et al.)"},
@@ -459,6 +461,7 @@ train::run_config to_run_config(const settings& s) {
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);
   o.atol_per_component = r.reals("ode.atol_per_component", "none");
+  o.adjoint_atol = r.real("ode.adjoint_atol", false, true);
   o.max_steps_total = static_cast<long>(r.count("ode.max_steps", 1));
   o.max_seconds = r.real("ode.max_seconds", false, true);
 

@@ -132,7 +132,8 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
         "CVodeCreateB");
   check(CVodeInitB(s.mem, s.which, rhs_b_callback, t_last, s.y_b), "CVodeInitB");
   check(CVodeSetUserDataB(s.mem, s.which, &s.active), "CVodeSetUserDataB");
-  check(CVodeSStolerancesB(s.mem, s.which, opts_.rtol, opts_.atol), "CVodeSStolerancesB");
+  const double atol_b = opts_.adjoint_atol > 0 ? opts_.adjoint_atol : opts_.atol;
+  check(CVodeSStolerancesB(s.mem, s.which, opts_.rtol, atol_b), "CVodeSStolerancesB");
   check(CVodeSetMaxNumStepsB(s.mem, s.which, opts_.max_steps_per_output), "CVodeSetMaxNumStepsB");
   if (opts_.max_order > 0) check(CVodeSetMaxOrdB(s.mem, s.which, opts_.max_order), "MaxOrdB");
   if (opts_.nls == nonlinear_solver::fixed_point) {
@@ -154,7 +155,7 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     check(CVodeQuadInitB(s.mem, s.which, quad_b_callback, s.q_b), "CVodeQuadInitB");
     // The gradient is the quadrature: it takes part in the error test, at the solve's tolerances,
     // so that its accuracy is the user's rtol and not whatever lambda's steps happen to give.
-    check(CVodeQuadSStolerancesB(s.mem, s.which, opts_.rtol, opts_.atol), "QuadTolerancesB");
+    check(CVodeQuadSStolerancesB(s.mem, s.which, opts_.rtol, atol_b), "QuadTolerancesB");
     check(CVodeSetQuadErrConB(s.mem, s.which, SUNTRUE), "CVodeSetQuadErrConB");
   }
   s.params = p;

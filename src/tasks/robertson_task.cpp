@@ -124,6 +124,30 @@ evaluation robertson_task::evaluate(std::span<const double> theta, std::uint32_t
   return ev;
 }
 
+evaluation robertson_task::gradient(std::span<const double> theta, std::uint32_t,
+                                    std::span<double> grad) {
+  const auto start = std::chrono::steady_clock::now();
+  field_.bind(theta);
+  std::fill(grad.begin(), grad.end(), 0.0);
+  evaluation ev;
+  solver_.begin_budget();
+  if (account(ev, solver_.forward(field_, 0.0, y0, times_, pred_))) {
+    const double scale = 1.0 / static_cast<double>(pred_.size());
+    std::vector<double> dl_dy(pred_.size()), dl_dy0(species);
+    double err = 0;
+    for (std::size_t k = 0; k < pred_.size(); ++k) {
+      const double d = (pred_[k] - truth_[k]) / yscale_[k % species];
+      err += std::abs(d);
+      dl_dy[k] = (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * scale / yscale_[k % species];
+    }
+    ev.loss = err * scale;
+    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
+    if (ev.ok()) account(ev, solver_.backward(field_, dl_dy, dl_dy0, grad));
+  }
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
 std::vector<named_array> robertson_task::traces(std::span<const double> theta, std::uint32_t) {
   field_.bind(theta);
   solver_.begin_budget();

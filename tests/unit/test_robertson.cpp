@@ -315,3 +315,29 @@ TEST_CASE("ES lowers the scaled MAE well below its initial value (data/ci/robert
   CHECK(last < 0.6 * initial);
   for (const auto& row : st.history) CHECK(row.failures == 0);
 }
+
+TEST_CASE("the Robertson adjoint gradient matches central differences of the scaled MAE") {
+  auto cfg = small_config();
+  cfg.solver.rtol = 1e-10;
+  cfg.solver.atol_per_component = {1e-13, 1e-17, 1e-13};
+  // lambda and the gradient are O(1e-3): a state-sized absolute tolerance (the scalar atol, 1e-8)
+  // cost them 3e-4 relative accuracy; this one gives 1e-6.
+  cfg.solver.adjoint_atol = 1e-14;
+  tasks::robertson_task task(cfg);
+  auto theta = task.initial_params();
+  // Non-zero biases too, so every block matters.
+  for (std::size_t k = 0; k < theta.size(); ++k) theta[k] += 0.05 * std::sin(3.0 * k);
+  std::vector<double> grad(theta.size());
+  const auto ev = task.gradient(theta, 0, grad);
+  REQUIRE(ev.ok());
+  CHECK(ev.loss == doctest::Approx(task.evaluate(theta, 0).loss).epsilon(1e-9));
+  for (std::size_t k = 0; k < theta.size(); k += 3) {
+    auto up = theta, down = theta;
+    const double h = 1e-6;
+    up[k] += h;
+    down[k] -= h;
+    const double fd = (task.evaluate(up, 0).loss - task.evaluate(down, 0).loss) / (2 * h);
+    CAPTURE(k);
+    CHECK(grad[k] == doctest::Approx(fd).epsilon(1e-5).scale(1e-8));
+  }
+}

@@ -32,8 +32,11 @@ struct solver_options {
   long max_steps_total = 1000000;  // work budget in steps, per evaluation (see begin_budget)
   double max_seconds = 0;          // work budget in wall seconds per evaluation (0: none); makes
                                    // results depend on machine speed, so off by default
-  bool analytic_jacobian = true;   // false: CVODE's difference-quotient Jacobian
-  int max_order = 0;               // 0: CVODE's default (5 for BDF, 12 for Adams)
+  // Absolute tolerance of the adjoint's lambda and gradient quadrature (0: atol). Their scale is
+  // the loss's, not the state's, so a state-sized atol can swamp small gradient entries.
+  double adjoint_atol = 0;
+  bool analytic_jacobian = true;  // false: CVODE's difference-quotient Jacobian
+  int max_order = 0;              // 0: CVODE's default (5 for BDF, 12 for Adams)
 };
 
 enum class solve_status : std::int32_t {

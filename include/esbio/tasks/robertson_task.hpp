@@ -30,6 +30,11 @@ class robertson_task final : public task {
   std::vector<double> initial_params() const override;
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t member = 0) override;
+  // BP: the continuous adjoint of the scaled MAE (subgradient sign(pred - truth) / yscale at the
+  // observations); the field's dL/dp is theta's gradient as it stands.
+  bool has_gradient() const override { return true; }
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override;
   // t, truth, prediction (observations x 3), yscale.
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
 
