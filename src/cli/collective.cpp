@@ -1,8 +1,10 @@
 #include "collective.hpp"
 
+#include <cstring>
 #include <iostream>
 
 #include "esbio/core/error.hpp"
+#include "esbio/io/run_file.hpp"
 
 namespace esbio::cli {
 
@@ -43,6 +45,35 @@ std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
   std::unique_ptr<tasks::task> task;
   if (!agree_on(ctx, [&] { task = tasks::make_task(cfg); })) return nullptr;
   return task;
+}
+
+train::run_config analysis_config(const train_args& run) {
+  std::string base, base_name;
+  if (!run.config_file.empty()) {
+    base = read_config_text(run.config_file);
+    base_name = run.config_file;
+  }
+  return to_run_config(resolve_settings(base, base_name, run.argv));
+}
+
+std::vector<char> run_file_theta(const std::string& params_file) {
+  if (params_file.empty()) return {};
+  const auto rc = io::read_run_file(params_file);
+  const auto& th = rc.state.theta;
+  return {reinterpret_cast<const char*>(th.data()),
+          reinterpret_cast<const char*>(th.data() + th.size())};
+}
+
+int theta_for(dist::context& ctx, const tasks::task& task, const std::vector<char>& bytes,
+              std::vector<double>& theta) {
+  theta = task.initial_params();
+  const int status = root_decides(ctx, [&] {
+    if (!bytes.empty() && bytes.size() != theta.size() * sizeof(double))
+      throw input_error("--params: the run file's theta does not fit task " + task.name());
+    return 0;
+  });
+  if (status == 0 && !bytes.empty()) std::memcpy(theta.data(), bytes.data(), bytes.size());
+  return status;
 }
 
 }  // namespace esbio::cli

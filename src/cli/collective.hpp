@@ -9,6 +9,8 @@
 
 #include "esbio/dist/context.hpp"
 #include "esbio/tasks/task.hpp"
+#include "esbio/train/run_config.hpp"
+#include "options.hpp"
 
 namespace esbio::cli {
 
@@ -25,5 +27,14 @@ bool agree_on(dist::context& ctx, const std::function<void()>& fn);
 // Build the task on every rank; on an input error rank 0 reports it and every rank gets null.
 std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
                                                   const tasks::task_config& cfg);
+
+// The analysis commands (scan, gradient) on rank 0: the configuration from --config and the
+// overrides, and theta from --params RUN.h5 as raw bytes (empty without --params), to broadcast.
+train::run_config analysis_config(const train_args& run);
+std::vector<char> run_file_theta(const std::string& params_file);
+// On every rank: the task's initial theta, or the broadcast bytes if their size fits the task
+// (rank 0 reports a mismatch as an input error, status 2 on every rank).
+int theta_for(dist::context& ctx, const tasks::task& task, const std::vector<char>& bytes,
+              std::vector<double>& theta);
 
 }  // namespace esbio::cli

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -122,12 +121,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
     }
     if (io::file_exists(a.run.out) && !a.run.force)
       throw input_error("output '" + a.run.out + "' exists; pass --force to overwrite it");
-    std::string base, base_name;
-    if (!a.run.config_file.empty()) {
-      base = read_config_text(a.run.config_file);
-      base_name = a.run.config_file;
-    }
-    const auto cfg = to_run_config(resolve_settings(base, base_name, a.run.argv));
+    const auto cfg = analysis_config(a.run);
     text = cfg.text;
     if (!a.horizons.empty() && cfg.task.name != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
@@ -135,12 +129,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
       for (double s : a.populations)
         if (static_cast<std::size_t>(s) % 2 != 0)
           throw input_error("--populations: es.strategy = openai needs even S");
-    if (!a.params_file.empty()) {
-      const auto rc = io::read_run_file(a.params_file);
-      const auto& th = rc.state.theta;
-      theta_bytes.assign(reinterpret_cast<const char*>(th.data()),
-                         reinterpret_cast<const char*>(th.data() + th.size()));
-    }
+    theta_bytes = run_file_theta(a.params_file);
     return 0;
   });
   if (status == -1) return 0;
@@ -152,17 +141,15 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   const auto task = make_task_everywhere(*ctx, cfg.task);
   if (!task) return 2;
   if (ctx->rank() != 0) a = parse_gradient_args(args);
-  std::vector<double> theta = task->initial_params();
+  std::vector<double> theta;
+  if (const int st = theta_for(*ctx, *task, theta_bytes, theta); st != 0) return st;
   const int checked = root_decides(*ctx, [&] {
-    if (!theta_bytes.empty() && theta_bytes.size() != theta.size() * sizeof(double))
-      throw input_error("--params: the run file's theta does not fit task " + task->name());
     if (!task->has_gradient())
       throw input_error("task " + task->name() +
                         " has no backpropagation gradient in this configuration");
     return 0;
   });
   if (checked != 0) return checked;
-  if (!theta_bytes.empty()) std::memcpy(theta.data(), theta_bytes.data(), theta_bytes.size());
   const std::uint32_t g = a.generation;
   const std::size_t p = theta.size();
 

@@ -5,7 +5,6 @@
 #include <boost/program_options.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -126,18 +125,8 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
                 << scan_description();
       return -1;
     }
-    std::string base, base_name;
-    if (!a.run.config_file.empty()) {
-      base = read_config_text(a.run.config_file);
-      base_name = a.run.config_file;
-    }
-    text = to_run_config(resolve_settings(base, base_name, a.run.argv)).text;
-    if (!a.params_file.empty()) {
-      const auto rc = io::read_run_file(a.params_file);
-      const auto& th = rc.state.theta;
-      theta_bytes.assign(reinterpret_cast<const char*>(th.data()),
-                         reinterpret_cast<const char*>(th.data() + th.size()));
-    }
+    text = analysis_config(a.run).text;
+    theta_bytes = run_file_theta(a.params_file);
     return 0;
   });
   if (status == -1) return 0;
@@ -150,10 +139,9 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   if (!task) return 2;
 
   if (ctx->rank() != 0) a = parse_scan_args(args);
-  std::vector<double> theta = task->initial_params();
+  std::vector<double> theta;
+  if (const int st = theta_for(*ctx, *task, theta_bytes, theta); st != 0) return st;
   const int layout_status = root_decides(*ctx, [&] {
-    if (!theta_bytes.empty() && theta_bytes.size() != theta.size() * sizeof(double))
-      throw input_error("--params: the run file's theta does not fit task " + task->name());
     try {
       if (a.index >= task->layout().block(a.param).size())
         throw input_error("--index " + std::to_string(a.index) + " is outside block " + a.param);
@@ -164,7 +152,6 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
     return 0;
   });
   if (layout_status != 0) return layout_status;
-  if (!theta_bytes.empty()) std::memcpy(theta.data(), theta_bytes.data(), theta_bytes.size());
   const std::size_t position = task->layout().block(a.param).offset + a.index;
   const std::size_t points = a.points;
   const double from = a.from, to = a.to, sigma = a.sigma;

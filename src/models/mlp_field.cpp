@@ -16,6 +16,16 @@ void vector_tanh(double* x, std::size_t n) {
 }
 }  // namespace
 
+void cubic_mlp_field::hidden(const double* y, double* u) const {
+  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
+  for (std::size_t k = 0; k < h_; ++k) {
+    double z = 0;
+    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
+    act_[k] = z;
+  }
+  vector_tanh(act_.data(), h_);
+}
+
 void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w2) {
   if (w1.size() != h_ * d_ || w2.size() != d_ * h_)
     throw std::invalid_argument("cubic_mlp_field: weight sizes do not match dim and hidden");
@@ -26,13 +36,7 @@ void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w
 int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
   double u[8];
   if (d_ > 8) return -1;
-  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
-  for (std::size_t k = 0; k < h_; ++k) {
-    double z = 0;
-    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
-    act_[k] = z;
-  }
-  vector_tanh(act_.data(), h_);
+  hidden(y, u);
   for (std::size_t i = 0; i < d_; ++i) {
     double s = 0;
     const double* row = w2_.data() + i * h_;
@@ -45,13 +49,7 @@ int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
 bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
   if (d_ > 8) return false;
   double u[8];
-  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
-  for (std::size_t k = 0; k < h_; ++k) {
-    double z = 0;
-    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
-    act_[k] = z;
-  }
-  vector_tanh(act_.data(), h_);
+  hidden(y, u);
   for (std::size_t k = 0; k < h_; ++k) act_[k] = 1.0 - act_[k] * act_[k];
   for (std::size_t i = 0; i < d_; ++i)
     for (std::size_t j = 0; j < d_; ++j) {
@@ -66,13 +64,7 @@ bool cubic_mlp_field::vjp(double, const double* y, const double* lambda, double*
                           double* out_p) const {
   if (d_ > 8) return false;
   double u[8];
-  for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
-  for (std::size_t k = 0; k < h_; ++k) {
-    double z = 0;
-    for (std::size_t j = 0; j < d_; ++j) z += w1_[k * d_ + j] * u[j];
-    act_[k] = z;
-  }
-  vector_tanh(act_.data(), h_);
+  hidden(y, u);
   if (out_p) {
     double* dw2 = out_p + h_ * d_;
     for (std::size_t i = 0; i < d_; ++i)

@@ -33,7 +33,8 @@ class cubic_mlp_field final : public ode::system {
  private:
   std::size_t d_, h_;
   std::span<const double> w1_, w2_;
-  mutable std::vector<double> act_;  // scratch: h = tanh(W1 y^3)
+  mutable std::vector<double> act_;               // scratch: h = tanh(W1 y^3)
+  void hidden(const double* y, double* u) const;  // u = y^3 (d <= 8 entries), act_ = h
 };
 
 }  // namespace esbio::models
