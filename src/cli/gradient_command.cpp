@@ -168,7 +168,8 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
         e.sigma = sigma;
         e.population = static_cast<std::size_t>(s);
         e.block_coordinate = false;
-        e.blocks.clear();
+        e.blocks.clear();  // the whole gradient, whatever blocks training would split it into
+        e.exact_blocks.clear();
         e.enabled = true;
         e.seed = cfg.seed + 1000003ull * r;  // independent noise per repeat
         const es::strategy strategy(e, task->layout());

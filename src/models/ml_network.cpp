@@ -223,6 +223,31 @@ int ml_network::precondition_solve(const double* r, double* z) const {
   return 0;
 }
 
+int ml_network::precondition_solve_transposed(const double* r, double* z) const {
+  const std::size_t n = n_;
+  if (!p_.kinetic) {
+    const double* p00 = prec_.data();
+    const double* p01 = p00 + n;
+    const double* p10 = p01 + n;
+    const double* p11 = p10 + n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double rv = r[i], rw = r[n + i];
+      z[i] = p00[i] * rv + p10[i] * rw;
+      z[n + i] = p01[i] * rv + p11[i] * rw;
+    }
+    return 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* inv = prec_.data() + 9 * i;
+    double rb[3], zb[3] = {};
+    for (std::size_t k = 0; k < 3; ++k) rb[k] = r[k * n + i];
+    for (int k = 0; k < 3; ++k)
+      for (int l = 0; l < 3; ++l) zb[k] += inv[l * 3 + k] * rb[l];
+    for (std::size_t k = 0; k < 3; ++k) z[k * n + i] = zb[k];
+  }
+  return 0;
+}
+
 void ml_network::semi_implicit_step(std::span<double> v, std::span<double> w,
                                     std::span<double> t_prev, double dt) const {
   semi_implicit_steps(1, v, w, t_prev, drive_, dt);

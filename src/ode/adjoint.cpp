@@ -86,6 +86,28 @@ int jtimes_b_callback(N_Vector v, N_Vector jv, sunrealtype t, N_Vector y, N_Vect
   }
 }
 
+// The backward Newton matrix is I - gammaB (-J^T) = (I - (-gammaB) J)^T: the model's forward
+// preconditioner built at -gammaB, applied transposed.
+int prec_setup_b_callback(sunrealtype t, N_Vector y, N_Vector, N_Vector, booleantype,
+                          booleantype* jcur, sunrealtype gamma, void* user) {
+  *jcur = SUNTRUE;
+  try {
+    return current(user)->precondition_setup(t, N_VGetArrayPointer(y), -gamma);
+  } catch (...) {
+    return -1;
+  }
+}
+
+int prec_solve_b_callback(sunrealtype, N_Vector, N_Vector, N_Vector, N_Vector r, N_Vector z,
+                          sunrealtype, sunrealtype, int, void* user) {
+  try {
+    return current(user)->precondition_solve_transposed(N_VGetArrayPointer(r),
+                                                        N_VGetArrayPointer(z));
+  } catch (...) {
+    return -1;
+  }
+}
+
 }  // namespace
 
 void integrator::impl::release_adjoint() {
@@ -122,7 +144,10 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
   const double t_last = k_out ? s.t_out.back() : s.t0;
   s.y_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx), "lambda");
   use_fast_reductions(s.y_b);
-  if (p) s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
+  if (p) {
+    s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
+    use_fast_reductions(s.q_b);  // N^2 + N entries for the network: its norms dominated
+  }
   double* lambda = N_VGetArrayPointer(s.y_b);
   std::fill(lambda, lambda + n, 0.0);
   if (k_out) std::copy_n(dl_dy.data() + (k_out - 1) * n, n, lambda);
@@ -140,9 +165,15 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     s.nls_b = check_ptr(SUNNonlinSol_FixedPoint(s.y_b, 0, s.ctx), "SUNNonlinSol_FixedPoint");
     check(CVodeSetNonlinearSolverB(s.mem, s.which, s.nls_b), "CVodeSetNonlinearSolverB");
   } else if (opts_.ls == linear_solver::gmres) {
-    s.ls_b = check_ptr(SUNLinSol_SPGMR(s.y_b, SUN_PREC_NONE, opts_.krylov_dim, s.ctx), "SPGMR");
+    const bool prec = sys.has_transposed_preconditioner();
+    s.ls_b = check_ptr(
+        SUNLinSol_SPGMR(s.y_b, prec ? SUN_PREC_LEFT : SUN_PREC_NONE, opts_.krylov_dim, s.ctx),
+        "SPGMR");
     check(CVodeSetLinearSolverB(s.mem, s.which, s.ls_b, nullptr), "CVodeSetLinearSolverB");
     check(CVodeSetJacTimesB(s.mem, s.which, nullptr, jtimes_b_callback), "CVodeSetJacTimesB");
+    if (prec)
+      check(CVodeSetPreconditionerB(s.mem, s.which, prec_setup_b_callback, prec_solve_b_callback),
+            "CVodeSetPreconditionerB");
   } else {
     const auto len = static_cast<sunindextype>(n);
     s.mat_b = check_ptr(SUNDenseMatrix(len, len, s.ctx), "SUNDenseMatrix");

@@ -147,6 +147,8 @@ TEST_CASE("the continuous adjoint of task B (BDF path) matches central differenc
     auto cfg = tiny();
     cfg.integrator = "bdf";
     cfg.network.kinetic = kinetic;
+    // Kinetic: GMRES with the transposed block preconditioner on the backward problem.
+    if (kinetic) cfg.solver.ls = ode::linear_solver::gmres;
     cfg.solver.lmm = ode::method::bdf;
     cfg.solver.rtol = 1e-10;
     cfg.solver.atol = 1e-10;

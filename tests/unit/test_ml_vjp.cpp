@@ -118,3 +118,28 @@ TEST_CASE("network VJP, both synapse modes: J^T lambda and (df/dp)^T lambda, p =
     CHECK(only_p == out_p);
   }
 }
+
+TEST_CASE("the transposed block preconditioner is the transpose of the forward one") {
+  for (const bool kinetic : {false, true}) {
+    models::network_params p;
+    p.kinetic = kinetic;
+    ml_network net(5, p);
+    std::vector<double> w_rec(25), y(net.size()), r1(net.size()), r2(net.size()), z1(net.size()),
+        z2(net.size());
+    random_stream(3, stream::data, 0, 0).fill_uniform(w_rec, -0.5, 0.5);
+    random_stream(3, stream::data, 0, 1).fill_uniform(y, -0.5, 0.5);
+    for (std::size_t i = 0; i < 5; ++i) y[i] = -60 + 80 * (y[i] + 0.5);
+    random_stream(3, stream::data, 0, 2).fill_normal(r1);
+    random_stream(3, stream::data, 0, 3).fill_normal(r2);
+    net.bind_recurrent(w_rec);
+    REQUIRE(net.precondition_setup(0, y.data(), 0.7) == 0);
+    net.precondition_solve(r1.data(), z1.data());
+    net.precondition_solve_transposed(r2.data(), z2.data());
+    double a = 0, b = 0;  // r2 . P^-1 r1 == r1 . P^-T r2
+    for (std::size_t k = 0; k < y.size(); ++k) {
+      a += r2[k] * z1[k];
+      b += r1[k] * z2[k];
+    }
+    CHECK(a == doctest::Approx(b).epsilon(1e-13));
+  }
+}

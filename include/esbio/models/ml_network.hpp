@@ -80,6 +80,8 @@ class ml_network final : public ode::system {
   bool has_preconditioner() const override { return true; }
   int precondition_setup(double t, const double* y, double gamma) override;
   int precondition_solve(const double* r, double* z) const override;
+  bool has_transposed_preconditioner() const override { return true; }
+  int precondition_solve_transposed(const double* r, double* z) const override;
 
   // One step of the paper's scheme, in place; t_prev holds T of the previous step and becomes T
   // of the new V. Uses the drive set by set_drive().

@@ -31,6 +31,15 @@ class system {
     return -1;
   }
 
+  // The adjoint's preconditioner: z = P^-T r for the P of the last precondition_setup. The
+  // backward problem's Newton matrix I + gamma J^T is the transpose of I - (-gamma) J, so the
+  // integrator sets up with -gamma and solves with the transpose.
+  virtual bool has_transposed_preconditioner() const { return false; }
+  virtual int precondition_solve_transposed(const double* r, double* z) const {
+    (void)r, (void)z;
+    return -1;
+  }
+
   // Optional Jacobian-vector product out = J(t, y) v for Krylov solvers; false: the solver falls
   // back to difference quotients of rhs().
   virtual bool jvp(double t, const double* y, const double* v, double* out) const {
