@@ -17,7 +17,7 @@
 #include <limits>
 
 #include "cvodes_impl.hpp"
-#include "fast_reductions.hpp"
+#include "fast_vector_ops.hpp"
 
 namespace esbio::ode {
 
@@ -143,10 +143,10 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
   solve_result res;
   const double t_last = k_out ? s.t_out.back() : s.t0;
   s.y_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx), "lambda");
-  use_fast_reductions(s.y_b);
+  use_fast_vector_ops(s.y_b);
   if (p) {
     s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
-    use_fast_reductions(s.q_b);  // N^2 + N entries for the network: its norms dominated
+    use_fast_vector_ops(s.q_b);  // N^2 + N entries for the network: its norms dominated
   }
   double* lambda = N_VGetArrayPointer(s.y_b);
   std::fill(lambda, lambda + n, 0.0);

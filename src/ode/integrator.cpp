@@ -5,7 +5,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include "cvodes_impl.hpp"
-#include "fast_reductions.hpp"
+#include "fast_vector_ops.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -221,7 +221,7 @@ void integrator::impl::prepare(std::size_t size, const solver_options& o) {
   n = size;
   const auto len = static_cast<sunindextype>(n);
   y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
-  detail::use_fast_reductions(y);
+  detail::use_fast_vector_ops(y);
   mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
   check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
   check(CVodeSetUserData(mem, &active), "CVodeSetUserData");

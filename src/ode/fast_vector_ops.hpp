@@ -4,5 +4,5 @@
 #include <sundials/sundials_nvector.h>
 
 namespace esbio::ode::detail {
-void use_fast_reductions(N_Vector v);
+void use_fast_vector_ops(N_Vector v);
 }
