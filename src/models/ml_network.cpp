@@ -199,12 +199,20 @@ int ml_network::precondition_setup(double, const double* y, double gamma) {
 }
 
 int ml_network::precondition_solve(const double* r, double* z) const {
+  return apply_preconditioner(r, z, false);
+}
+
+int ml_network::precondition_solve_transposed(const double* r, double* z) const {
+  return apply_preconditioner(r, z, true);
+}
+
+int ml_network::apply_preconditioner(const double* r, double* z, bool transpose) const {
   const std::size_t n = n_;
   if (!p_.kinetic) {
     const double* p00 = prec_.data();
-    const double* p01 = p00 + n;
-    const double* p10 = p01 + n;
-    const double* p11 = p10 + n;
+    const double* p01 = p00 + (transpose ? 2 * n : n);
+    const double* p10 = p00 + (transpose ? n : 2 * n);
+    const double* p11 = p00 + 3 * n;
     for (std::size_t i = 0; i < n; ++i) {
       const double rv = r[i], rw = r[n + i];
       z[i] = p00[i] * rv + p01[i] * rw;
@@ -217,32 +225,7 @@ int ml_network::precondition_solve(const double* r, double* z) const {
     double rb[3], zb[3] = {};
     for (std::size_t k = 0; k < 3; ++k) rb[k] = r[k * n + i];
     for (int k = 0; k < 3; ++k)
-      for (int l = 0; l < 3; ++l) zb[k] += inv[k * 3 + l] * rb[l];
-    for (std::size_t k = 0; k < 3; ++k) z[k * n + i] = zb[k];
-  }
-  return 0;
-}
-
-int ml_network::precondition_solve_transposed(const double* r, double* z) const {
-  const std::size_t n = n_;
-  if (!p_.kinetic) {
-    const double* p00 = prec_.data();
-    const double* p01 = p00 + n;
-    const double* p10 = p01 + n;
-    const double* p11 = p10 + n;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double rv = r[i], rw = r[n + i];
-      z[i] = p00[i] * rv + p10[i] * rw;
-      z[n + i] = p01[i] * rv + p11[i] * rw;
-    }
-    return 0;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const double* inv = prec_.data() + 9 * i;
-    double rb[3], zb[3] = {};
-    for (std::size_t k = 0; k < 3; ++k) rb[k] = r[k * n + i];
-    for (int k = 0; k < 3; ++k)
-      for (int l = 0; l < 3; ++l) zb[k] += inv[l * 3 + k] * rb[l];
+      for (int l = 0; l < 3; ++l) zb[k] += (transpose ? inv[l * 3 + k] : inv[k * 3 + l]) * rb[l];
     for (std::size_t k = 0; k < 3; ++k) z[k * n + i] = zb[k];
   }
   return 0;

@@ -104,6 +104,8 @@ class ml_network final : public ode::system {
                                std::span<double> grad_drive, std::span<double> grad_w_rec) const;
 
  private:
+  // z = P^-1 r or P^-T r with the blocks of the last precondition_setup.
+  int apply_preconditioner(const double* r, double* z, bool transpose) const;
   // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
   void coupling(const double* t) const;
   // dV/dt and dw/dt of every neuron for the given input currents, and T(V) into t_ (the hot loop
