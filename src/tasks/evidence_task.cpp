@@ -47,6 +47,7 @@ evidence_task::evidence_task(const task_config& cfg)
   if (!(cfg.dt > 0)) throw input_error("task.dt must be positive");
   token_steps_ = steps_in(cfg.token_ms, cfg.dt, "task.token_ms");
   readout_steps_ = steps_in(cfg.readout_ms, cfg.dt, "task.readout_ms");
+  check_atol_components(cfg, net_.size());
   if (readout_steps_ > token_steps_ * evidence_tokens)
     throw input_error("task.readout_ms is longer than the trial");
   const std::size_t n = cfg.neurons;

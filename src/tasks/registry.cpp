@@ -20,6 +20,13 @@ evaluation task::gradient(std::span<const double>, std::uint32_t, std::span<doub
   throw input_error("method = bp: task " + name() + " has no backpropagation gradient");
 }
 
+void check_atol_components(const task_config& cfg, std::size_t n) {
+  const auto k = cfg.solver.atol_per_component.size();
+  if (k != 0 && k != n)
+    throw input_error("ode.atol_per_component needs " + std::to_string(n) + " values for task " +
+                      cfg.name + " (one per state), got " + std::to_string(k));
+}
+
 const std::vector<std::string>& task_names() {
   static const std::vector<std::string> names{"spiral", "turn_off", "evidence", "robertson"};
   return names;

@@ -23,9 +23,7 @@ const task_config& validated(const task_config& cfg) {
   if (cfg.truth_atol_species.size() != species)
     throw input_error("task.truth_atol_species needs 3 values (y1, y2, y3), got " +
                       std::to_string(cfg.truth_atol_species.size()));
-  if (!cfg.solver.atol_per_component.empty() && cfg.solver.atol_per_component.size() != species)
-    throw input_error("ode.atol_per_component needs 3 values for task robertson, got " +
-                      std::to_string(cfg.solver.atol_per_component.size()));
+  check_atol_components(cfg, species);
   models::parse_activation(cfg.activation);
   return cfg;
 }

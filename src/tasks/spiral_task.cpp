@@ -40,6 +40,7 @@ spiral_task::spiral_task(const task_config& cfg)
   if (cfg.batch < 1 || cfg.batch > cfg.points - cfg.window)
     throw input_error("task.batch must be between 1 and task.points - task.window");
   if (!(cfg.t_end > 0)) throw input_error("task.t_end must be positive");
+  check_atol_components(cfg, 2);
   layout_.add("W1", cfg.hidden, 2).add("W2", 2, cfg.hidden);
   times_.resize(cfg.points);
   for (std::size_t k = 0; k < cfg.points; ++k)

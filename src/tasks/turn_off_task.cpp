@@ -13,6 +13,7 @@ namespace esbio::tasks {
 turn_off_task::turn_off_task(const task_config& cfg) : cfg_(cfg), solver_(cfg.solver) {
   if (!(cfg.horizon > 0)) throw input_error("task.horizon must be positive");
   if (cfg.outputs < 2) throw input_error("task.outputs must be at least 2");
+  check_atol_components(cfg, 2);
   if (!(cfg.neuron.C > 0)) throw input_error("neuron.C must be positive");
   if (cfg.neuron.V2 == 0 || cfg.neuron.V4 == 0) throw input_error("neuron.V2 and V4 must not be 0");
   layout_.add("W", 1, 1);

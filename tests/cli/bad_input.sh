@@ -61,6 +61,7 @@ expect_bad "gradient without --out" "--out" gradient --config "$TINY"
 expect_bad "gradient with a bad sigma list" "--sigmas" gradient --config "$TINY" --out g.h5 --sigmas 0.1,x
 expect_bad "gradient with a fractional population" "--populations" gradient --config "$TINY" --out g.h5 --populations 10.5
 expect_bad "gradient horizons on the spiral" "--horizons" gradient --config "$TINY" --out g.h5 --horizons 100
+expect_bad "per-component atol of the wrong length" "ode.atol_per_component needs 2 values" train --config "$TINY" --out new.h5 --ode.atol_per_component 1e-8
 expect_bad "unknown method" "method" train --config "$TINY" --out new.h5 --method adjoint
 
 # Under mpirun only rank 0 speaks, and every rank exits 2.

@@ -284,9 +284,10 @@ TEST_CASE("robertson settings: keys, per-component tolerances, and one-line inpu
                        "task.activation = 'relu' is not one of: gelu, tanh", input_error);
   auto c = small_config();
   c.solver.atol_per_component = {1e-6, 1e-6};
-  CHECK_THROWS_WITH_AS(tasks::make_task(c),
-                       "ode.atol_per_component needs 3 values for task robertson, got 2",
-                       input_error);
+  CHECK_THROWS_WITH_AS(
+      tasks::make_task(c),
+      "ode.atol_per_component needs 3 values for task robertson (one per state), got 2",
+      input_error);
   c = small_config();
   c.truth_atol_species = {1e-20};
   CHECK_THROWS_AS(tasks::make_task(c), input_error);

@@ -105,6 +105,10 @@ class task {
 // Returns whether the solve succeeded.
 bool account(evaluation& ev, const ode::solve_result& res);
 
+// ode.atol_per_component must have one entry per state of the task's system (n); throws an
+// input_error naming the task otherwise (called by each task's constructor).
+void check_atol_components(const task_config& cfg, std::size_t n);
+
 // Build the task named in cfg.name; throws input_error for an unknown name or invalid settings.
 std::unique_ptr<task> make_task(const task_config& cfg);
 const std::vector<std::string>& task_names();
