@@ -69,6 +69,9 @@ check "bp run: method recorded, loss falls" "$PYTHON" -c '
 import h5py, sys
 f = h5py.File("bp2.h5"); l = f["history/loss"][:]
 sys.exit(not (f.attrs["method"] == "bp" and l[-3:].mean() < 0.5 * l[:3].mean()))'
+mpi 1 "$ESBIO" train --config "$TINY" --method bp --optim.lr 0.01 --es.generations 10 --out bp_half.h5 --quiet || fail "bp first leg"
+mpi 2 "$ESBIO" train --out bp_half.h5 --resume --es.generations 20 --quiet || fail "bp resume"
+check "bp resumed 10->20 theta == uninterrupted 20" same_dataset bp1.h5 bp_half.h5 /params/theta
 grad_args=(--config "$TINY" --sigmas 1e-4,1e-2 --populations 10,400 --repeats 2 --quiet)
 mpi 1 "$ESBIO" gradient "${grad_args[@]}" --out grad1.h5 || fail "gradient -np 1"
 mpi 3 "$ESBIO" gradient "${grad_args[@]}" --out grad3.h5 || fail "gradient -np 3"
