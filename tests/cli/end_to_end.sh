@@ -83,6 +83,7 @@ S, c = g["population"][:], g["cosine"][:]
 sys.exit(not (c[S == 400].mean() > c[S == 10].mean() + 0.2 and c[S == 400].min() > 0.5))'
 check "gradient norm against the horizon (task A)" "$ESBIO" gradient --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" \
   --sigmas 0.2 --populations 10 --repeats 1 --horizons 200,500,1000 --out grad_a.h5 --quiet
+check "gradient plots" bash -c "'$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradient.py' grad3.h5 grad3.png && '$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradient.py' grad_a.h5 grad_a.png"
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
