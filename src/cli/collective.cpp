@@ -64,15 +64,21 @@ std::vector<char> run_file_theta(const std::string& params_file) {
           reinterpret_cast<const char*>(th.data() + th.size())};
 }
 
-int theta_for(dist::context& ctx, const tasks::task& task, const std::vector<char>& bytes,
-              std::vector<double>& theta) {
-  theta = task.initial_params();
+int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta_bytes,
+                   analysis_setup& out) {
+  text = broadcast_string(ctx, text);
+  ctx.broadcast(theta_bytes);
+  out.cfg = to_run_config(resolve_settings(text, "configuration", {}));
+  out.task = make_task_everywhere(ctx, out.cfg.task);
+  if (!out.task) return 2;
+  out.theta = out.task->initial_params();
   const int status = root_decides(ctx, [&] {
-    if (!bytes.empty() && bytes.size() != theta.size() * sizeof(double))
-      throw input_error("--params: the run file's theta does not fit task " + task.name());
+    if (!theta_bytes.empty() && theta_bytes.size() != out.theta.size() * sizeof(double))
+      throw input_error("--params: the run file's theta does not fit task " + out.task->name());
     return 0;
   });
-  if (status == 0 && !bytes.empty()) std::memcpy(theta.data(), bytes.data(), bytes.size());
+  if (status == 0 && !theta_bytes.empty())
+    std::memcpy(out.theta.data(), theta_bytes.data(), theta_bytes.size());
   return status;
 }
 

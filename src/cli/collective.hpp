@@ -32,9 +32,15 @@ std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
 // overrides, and theta from --params RUN.h5 as raw bytes (empty without --params), to broadcast.
 train::run_config analysis_config(const train_args& run);
 std::vector<char> run_file_theta(const std::string& params_file);
-// On every rank: the task's initial theta, or the broadcast bytes if their size fits the task
-// (rank 0 reports a mismatch as an input error, status 2 on every rank).
-int theta_for(dist::context& ctx, const tasks::task& task, const std::vector<char>& bytes,
-              std::vector<double>& theta);
+// On every rank, after rank 0 resolved them: the configuration text and --params bytes shared,
+// the task built and theta installed (the task's initial one, or the run file's if it fits).
+// Returns 0, or the exit status every rank should return (rank 0 has reported the problem).
+struct analysis_setup {
+  train::run_config cfg;
+  std::unique_ptr<tasks::task> task;
+  std::vector<double> theta;
+};
+int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta_bytes,
+                   analysis_setup& out);
 
 }  // namespace esbio::cli

@@ -135,14 +135,12 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   if (status == -1) return 0;
   if (status != 0) return status;
 
-  text = broadcast_string(*ctx, text);
-  ctx->broadcast(theta_bytes);
-  const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
-  const auto task = make_task_everywhere(*ctx, cfg.task);
-  if (!task) return 2;
+  analysis_setup setup;
+  if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_gradient_args(args);
-  std::vector<double> theta;
-  if (const int st = theta_for(*ctx, *task, theta_bytes, theta); st != 0) return st;
+  const auto& cfg = setup.cfg;
+  const auto& task = setup.task;
+  std::vector<double>& theta = setup.theta;
   const int checked = root_decides(*ctx, [&] {
     if (!task->has_gradient())
       throw input_error("task " + task->name() +
