@@ -1,7 +1,7 @@
 // Vector-Jacobian products of the network's right-hand side, for the continuous adjoint.
 // p = (W_rec as bound, N x N row-major, then the drive d = x W_inp of the current token, N).
 // With l = (l_V, l_w[, l_s]), a = input_gain / C, and the single-neuron partials of
-// morris_lecar.hpp (dv_dv, dv_dw, dw_dv, dw_dw at neuron i):
+// morris_lecar.hpp (dv_dv, dv_dw, dw_dv, dw_dw at neuron i, as linearise() computes them):
 //
 // Current coupling, fV_i = ((Iapp + d_i + sum_j T_j W[j][i]) gain + bias - ionic_i) / C:
 //   (J^T l)_V_j = dv_dv_j l_V_j + dw_dv_j l_w_j + a T'(V_j) sum_i W[j][i] l_V_i
@@ -36,56 +36,48 @@ double dot(const double* a, const double* b, std::size_t n) {
 bool ml_network::vjp(double, const double* y, const double* lambda, double* out_y,
                      double* out_p) const {
   const std::size_t n = n_;
-  const double* v = y;
-  const double* w = y + n;
   const double* lv = lambda;
   const double* lw = lambda + n;
-  const double inv_c = 1 / p_.neuron.C, a = p_.input_gain * inv_c;
   const double* wr = w_rec_.data();
+  // The same partials as the Krylov product and the preconditioner (ml_network_kernels.cpp),
+  // with T(V) into t_; a scratch of its own, so the forward's cached linearisation survives.
+  linearise(y, adj_lin_);
+  const double* a = adj_lin_.data();
+  const double* b = a + n;
+  const double* c = b + n;
+  const double* d = c + n;
+  const double* e = d + n;
+  const double gain = p_.input_gain / p_.neuron.C;
   if (p_.kinetic) {
     const double* s = y + 2 * n;
     const double* ls = lambda + 2 * n;
-    // u_i, then the synaptic conductance g_i (into z_) for the V-V diagonal.
-    t_.resize(n);
-    double* u = t_.data();
-    for (std::size_t i = 0; i < n; ++i) u[i] = p_.syn_gain * (p_.e_syn - v[i]) * lv[i] * inv_c;
-    if (out_y) {
-      std::fill(z_.begin(), z_.end(), 0.0);
-      for (std::size_t j = 0; j < n; ++j) {
-        const double* row = wr + j * n;
-        for (std::size_t i = 0; i < n; ++i) z_[i] += s[j] * row[i];
-      }
+    const double* sv = e + n;
+    const double* ss = sv + n;
+    double* u = z_.data();  // u_i = syn_gain (E_syn - V_i) l_V_i / C
+    for (std::size_t i = 0; i < n; ++i) u[i] = e[i] * lv[i];
+    if (out_y)
       for (std::size_t i = 0; i < n; ++i) {
-        const auto l = p_.neuron.local(v[i], w[i], 0);
-        const double g = p_.syn_gain * z_[i];
-        out_y[i] = (l.dv_dv - g * inv_c) * lv[i] + l.dw_dv * lw[i] +
-                   p_.alpha * p_.output_slope(v[i]) * (1 - s[i]) * ls[i];
-        out_y[n + i] = l.dv_dw * lv[i] + l.dw_dw * lw[i];
-        out_y[2 * n + i] = dot(wr + i * n, u, n) - (p_.alpha * p_.output(v[i]) + p_.beta) * ls[i];
+        out_y[i] = a[i] * lv[i] + c[i] * lw[i] + sv[i] * ls[i];
+        out_y[n + i] = b[i] * lv[i] + d[i] * lw[i];
+        out_y[2 * n + i] = dot(wr + i * n, u, n) + ss[i] * ls[i];
       }
-    }
-    if (out_p) {
+    if (out_p)
       for (std::size_t j = 0; j < n; ++j)
         for (std::size_t i = 0; i < n; ++i) out_p[j * n + i] = s[j] * u[i];
-      for (std::size_t i = 0; i < n; ++i) out_p[n * n + i] = a * lv[i];
-    }
-    return true;
+  } else {
+    if (out_y)
+      for (std::size_t j = 0; j < n; ++j) {
+        out_y[j] = a[j] * lv[j] + c[j] * lw[j] + e[j] * dot(wr + j * n, lv, n);
+        out_y[n + j] = b[j] * lv[j] + d[j] * lw[j];
+      }
+    if (out_p)
+      for (std::size_t j = 0; j < n; ++j) {
+        const double tj = gain * t_[j];
+        for (std::size_t i = 0; i < n; ++i) out_p[j * n + i] = tj * lv[i];
+      }
   }
-  if (out_y) {
-    for (std::size_t j = 0; j < n; ++j) {
-      const auto l = p_.neuron.local(v[j], w[j], 0);
-      out_y[j] =
-          l.dv_dv * lv[j] + l.dw_dv * lw[j] + a * p_.output_slope(v[j]) * dot(wr + j * n, lv, n);
-      out_y[n + j] = l.dv_dw * lv[j] + l.dw_dw * lw[j];
-    }
-  }
-  if (out_p) {
-    for (std::size_t j = 0; j < n; ++j) {
-      const double tj = a * p_.output(v[j]);
-      for (std::size_t i = 0; i < n; ++i) out_p[j * n + i] = tj * lv[i];
-    }
-    for (std::size_t i = 0; i < n; ++i) out_p[n * n + i] = a * lv[i];
-  }
+  if (out_p)
+    for (std::size_t i = 0; i < n; ++i) out_p[n * n + i] = gain * lv[i];
   return true;
 }
 

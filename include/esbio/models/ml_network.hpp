@@ -125,6 +125,7 @@ class ml_network final : public ode::system {
   mutable std::vector<double> t_, z_, zb_;  // scratch
   mutable std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
   mutable std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
+  mutable std::vector<double> adj_lin_;     // vjp's linearisation
   // The inverse blocks: with current coupling four N-vectors (entries 00, 01, 10, 11 of each
   // neuron's 2 x 2 inverse); with the kinetic synapse, per neuron a 3 x 3 inverse, row-major.
   // prec_lin_ is the linearisation they came from (its own, so that the Krylov product's stays).
