@@ -12,7 +12,7 @@ class local_context final : public context {
   std::vector<evaluation> evaluate(std::size_t n,
                                    const std::function<evaluation(std::size_t)>& eval) override {
     std::vector<evaluation> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = eval(i);
+    for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
     return out;
   }
   bool broadcast_flag(bool v) override { return v; }

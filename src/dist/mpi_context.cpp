@@ -49,7 +49,7 @@ class mpi_context final : public context {
                                    const std::function<evaluation(std::size_t)>& eval) override {
     std::vector<evaluation> out(n);
     if (size_ == 1) {
-      for (std::size_t i = 0; i < n; ++i) out[i] = eval(i);
+      for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
       return out;
     }
     if (rank_ == 0)
@@ -138,7 +138,7 @@ class mpi_context final : public context {
       if (done == n) break;
       if (self_compute && next < n) {
         const std::size_t i = next++;
-        out[i] = eval(i);
+        out[i] = timed([&] { return eval(i); });
         ++done;
       } else {
         receive_one();
@@ -163,7 +163,7 @@ class mpi_context final : public context {
       const auto item = queue.front();
       queue.pop_front();
       if (item == no_more_items) continue;
-      wire_result r{item, eval(static_cast<std::size_t>(item))};
+      wire_result r{item, timed([&] { return eval(static_cast<std::size_t>(item)); })};
       check(MPI_Send(&r, sizeof r, MPI_BYTE, 0, tag_result, comm_), "MPI_Send(result)");
       ++sent;
     }

@@ -11,7 +11,6 @@
 // dL/df comes from the readout (readout_backward), the drive gradients map to W_inp through the
 // word embeddings (drive_backward). Cost: the forward twice plus one backward solve per segment.
 #include <algorithm>
-#include <chrono>
 
 #include "esbio/tasks/evidence_task.hpp"
 
@@ -25,11 +24,6 @@ evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t 
 
 evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::uint32_t generation,
                                            std::span<double> grad) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto finish = [&](evaluation& ev) {
-    ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return ev;
-  };
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, m = net_.size();
   const std::size_t tokens = evidence_tokens, boundaries = tokens + 1;
   std::fill(grad.begin(), grad.end(), 0.0);
@@ -42,10 +36,10 @@ evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::u
   evaluation ev;
   if (!features(theta, generation, 0, f, ev, keep)) {
     if (ev.ok()) ev.status = eval_status::non_finite;
-    return finish(ev);
+    return ev;
   }
   score(theta, f, ev);
-  if (!ev.ok()) return finish(ev);
+  if (!ev.ok()) return ev;
   std::vector<double> dl_df;
   readout_backward(theta, f, grad, dl_df);
 
@@ -63,7 +57,7 @@ evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::u
       const std::size_t k_out = t_out.size();
       res_out.resize(m * k_out);
       const std::span<const double> y0(starts.data() + (b * boundaries + tok) * m, m);
-      if (!account(ev, solver_.forward(net_, t0, y0, t_out, res_out))) return finish(ev);
+      if (!account(ev, solver_.forward(net_, t0, y0, t_out, res_out))) return ev;
       dl_dy.assign(m * k_out, 0.0);
       for (std::size_t k = 0; k < k_out; ++k)
         if (readout[k])
@@ -72,14 +66,14 @@ evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::u
                 dl_df[b * n + i] * net_.params().output_slope(res_out[m * k + i]) * per_instant;
       for (std::size_t i = 0; i < m; ++i) dl_dy[m * (k_out - 1) + i] += lambda[i];
       std::fill(dl_dp.begin(), dl_dp.end(), 0.0);
-      if (!account(ev, solver_.backward(net_, dl_dy, dl_dy0, dl_dp))) return finish(ev);
+      if (!account(ev, solver_.backward(net_, dl_dy, dl_dy0, dl_dp))) return ev;
       for (std::size_t k = 0; k < n * n; ++k) grad[rec.offset + k] += dl_dp[k];
       for (std::size_t i = 0; i < n; ++i) d_table[word * n + i] += dl_dp[n * n + i];
       lambda.swap(dl_dy0);
     }
   }
   drive_backward(d_table, grad);
-  return finish(ev);
+  return ev;
 }
 
 }  // namespace esbio::tasks

@@ -20,7 +20,6 @@
 // the forward's states bit for bit, so the gradient is that of the very function evaluate()
 // computes. Cost: two forward passes plus one reverse pass.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "esbio/tasks/evidence_task.hpp"
@@ -29,11 +28,6 @@ namespace esbio::tasks {
 
 evaluation evidence_task::gradient_bptt(std::span<const double> theta, std::uint32_t generation,
                                         std::span<double> grad) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto finish = [&](evaluation& ev) {
-    ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return ev;
-  };
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
   const std::size_t readout_from = steps - readout_steps_;
@@ -63,7 +57,7 @@ evaluation evidence_task::gradient_bptt(std::span<const double> theta, std::uint
   }
   for (double& x : f) x /= static_cast<double>(readout_steps_);
   score(theta, f, ev);
-  if (!ev.ok()) return finish(ev);
+  if (!ev.ok()) return ev;
 
   // Readout: the exact readout gradient, and dL/dT of each readout step.
   std::vector<double> lt_readout;
@@ -105,7 +99,7 @@ evaluation evidence_task::gradient_bptt(std::span<const double> theta, std::uint
 
   // drive of a word = x_word W_inp, so dL/dW_inp[e][i] = sum_word x_word[e] dL/d drive_word[i].
   drive_backward(d_table, grad);
-  return finish(ev);
+  return ev;
 }
 
 }  // namespace esbio::tasks

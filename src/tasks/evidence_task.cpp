@@ -1,7 +1,6 @@
 #include "esbio/tasks/evidence_task.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -271,7 +270,6 @@ void evidence_task::logits_of(std::span<const double> theta, const double* f,
 
 evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t generation,
                                    std::uint32_t member) {
-  const auto start = std::chrono::steady_clock::now();
   evaluation ev;
   std::vector<double> f;
   if (features(theta, generation, member, f, ev)) {
@@ -279,7 +277,6 @@ evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t 
   } else if (ev.ok()) {
     ev.status = eval_status::non_finite;
   }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
 }
 

@@ -1,7 +1,6 @@
 #include "esbio/tasks/spiral_task.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -86,7 +85,6 @@ const std::vector<std::size_t>& spiral_task::starts_of(std::uint32_t generation)
 
 evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation,
                                  std::uint32_t) {
-  const auto start = std::chrono::steady_clock::now();
   const auto& w1 = layout_.block("W1");
   const auto& w2 = layout_.block("W2");
   field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
@@ -107,13 +105,11 @@ evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t ge
     ev.loss = abs_err / static_cast<double>(cfg_.batch * cfg_.window * 2);
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
 }
 
 evaluation spiral_task::gradient(std::span<const double> theta, std::uint32_t generation,
                                  std::span<double> grad) {
-  const auto start = std::chrono::steady_clock::now();
   const auto& w1 = layout_.block("W1");
   const auto& w2 = layout_.block("W2");
   field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
@@ -141,7 +137,6 @@ evaluation spiral_task::gradient(std::span<const double> theta, std::uint32_t ge
     ev.loss = abs_err * scale;
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
 }
 

@@ -1,7 +1,6 @@
 #include "esbio/tasks/turn_off_task.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -51,7 +50,6 @@ std::vector<double> turn_off_task::trajectory(double w_param, std::uint32_t memb
 
 evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
                                    std::uint32_t member) {
-  const auto start = std::chrono::steady_clock::now();
   evaluation ev;
   solver_.begin_budget();
   const auto res = solve(theta[0], member, out_);
@@ -62,13 +60,11 @@ evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
     ev.loss = sum / static_cast<double>(times_.size());
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
 }
 
 evaluation turn_off_task::gradient(std::span<const double> theta, std::uint32_t,
                                    std::span<double> grad) {
-  const auto start = std::chrono::steady_clock::now();
   evaluation ev;
   solver_.begin_budget();
   const auto s = setup(0);
@@ -93,7 +89,6 @@ evaluation turn_off_task::gradient(std::span<const double> theta, std::uint32_t,
       grad[0] = cfg_.input_scale * dl_di;
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
   }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ev;
 }
 

@@ -2,6 +2,7 @@
 // The outcome of one evaluation of one population member: what workers send back to rank 0.
 // It is trivially copyable on purpose: it crosses the network as raw bytes.
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -24,10 +25,20 @@ struct evaluation {
   std::int32_t detail = 0;  // solver status code when status == solver_failure
   std::int64_t steps = 0;   // integrator steps, summed over the evaluation's solves
   std::int64_t rhs_evals = 0;
-  double seconds = 0;  // wall time of the evaluation (statistics only, never used in θ)
+  double seconds = 0;  // wall time of the evaluation (statistics only, never used in θ; see timed)
 
   bool ok() const { return status == eval_status::ok; }
 };
 static_assert(std::is_trivially_copyable_v<evaluation>);
+
+// eval() with its wall time in seconds: the one place evaluations are timed (the contexts call
+// every evaluation through it), so tasks do not keep clocks of their own.
+template <class Eval>
+evaluation timed(Eval&& eval) {
+  const auto start = std::chrono::steady_clock::now();
+  evaluation ev = eval();
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
 
 }  // namespace esbio
