@@ -47,6 +47,11 @@ std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
   return task;
 }
 
+void refuse_existing_output(const std::string& path, bool force, const std::string& alternative) {
+  if (io::file_exists(path) && !force)
+    throw input_error("output '" + path + "' exists; pass --force to overwrite it" + alternative);
+}
+
 train::run_config analysis_config(const train_args& run) {
   std::string base, base_name;
   if (!run.config_file.empty()) {

@@ -119,8 +119,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
                 << gradient_description();
       return -1;
     }
-    if (io::file_exists(a.run.out) && !a.run.force)
-      throw input_error("output '" + a.run.out + "' exists; pass --force to overwrite it");
+    refuse_existing_output(a.run.out, a.run.force);
     const auto cfg = analysis_config(a.run);
     text = cfg.text;
     if (!a.horizons.empty() && cfg.task.name != "turn_off")

@@ -112,8 +112,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   std::vector<char> theta_bytes;
   const int status = root_decides(*ctx, [&] {
     a = parse_scan_args(args);
-    if (!a.help && io::file_exists(a.run.out) && !a.run.force)
-      throw input_error("output '" + a.run.out + "' exists; pass --force to overwrite it");
+    if (!a.help) refuse_existing_output(a.run.out, a.run.force);
     if (a.help) {
       std::cout << "usage: esbio scan --config FILE --out FILE [--param BLOCK] [--index K] "
                    "[--from X] [--to X] [--points N] [--sigma S] [--params RUN.h5] "

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/io/run_file.hpp"
@@ -43,8 +44,7 @@ int simulate_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
-  if (io::file_exists(a.out) && !a.force)
-    throw input_error("output '" + a.out + "' exists; pass --force to overwrite it");
+  refuse_existing_output(a.out, a.force);
 
   std::string base, base_name, source = "initial parameters";
   std::vector<double> theta;

@@ -62,9 +62,7 @@ plan make_plan(const train_args& a) {
     base = p.previous.meta.config;
     base_name = a.out;
   } else {
-    if (io::file_exists(a.out) && !a.force)
-      throw input_error("output '" + a.out +
-                        "' exists; pass --force to overwrite it or --resume to continue it");
+    refuse_existing_output(a.out, a.force, " or --resume to continue it");
     const auto parent = std::filesystem::absolute(a.out).parent_path();
     std::error_code ec;
     if (!std::filesystem::is_directory(parent, ec))
