@@ -123,8 +123,6 @@ void integrator::impl::release_adjoint() {
   y_b = nullptr;
   q_b = nullptr;
   which = -1;
-  params = 0;
-  adjoint_ready = false;
   forward_valid = false;
 }
 
@@ -189,19 +187,17 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     check(CVodeQuadSStolerancesB(s.mem, s.which, opts_.rtol, atol_b), "QuadTolerancesB");
     check(CVodeSetQuadErrConB(s.mem, s.which, SUNTRUE), "CVodeSetQuadErrConB");
   }
-  s.params = p;
   void* mem_b = CVodeGetAdjCVodeBmem(s.mem, s.which);
 
   // Segment by segment between output times: at each t_k the loss adds its dl_k/dy to lambda,
   // which is a jump, so the backward problem restarts there.
   double t_now = t_last;
-  bool restarted = false;
+  bool reinitialised = false;
   for (std::size_t k = k_out; k-- > 0;) {
     const double target = k > 0 ? s.t_out[k - 1] : s.t0;
     if (target < t_now) {
-      solve_stats before = read_stats(mem_b, opts_);
-      if (restarted) before.jac_evals = before.lin_iters = 0;  // see ls_counters_stale
-      restarted = true;
+      const solve_stats before = counters_before(mem_b, opts_, reinitialised);
+      reinitialised = false;
       const int rc = CVodeB(s.mem, target, CV_NORMAL);
       res.stats += difference(read_stats(mem_b, opts_), before);
       if (rc < 0) {
@@ -220,6 +216,7 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     if (target > s.t0 || k > 1) {
       check(CVodeReInitB(s.mem, s.which, target, s.y_b), "CVodeReInitB");
       if (p) check(CVodeQuadReInitB(s.mem, s.which, s.q_b), "CVodeQuadReInitB");
+      reinitialised = true;
     }
   }
   budget_steps_ += res.stats.steps;

@@ -27,6 +27,10 @@ T* check_ptr(T* p, const char* what) {
 solve_status map_status(int rc);
 // CVODE's cumulative counters for mem (since its last (re)initialisation).
 solve_stats read_stats(void* mem, const solver_options& o);
+// The counters to subtract from those after the next CVode/CVodeB call. CVODE zeroes the linear
+// solver's counters at the first step after a (re)initialisation, not in the ReInit call itself,
+// so right after one the values read are stale and must count as 0.
+solve_stats counters_before(void* mem, const solver_options& o, bool reinitialised);
 // CVODE's user data points at a slot holding the system being solved: the linear solver copies
 // the pointer once (for the preconditioner), so the slot stays put while its content changes.
 system* current(void* user);
@@ -46,20 +50,16 @@ struct integrator::impl {
   SUNNonlinearSolver nls = nullptr;
   std::size_t n = 0;
   bool initialised = false;
-  // CVODE zeroes the linear solver's counters at the first step after a (re)initialisation, not
-  // in CVodeReInit, so a count read before that step is stale.
-  bool ls_counters_stale = false;
-  system* active = nullptr;  // what the callbacks see through CVODE's user data
+  bool reinitialised = false;  // CVodeReInit since the last march (see counters_before)
+  system* active = nullptr;    // what the callbacks see through CVODE's user data
 
-  // The adjoint: checkpoints of the last forward() and one backward problem, built on first use.
-  bool adjoint_ready = false;  // CVodeAdjInit done for this CVODE memory
-  int which = -1;              // the backward problem, once created
-  std::size_t params = 0;      // quadrature length of the backward problem
+  // The adjoint (a fresh impl per forward()): its checkpoints and one backward problem.
+  int which = -1;  // the backward problem, once created
   N_Vector y_b = nullptr, q_b = nullptr;
   SUNMatrix mat_b = nullptr;
   SUNLinearSolver ls_b = nullptr;
   SUNNonlinearSolver nls_b = nullptr;
-  bool forward_valid = false;  // the last forward() succeeded and nothing has touched it since
+  bool forward_valid = false;  // this impl's forward() succeeded: backward() may run
   double t0 = 0;
   std::vector<double> t_out;  // the last forward()'s output times
 

@@ -103,6 +103,12 @@ solve_stats read_stats(void* mem, const solver_options& o) {
   return st;
 }
 
+solve_stats counters_before(void* mem, const solver_options& o, bool reinitialised) {
+  solve_stats st = read_stats(mem, o);
+  if (reinitialised) st.jac_evals = st.lin_iters = 0;
+  return st;
+}
+
 system* current(void* user) {
   return *static_cast<system**>(user);
 }
@@ -292,7 +298,6 @@ void integrator::start(impl& s, const system& sys, double t0, std::span<const do
   const bool fresh = !(s.mem && s.n == n);
   s.prepare(n, opts_);
   s.active = const_cast<system*>(&sys);
-  s.forward_valid = false;
   std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
   if (fresh || !s.initialised) {
     check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
@@ -300,7 +305,7 @@ void integrator::start(impl& s, const system& sys, double t0, std::span<const do
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
-    s.ls_counters_stale = true;
+    s.reinitialised = true;
   }
   t_now_ = t0;
 }
@@ -323,7 +328,6 @@ solve_result integrator::forward(const system& sys, double t0, std::span<const d
   // Hermite interpolation of the stored steps: the backward problem needs y(t) at arbitrary
   // times between checkpoints.
   check(CVodeAdjInit(s.mem, adjoint_checkpoint_steps, CV_HERMITE), "CVodeAdjInit");
-  s.adjoint_ready = true;
   s.t0 = t0;
   s.t_out.assign(t_out.begin(), t_out.end());
   auto res = march(s, t_out, out, y0, true);
@@ -337,7 +341,6 @@ solve_result integrator::advance(const system& sys, std::span<const double> t_ou
   if (!s.initialised || s.n != sys.size() || out.size() != s.n * t_out.size())
     throw std::invalid_argument("integrator::advance: no solve of this system to continue");
   s.active = const_cast<system*>(&sys);
-  s.forward_valid = false;
   const std::vector<double> y_now(N_VGetArrayPointer(s.y), N_VGetArrayPointer(s.y) + s.n);
   return march(s, t_out, out, y_now, false);
 }
@@ -346,9 +349,8 @@ solve_result integrator::march(impl& s, std::span<const double> t_out, std::span
                                std::span<const double> y_now, bool checkpoint) {
   const std::size_t n = s.n;
   // Counters run from the last (re)initialisation; this call reports its own share.
-  solve_stats before = read_stats(s.mem, opts_);
-  if (s.ls_counters_stale) before.jac_evals = before.lin_iters = 0;
-  s.ls_counters_stale = false;
+  const solve_stats before = counters_before(s.mem, opts_, s.reinitialised);
+  s.reinitialised = false;
   // Never step past the last output: the caller may change the system's inputs there.
   if (!t_out.empty() && t_out.back() > t_now_)
     check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");
