@@ -6,12 +6,13 @@ Each run is labelled by its method (and ES S, sigma); prints the final losses as
 """
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+
+from esbio_h5 import datasets, open_checked
 
 
 def label(f, cfg):
@@ -29,10 +30,8 @@ def main():
     print(f"{'run':40s} {'method':28s} {'gens':>6s} {'wall s':>8s} {'first':>10s} {'last10':>10s} "
           f"{'valid.':>10s} {'fails':>6s}")
     for i, path in enumerate(paths):
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != "esbio-run-1":
-                sys.exit(f"plot_compare.py: {path} is not an esbio run file")
-            h = {k: f["history"][k][()] for k in f["history"]}
+        with open_checked(path, "esbio-run-1", "run") as f:
+            h = datasets(f["history"])
             cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
             name = label(f, cfg)
         gen = h["generation"] + 1

@@ -6,25 +6,20 @@ Left: cosine(ES, BP) against the population S, one line per sigma (mean and spre
 repeats), with 1/sqrt(1 + P/S), what an unbiased estimate with isotropic noise gives. Middle: the
 ES estimate's norm against S. Right (task A files with --horizons): |g_BP| against the horizon.
 """
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from esbio_h5 import datasets, open_checked, paths
+
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    path = sys.argv[1]
-    out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != "esbio-gradient-1":
-            sys.exit(f"plot_gradient.py: {path} is not an esbio gradient file")
-        g = {k: f["gradient"][k][()] for k in f["gradient"]}
+    path, out = paths(__doc__)
+    with open_checked(path, "esbio-gradient-1", "gradient") as f:
+        g = datasets(f["gradient"])
         task, bp_norm = f.attrs["task"], f["gradient"].attrs["bp_norm"]
     p = g["bp_gradient"].size
     horizons = "horizon" in g

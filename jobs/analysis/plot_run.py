@@ -4,14 +4,14 @@
 usage: /usr/bin/python3 jobs/analysis/plot_run.py RUN.h5 [OUT.png]
 Reads only the run file (h5py), so it works on any machine the file is copied to.
 """
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+
+from esbio_h5 import datasets, open_checked, paths
 
 
 def moving_average(x, w):
@@ -21,14 +21,9 @@ def moving_average(x, w):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    path = sys.argv[1]
-    out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != "esbio-run-1":
-            sys.exit(f"plot_run.py: {path} is not an esbio run file")
-        h = {k: f["history"][k][()] for k in f["history"]}
+    path, out = paths(__doc__)
+    with open_checked(path, "esbio-run-1", "run") as f:
+        h = datasets(f["history"])
         task, ranks = f.attrs["task"], f.attrs["ranks"]
         method = f.attrs.get("method", "es")
         blocks = f["params"].attrs["blocks"].split(",")

@@ -4,25 +4,20 @@ finite-difference gradients (the paper's Fig. 1 B-C for task A).
 
 usage: /usr/bin/python3 jobs/analysis/plot_scan.py SCAN.h5 [OUT.png]
 """
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from esbio_h5 import datasets, open_checked, paths
+
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    path = sys.argv[1]
-    out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != "esbio-scan-1":
-            sys.exit(f"plot_scan.py: {path} is not an esbio scan file")
-        s = {k: f["scan"][k][()] for k in f["scan"]}
+    path, out = paths(__doc__)
+    with open_checked(path, "esbio-scan-1", "scan") as f:
+        s = datasets(f["scan"])
         sigma, param, task = f["scan"].attrs["sigma"], f.attrs["param"], f.attrs["task"]
     x = s["values"]
     fig, ax = plt.subplots(1, 2, figsize=(12, 4))
