@@ -46,7 +46,7 @@ evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::u
   const auto& rec = layout_.block("W_rec");
   std::vector<double> d_table(vocabulary * n, 0.0), dl_dp(n * n + n), lambda(m), dl_dy0(m);
   std::vector<double> t_out, res_out, dl_dy;
-  std::vector<bool> readout;
+  bool readout = false;
   const double per_instant = 1 / static_cast<double>(readout_steps_);
   for (std::size_t b = 0; b < trials; ++b) {
     std::fill(lambda.begin(), lambda.end(), 0.0);
@@ -59,8 +59,8 @@ evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::u
       const std::span<const double> y0(starts.data() + (b * boundaries + tok) * m, m);
       if (!account(ev, solver_.forward(net_, t0, y0, t_out, res_out))) return ev;
       dl_dy.assign(m * k_out, 0.0);
-      for (std::size_t k = 0; k < k_out; ++k)
-        if (readout[k])
+      if (readout)
+        for (std::size_t k = 0; k < k_out; ++k)
           for (std::size_t i = 0; i < n; ++i)
             dl_dy[m * k + i] =
                 dl_df[b * n + i] * net_.params().output_slope(res_out[m * k + i]) * per_instant;

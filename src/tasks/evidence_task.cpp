@@ -120,8 +120,7 @@ bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec
   return finite;
 }
 
-double evidence_task::segment_outputs(int tok, std::vector<double>& t_out,
-                                      std::vector<bool>& readout) const {
+double evidence_task::segment_outputs(int tok, std::vector<double>& t_out, bool& readout) const {
   // Every instant is dt times a step index, so a readout instant that falls on a token boundary
   // is the same double as the boundary (computing one by subtraction from t_end once gave
   // 28.800000000000001 against 28.799999999999997, and CVODE refuses to step 4e-15).
@@ -129,15 +128,10 @@ double evidence_task::segment_outputs(int tok, std::vector<double>& t_out,
   const std::size_t last = first + token_steps_;
   const std::size_t readout_from = token_steps_ * evidence_tokens - readout_steps_ + 1;
   t_out.clear();
-  readout.clear();
-  for (std::size_t k = std::max(first + 1, readout_from); k <= last; ++k) {
+  for (std::size_t k = std::max(first + 1, readout_from); k <= last; ++k)
     t_out.push_back(cfg_.dt * static_cast<double>(k));
-    readout.push_back(true);
-  }
-  if (t_out.empty()) {
-    t_out.push_back(cfg_.dt * static_cast<double>(last));
-    readout.push_back(false);
-  }
+  readout = !t_out.empty();
+  if (!readout) t_out.push_back(cfg_.dt * static_cast<double>(last));
   return cfg_.dt * static_cast<double>(first);
 }
 
@@ -146,7 +140,7 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
   out.assign(trials * n, 0.0);
   const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
   std::vector<double> y(m, 0.0), t_out, res_out;
-  std::vector<bool> readout;
+  bool readout = false;
   solver_.begin_budget();
   for (std::size_t b = 0; b < trials; ++b) {
     std::copy_n(v_.data() + b * n, n, y.data());
@@ -161,8 +155,8 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
                            ? solver_.solve(net_, t0, y, t_out, res_out)
                            : solver_.advance(net_, t_out, res_out);
       if (!account(ev, res)) return false;
-      for (std::size_t k = 0; k < t_out.size(); ++k)
-        if (readout[k])
+      if (readout)
+        for (std::size_t k = 0; k < t_out.size(); ++k)
           for (std::size_t i = 0; i < n; ++i)
             out[b * n + i] += net_.params().output(res_out[m * k + i]);
       std::copy(res_out.end() - static_cast<std::ptrdiff_t>(m), res_out.end(), y.begin());

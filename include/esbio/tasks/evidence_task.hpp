@@ -76,9 +76,10 @@ class evidence_task final : public task {
                 std::vector<double>& out, evaluation& ev, const recorder& rec = {});
   bool features_fixed(std::vector<double>& out, const recorder& rec);
   bool features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec);
-  // BDF path: the output times of token tok's segment (the readout instants inside it, then its
-  // end) and which of them the readout averages; returns the segment's start time.
-  double segment_outputs(int tok, std::vector<double>& t_out, std::vector<bool>& readout) const;
+  // BDF path: the output times of token tok's segment and its start time. A segment inside the
+  // readout window outputs at its readout instants (the last being its end) and `readout` is
+  // true; any other segment outputs only at its end.
+  double segment_outputs(int tok, std::vector<double>& t_out, bool& readout) const;
 
   task_config cfg_;
   param_layout layout_;
