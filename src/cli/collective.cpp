@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "esbio/core/error.hpp"
+#include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
 
 namespace esbio::cli {
@@ -47,9 +48,8 @@ std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
   return task;
 }
 
-void refuse_existing_output(const std::string& path, bool force, const std::string& alternative) {
-  if (io::file_exists(path) && !force)
-    throw input_error("output '" + path + "' exists; pass --force to overwrite it" + alternative);
+void check_output(const std::string& path, bool force, const std::string& alternative) {
+  io::check_new_output(path, force, alternative);
 }
 
 train::run_config analysis_config(const train_args& run) {

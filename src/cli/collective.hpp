@@ -28,10 +28,10 @@ bool agree_on(dist::context& ctx, const std::function<void()>& fn);
 std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
                                                   const tasks::task_config& cfg);
 
-// Every command that writes FILE refuses an existing one unless --force was given (an input error
-// naming the file; `alternative` adds another way out, e.g. --resume).
-void refuse_existing_output(const std::string& path, bool force,
-                            const std::string& alternative = "");
+// Every command that writes FILE checks it first with io::check_new_output (the policy for
+// --force, directories, devices and unwritable places is there); `alternative` adds another way
+// out of the refusal of an existing file, e.g. --resume.
+void check_output(const std::string& path, bool force, const std::string& alternative = "");
 
 // The analysis commands (scan, gradient) on rank 0: the configuration from --config and the
 // overrides, and theta from --params RUN.h5 as raw bytes (empty without --params), to broadcast.

@@ -18,6 +18,7 @@
 #include "esbio/io/run_file.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
+#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -27,7 +28,7 @@ namespace {
 
 struct gradient_args {
   std::vector<double> sigmas{1e-4, 1e-3, 1e-2, 1e-1};
-  std::vector<double> populations{10, 100, 1000};
+  std::vector<std::uint64_t> populations{10, 100, 1000};
   std::vector<double> horizons;  // task A only
   std::size_t repeats = 3;
   std::uint32_t generation = 0;
@@ -36,16 +37,18 @@ struct gradient_args {
   train_args run;
 };
 
+// Repeats beyond this are a typo, not a measurement.
+constexpr std::uint64_t max_repeats = 10'000;
+
 po::options_description gradient_description() {
   po::options_description d("esbio gradient");
   d.add_options()("sigmas", po::value<std::string>()->value_name("LIST"),
                   "ES perturbation sizes, comma-separated [1e-4,1e-3,1e-2,1e-1]")(
       "populations", po::value<std::string>()->value_name("LIST"),
-      "ES population sizes S, comma-separated [10,100,1000]")(
-      "repeats", po::value<std::size_t>()->value_name("R"),
-      "independent ES estimates per (sigma, S) [3]")("generation",
-                                                     po::value<std::uint32_t>()->value_name("G"),
-                                                     "whose batch the loss is taken on [0]")(
+      "ES population sizes S, comma-separated whole numbers [10,100,1000]")(
+      "repeats", po::value<std::string>()->value_name("R"),
+      "independent ES estimates per (sigma, S), 1 to 10000 [3]")(
+      "generation", po::value<std::string>()->value_name("G"), "whose batch the loss is taken on [0]")(
       "horizons", po::value<std::string>()->value_name("LIST"),
       "turn_off: BP gradient norm at these task.horizon values (ms; outputs keep their spacing)")(
       "params", po::value<std::string>()->value_name("RUN.h5"),
@@ -53,40 +56,23 @@ po::options_description gradient_description() {
   return d;
 }
 
-std::vector<double> parse_list(const std::string& option, const std::string& text) {
-  std::vector<double> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(v) || !(v > 0))
-      throw input_error("--" + option + ": '" + item + "' is not a positive number");
-    out.push_back(v);
-  }
-  if (out.empty()) throw input_error("--" + option + " needs at least one value");
-  return out;
-}
-
 gradient_args parse_gradient_args(const std::vector<std::string>& args) {
   gradient_args a;
   po::variables_map vm;
   const auto desc = gradient_description();
   const auto rest = take_options(desc, args, vm);
-  if (vm.count("sigmas")) a.sigmas = parse_list("sigmas", vm["sigmas"].as<std::string>());
-  if (vm.count("populations"))
-    a.populations = parse_list("populations", vm["populations"].as<std::string>());
-  if (vm.count("horizons")) a.horizons = parse_list("horizons", vm["horizons"].as<std::string>());
-  if (vm.count("repeats")) a.repeats = vm["repeats"].as<std::size_t>();
-  if (vm.count("generation")) a.generation = vm["generation"].as<std::uint32_t>();
-  if (vm.count("params")) a.params_file = vm["params"].as<std::string>();
   a.run = parse_train_args(rest);
   a.help = a.run.help;
   if (a.help) return a;
-  for (double s : a.populations)
-    if (s != std::floor(s) || s < 2)
-      throw input_error("--populations: every S must be a whole number of at least 2");
-  if (a.repeats < 1) throw input_error("--repeats must be at least 1");
+  if (auto v = option_text(vm, "sigmas")) a.sigmas = parse_real_list("--sigmas", *v);
+  if (auto v = option_text(vm, "populations"))
+    a.populations = parse_count_list("--populations", *v, 2, es::max_population);
+  if (auto v = option_text(vm, "horizons")) a.horizons = parse_real_list("--horizons", *v);
+  if (auto v = option_text(vm, "repeats")) a.repeats = parse_count("--repeats", *v, 1, max_repeats);
+  if (auto v = option_text(vm, "generation"))
+    a.generation = static_cast<std::uint32_t>(
+        parse_count("--generation", *v, 0, tasks::validation_generation - 1));
+  if (auto v = option_text(vm, "params")) a.params_file = *v;
   if (a.run.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
   return a;
 }
@@ -119,14 +105,14 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
                 << gradient_description();
       return -1;
     }
-    refuse_existing_output(a.run.out, a.run.force);
+    check_output(a.run.out, a.run.force);
     const auto cfg = analysis_config(a.run);
     text = cfg.text;
     if (!a.horizons.empty() && cfg.task.name != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
     if (cfg.es.kind == es::strategy_kind::openai)
-      for (double s : a.populations)
-        if (static_cast<std::size_t>(s) % 2 != 0)
+      for (const auto s : a.populations)
+        if (s % 2 != 0)
           throw input_error("--populations: es.strategy = openai needs even S");
     theta_bytes = run_file_theta(a.params_file);
     return 0;
@@ -159,11 +145,11 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   std::vector<double> col_sigma, col_s, col_repeat, col_norm, col_cos, col_fail, col_proj;
   std::vector<double> member(p);
   for (double sigma : a.sigmas)
-    for (double s : a.populations)
+    for (const auto s : a.populations)
       for (std::size_t r = 0; r < a.repeats; ++r) {
         auto e = cfg.es;
         e.sigma = sigma;
-        e.population = static_cast<std::size_t>(s);
+        e.population = s;
         e.block_coordinate = false;
         e.blocks.clear();  // the whole gradient, whatever blocks training would split it into
         e.exact_blocks.clear();
@@ -178,7 +164,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
         const auto est = strategy.estimate_gradient(evals, theta, g);
         const double norm = std::sqrt(dot(est.grad, est.grad));
         col_sigma.push_back(sigma);
-        col_s.push_back(s);
+        col_s.push_back(static_cast<double>(s));
         col_repeat.push_back(static_cast<double>(r));
         col_norm.push_back(est.usable ? norm : std::numeric_limits<double>::quiet_NaN());
         col_cos.push_back(est.usable && norm > 0 && bp_norm > 0

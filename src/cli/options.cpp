@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "esbio/core/error.hpp"
+#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -64,12 +65,6 @@ po::variables_map parse_command_line(const std::vector<std::string>& args) {
   return vm;
 }
 
-std::string format_real(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 // Typed reads of settings; each records the canonical spelling of what it read.
 class reader {
  public:
@@ -77,26 +72,17 @@ class reader {
   const settings& canonical() const { return out_; }
 
   double real(const std::string& key, bool positive = false, bool non_negative = false) {
-    const auto& v = raw(key);
-    double x = 0;
-    const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(x))
-      bad(key, v, "is not a finite number");
-    if (positive && !(x > 0)) bad(key, v, "must be positive");
-    if (non_negative && x < 0) bad(key, v, "must not be negative");
+    const double x = parse_real(key, raw(key),
+                                positive       ? real_sign::positive
+                                : non_negative ? real_sign::non_negative
+                                               : real_sign::any);
     out_[key] = format_real(x);
     return x;
   }
 
   std::uint64_t count(const std::string& key, std::uint64_t min = 0,
                       std::uint64_t max = std::numeric_limits<std::uint32_t>::max()) {
-    const auto& v = raw(key);
-    std::uint64_t x = 0;
-    const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size())
-      bad(key, v, "is not a non-negative integer");
-    if (x < min) bad(key, v, "must be at least " + std::to_string(min));
-    if (x > max) bad(key, v, "must be at most " + std::to_string(max));
+    const auto x = parse_count(key, raw(key), min, max);
     out_[key] = std::to_string(x);
     return x;
   }
@@ -146,23 +132,10 @@ class reader {
   std::vector<double> reals(const std::string& key, const char* none_word) {
     const auto& v = raw(key);
     out_[key] = v;
-    std::vector<double> out;
-    if (v == none_word) return out;
+    if (v == none_word) return {};
+    auto out = parse_real_list(key, v);
     std::string canon;
-    std::istringstream items(v);
-    for (std::string item; std::getline(items, item, ',');) {
-      const auto a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
-      double x = 0;
-      const char* end = item.data() + (b == std::string::npos ? 0 : b + 1);
-      const auto r = std::from_chars(item.data() + std::min(a, item.size()), end, x);
-      if (a == std::string::npos || r.ec != std::errc() || r.ptr != end || !std::isfinite(x) ||
-          !(x > 0))
-        bad(key, v, "is not a comma-separated list of positive numbers");
-      out.push_back(x);
-      canon += (canon.empty() ? "" : ",") + format_real(x);
-    }
-    if (out.empty() || v.back() == ',')
-      bad(key, v, "is not a comma-separated list of positive numbers");
+    for (double x : out) canon += (canon.empty() ? "" : ",") + format_real(x);
     out_[key] = canon;
     return out;
   }
@@ -183,7 +156,7 @@ class reader {
   }
   [[noreturn]] static void bad(const std::string& key, const std::string& v,
                                const std::string& why) {
-    throw input_error(key + " = '" + v + "' " + why);
+    bad_value(key, v, why);
   }
 
   const settings& s_;
@@ -246,15 +219,31 @@ std::vector<std::string> take_options(const po::options_description& desc,
   }
 }
 
+std::optional<std::string> option_text(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
 std::string read_config_text(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw input_error("config file '" + path + "' does not exist or is not a file");
-  std::ifstream in(path);
-  if (!in) throw input_error("config file '" + path + "' cannot be read");
+    throw input_error("config file '" + printable(path) + "' does not exist or is not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error("config file '" + printable(path) + "' cannot be read");
   std::ostringstream os;
   os << in.rdbuf();
-  return os.str();
+  std::string text = os.str();
+  // A NUL or another control byte is never part of a setting, and would otherwise reach the
+  // parser and the run file's configuration text.
+  std::size_t line = 1;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') ++line;
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+      throw input_error("config file '" + printable(path) + "' line " + std::to_string(line) +
+                        " contains the control byte " + printable(std::string(1, ch)));
+  }
+  return text;
 }
 
 std::string settings_text(const settings& s) {
@@ -274,10 +263,10 @@ train::run_config to_run_config(const settings& s) {
   auto& t = c.task;
   t.seed = c.seed;
   t.name = r.text("task.name");
-  t.hidden = r.count("task.hidden", 1, 1u << 24);
-  t.batch = r.count("task.batch", 1);
-  t.window = r.count("task.window", 2);
-  t.points = r.count("task.points", 3);
+  t.hidden = r.count("task.hidden", 1, 1u << 20);
+  t.batch = r.count("task.batch", 1, 1u << 20);
+  t.window = r.count("task.window", 2, 1u << 20);
+  t.points = r.count("task.points", 3, 1u << 22);
   t.t_end = r.real("task.t_end", true);
   t.truth_rtol = r.real("task.truth_rtol", true);
   t.truth_atol = r.real("task.truth_atol", true);
@@ -286,7 +275,7 @@ train::run_config to_run_config(const settings& s) {
   t.observations = r.count("task.observations", 2, 1u << 20);
   t.truth_atol_species = r.reals("task.truth_atol_species", "none");
   t.horizon = r.real("task.horizon", true);
-  t.outputs = r.count("task.outputs", 2);
+  t.outputs = r.count("task.outputs", 2, 1u << 22);
   t.input_scale = r.real("task.input_scale");
   t.w_init = r.real("task.w_init");
   t.v0_mean = r.real("task.v0_mean");
@@ -297,8 +286,8 @@ train::run_config to_run_config(const settings& s) {
   t.el_sd = r.real("task.el_sd", false, true);
   t.spike_threshold = r.real("task.spike_threshold");
   t.spike_gain = r.real("task.spike_gain", true);
-  t.neurons = r.count("task.neurons", 1, 1u << 16);
-  t.trials = r.count("task.trials", 1);
+  t.neurons = r.count("task.neurons", 1, 1u << 14);
+  t.trials = r.count("task.trials", 1, 1u << 16);
   t.integrator = r.choice("task.integrator", {"fixed", "bdf"});
   t.dt = r.real("task.dt", true);
   t.token_ms = r.real("task.token_ms", true);
@@ -364,7 +353,7 @@ train::run_config to_run_config(const settings& s) {
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
   es::validate(e);
-  c.generations = static_cast<std::uint32_t>(r.count("es.generations", 1));
+  c.generations = static_cast<std::uint32_t>(r.count("es.generations", 1, tasks::validation_generation - 1));
 
   auto& p = c.optim;
   p.kind = es::parse_optimizer(r.choice("optim.name", {"sgd", "adam", "rmsprop"}));

@@ -8,6 +8,7 @@
 #include <boost/program_options/variables_map.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ std::string train_help();
 std::vector<std::string> take_options(const boost::program_options::options_description& desc,
                                       const std::vector<std::string>& args,
                                       boost::program_options::variables_map& vm);
+
+// A subcommand option's text, if given. Subcommands declare their options as strings and convert
+// them with values.hpp, so that every number esbio reads passes the same checks.
+std::optional<std::string> option_text(const boost::program_options::variables_map& vm,
+                                       const char* name);
 
 // The text of an INI configuration file; input_error if it is missing or unreadable.
 std::string read_config_text(const std::string& path);

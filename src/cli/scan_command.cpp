@@ -16,6 +16,7 @@
 #include "esbio/io/run_file.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
+#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -34,14 +35,17 @@ struct scan_args {
   train_args run;  // --config, --out, --force, --quiet and the configuration overrides
 };
 
+// Upper bounds checked before anything is allocated: a scan of more points than this is a typo.
+constexpr std::uint64_t max_points = 10'000'000;
+
 po::options_description scan_description() {
   po::options_description d("esbio scan");
   d.add_options()("param", po::value<std::string>()->value_name("BLOCK"), "parameter block [W]")(
-      "index", po::value<std::size_t>()->value_name("K"), "entry within the block [0]")(
-      "from", po::value<double>()->value_name("X"), "first value [0.5]")(
-      "to", po::value<double>()->value_name("X"), "last value [1.5]")(
-      "points", po::value<std::size_t>()->value_name("N"), "number of values [1000]")(
-      "sigma", po::value<double>()->value_name("S"),
+      "index", po::value<std::string>()->value_name("K"), "entry within the block [0]")(
+      "from", po::value<std::string>()->value_name("X"), "first value [0.5]")(
+      "to", po::value<std::string>()->value_name("X"), "last value [1.5]")(
+      "points", po::value<std::string>()->value_name("N"), "number of values, 2 to 10^7 [1000]")(
+      "sigma", po::value<std::string>()->value_name("S"),
       "standard deviation of the smoothing kernel, in parameter units [0.003]")(
       "params", po::value<std::string>()->value_name("RUN.h5"),
       "start from the final parameters of a run file");
@@ -54,19 +58,19 @@ scan_args parse_scan_args(const std::vector<std::string>& args) {
   po::variables_map vm;
   const auto desc = scan_description();  // parsed options point into it: keep it alive
   const auto rest = take_options(desc, args, vm);
-  if (vm.count("param")) a.param = vm["param"].as<std::string>();
-  if (vm.count("index")) a.index = vm["index"].as<std::size_t>();
-  if (vm.count("from")) a.from = vm["from"].as<double>();
-  if (vm.count("to")) a.to = vm["to"].as<double>();
-  if (vm.count("points")) a.points = vm["points"].as<std::size_t>();
-  if (vm.count("sigma")) a.sigma = vm["sigma"].as<double>();
-  if (vm.count("params")) a.params_file = vm["params"].as<std::string>();
   a.run = parse_train_args(rest);
   a.help = a.run.help;
   if (a.help) return a;
-  if (a.points < 2) throw input_error("--points must be at least 2");
+  if (auto v = option_text(vm, "param")) a.param = *v;
+  if (auto v = option_text(vm, "index")) a.index = parse_count("--index", *v);
+  if (auto v = option_text(vm, "from")) a.from = parse_real("--from", *v);
+  if (auto v = option_text(vm, "to")) a.to = parse_real("--to", *v);
+  if (auto v = option_text(vm, "points")) a.points = parse_count("--points", *v, 2, max_points);
+  if (auto v = option_text(vm, "sigma")) a.sigma = parse_real("--sigma", *v, real_sign::non_negative);
+  if (auto v = option_text(vm, "params")) a.params_file = *v;
   if (!(a.to > a.from)) throw input_error("--to must be larger than --from");
-  if (!(a.sigma >= 0) || !std::isfinite(a.sigma)) throw input_error("--sigma must be >= 0");
+  if (!std::isfinite(a.to - a.from))
+    throw input_error("--from and --to are too far apart to step between");
   if (a.run.out.empty()) throw input_error("--out FILE is required (the HDF5 scan file to write)");
   return a;
 }
@@ -112,7 +116,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   std::vector<char> theta_bytes;
   const int status = root_decides(*ctx, [&] {
     a = parse_scan_args(args);
-    if (!a.help) refuse_existing_output(a.run.out, a.run.force);
+    if (!a.help) check_output(a.run.out, a.run.force);
     if (a.help) {
       std::cout << "usage: esbio scan --config FILE --out FILE [--param BLOCK] [--index K] "
                    "[--from X] [--to X] [--points N] [--sigma S] [--params RUN.h5] "

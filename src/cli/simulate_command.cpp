@@ -13,6 +13,7 @@
 #include "esbio/io/run_file.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
+#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -24,7 +25,7 @@ po::options_description simulate_description() {
   po::options_description d("esbio simulate");
   d.add_options()("params", po::value<std::string>()->value_name("RUN.h5"),
                   "simulate the final parameters of a run file (and, without --config, its "
-                  "configuration)")("generation", po::value<std::uint32_t>()->value_name("G"),
+                  "configuration)")("generation", po::value<std::string>()->value_name("G"),
                                     "the batch of generation G [the fixed validation batch]");
   return d;
 }
@@ -44,7 +45,7 @@ int simulate_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
-  refuse_existing_output(a.out, a.force);
+  check_output(a.out, a.force);
 
   std::string base, base_name, source = "initial parameters";
   std::vector<double> theta;
@@ -67,7 +68,11 @@ int simulate_command(const std::vector<std::string>& args) {
     throw input_error("--params: the run's theta does not fit task " + task->name() +
                       " as configured");
   const std::uint32_t generation =
-      vm.count("generation") ? vm["generation"].as<std::uint32_t>() : tasks::validation_generation;
+      vm.count("generation")
+          ? static_cast<std::uint32_t>(parse_count("--generation",
+                                                   vm["generation"].as<std::string>(), 0,
+                                                   tasks::validation_generation - 1))
+          : tasks::validation_generation;
 
   io::table_file t;
   t.format = "esbio-traces-1";

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/dist/context.hpp"
+#include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/train/trainer.hpp"
@@ -57,16 +58,13 @@ plan make_plan(const train_args& a) {
   if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 run file to write)");
   std::string base, base_name;
   if (a.resume) {
+    io::check_rewritable(a.out);
     p.previous = io::read_run_file(a.out);
     p.resume = true;
     base = p.previous.meta.config;
     base_name = a.out;
   } else {
-    refuse_existing_output(a.out, a.force, " or --resume to continue it");
-    const auto parent = std::filesystem::absolute(a.out).parent_path();
-    std::error_code ec;
-    if (!std::filesystem::is_directory(parent, ec))
-      throw input_error("the directory of output '" + a.out + "' does not exist");
+    check_output(a.out, a.force, " or --resume to continue it");
   }
   if (!a.config_file.empty()) {
     base = read_config_text(a.config_file);

@@ -44,8 +44,8 @@ void validate(const es_config& cfg) {
   if (cfg.population < 2) throw input_error("es.population must be at least 2");
   if (cfg.kind == strategy_kind::openai && cfg.population % 2 != 0)
     throw input_error("es.population must be even for the openai strategy (mirrored pairs)");
-  if (cfg.population > std::numeric_limits<std::uint32_t>::max() / 2)
-    throw input_error("es.population is too large");
+  if (cfg.population > max_population)
+    throw input_error("es.population must be at most " + std::to_string(max_population));
   if (cfg.failure_penalty && !std::isfinite(*cfg.failure_penalty))
     throw input_error("es.failure_penalty must be finite");
 }

@@ -6,6 +6,12 @@ namespace esbio::io::h5 {
 
 namespace {
 
+// HDF5 prints its error stack to stderr by default; esbio reports failures itself, in one line.
+struct silence_hdf5 {
+  silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const silence_hdf5 silence;
+
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("HDF5: " + what);
 }

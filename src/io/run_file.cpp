@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "esbio/core/error.hpp"
+#include "esbio/io/output_file.hpp"
 #include "h5_handles.hpp"
 
 namespace esbio::io {
@@ -36,11 +37,6 @@ constexpr int_column int_columns[] = {
     {"solver_steps", &history_row::solver_steps},
     {"bytes_communicated", &history_row::bytes_communicated},
 };
-
-struct silence_hdf5 {
-  silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-const silence_hdf5 silence;
 
 void write_contents(hid_t file, const run_metadata& meta, const param_layout& layout,
                     const train::train_state& st) {
@@ -97,23 +93,26 @@ bool file_exists(const std::string& path) {
 
 namespace {
 
-// Write a whole file to "<path>.tmp" and rename it over path.
+// Build the whole file in memory (HDF5's core driver, no backing store), then hand its bytes to
+// write_file_atomically: HDF5 never touches the disk, so every I/O error is a POSIX one that
+// can be named (a full disk), and the write is fsync'ed and renamed in one place.
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& contents) {
-  const std::string tmp = path + ".tmp";
-  try {
-    {
-      h5::handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                      tmp.c_str());
-      contents(file);
-      if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: flush " + tmp);
-    }
-    // rename(2) replaces the old file atomically: readers see the old or the new, never a mix.
-    std::filesystem::rename(tmp, path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
+  std::vector<char> image;
+  {
+    h5::handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+    if (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0)
+      throw std::runtime_error("HDF5: cannot select the in-memory driver");
+    h5::handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
+                    "an in-memory file");
+    contents(file);
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: flush in memory");
+    const auto size = H5Fget_file_image(file, nullptr, 0);
+    if (size < 0) throw std::runtime_error("HDF5: size of the file image");
+    image.resize(static_cast<std::size_t>(size));
+    if (H5Fget_file_image(file, image.data(), image.size()) != size)
+      throw std::runtime_error("HDF5: copy of the file image");
   }
+  write_file_atomically(path, image);
 }
 
 }  // namespace
@@ -136,50 +135,111 @@ void write_table_file(const std::string& path, const table_file& t) {
   });
 }
 
-run_contents read_run_file(const std::string& path) {
-  if (!file_exists(path)) throw input_error("run file '" + path + "' does not exist");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw input_error("'" + path + "' is not an HDF5 file");
-  h5::handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path.c_str());
-  if (H5Aexists(file, "format") <= 0 || h5::read_attr_string(file, "format") != run_format)
-    throw input_error("'" + path + "' is an HDF5 file but not an esbio run file");
-  if (!h5::exists(file, "checkpoint") || !h5::exists(file, "history"))
-    throw input_error("'" + path + "' has no checkpoint to read");
+namespace {
 
-  run_contents rc;
-  auto& m = rc.meta;
-  m.program_version = h5::read_attr_string(file, "program_version");
-  m.git_revision = h5::read_attr_string(file, "git_revision");
-  m.config = h5::read_attr_string(file, "config");
-  m.config_hash = h5::read_attr_uint(file, "config_hash");
-  m.seed = h5::read_attr_uint(file, "seed");
-  m.ranks = h5::read_attr_int(file, "ranks");
-  m.task = h5::read_attr_string(file, "task");
-  m.method = h5::read_attr_string(file, "method");
-  m.sundials_version = h5::read_attr_string(file, "sundials_version");
-  m.mpi_version = h5::read_attr_string(file, "mpi_version");
-  m.start_time = h5::read_attr_string(file, "start_time");
-  m.status = h5::read_attr_string(file, "status");
+// Reading an esbio file: every problem is an input_error naming the file and what is wrong.
+class run_reader {
+ public:
+  explicit run_reader(std::string path) : path_(std::move(path)) {}
 
-  h5::handle ck(H5Gopen2(file, "checkpoint", H5P_DEFAULT), H5Gclose, "checkpoint");
-  auto& st = rc.state;
-  st.generation = static_cast<std::uint32_t>(h5::read_attr_int(ck, "generation"));
-  st.theta = h5::read_doubles(ck, "theta");
-  st.optimizer.m = h5::read_doubles(ck, "optimizer_m");
-  st.optimizer.v = h5::read_doubles(ck, "optimizer_v");
-  st.optimizer.steps = h5::read_ints(ck, "optimizer_steps");
-
-  h5::handle hist(H5Gopen2(file, "history", H5P_DEFAULT), H5Gclose, "history");
-  const auto gens = h5::read_ints(hist, "generation");
-  st.history.resize(gens.size());
-  for (const auto& c : real_columns) {
-    const auto v = h5::read_doubles(hist, c.name);
-    if (v.size() != gens.size()) throw input_error("'" + path + "' has a ragged history");
-    for (std::size_t i = 0; i < v.size(); ++i) st.history[i].*c.field = v[i];
+  [[noreturn]] void damaged(const std::string& what) const {
+    throw input_error("run file '" + path_ + "' is damaged: " + what);
   }
-  for (const auto& c : int_columns) {
-    const auto v = h5::read_ints(hist, c.name);
-    if (v.size() != gens.size()) throw input_error("'" + path + "' has a ragged history");
-    for (std::size_t i = 0; i < v.size(); ++i) st.history[i].*c.field = v[i];
+  hid_t open() {
+    check_input_file(path_, "run file");
+    if (H5Fis_hdf5(path_.c_str()) <= 0)
+      throw input_error("'" + path_ + "' is not an HDF5 file");
+    const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (id < 0) damaged("HDF5 cannot open it (truncated or corrupt)");
+    file_ = h5::handle(id, H5Fclose, path_.c_str());
+    if (H5Aexists(file_, "format") <= 0 || h5::read_attr_string(file_, "format") != run_format)
+      throw input_error("'" + path_ + "' is an HDF5 file but not an esbio run file");
+    return file_;
+  }
+  void need_attr(hid_t obj, const std::string& where, const char* name) const {
+    if (H5Aexists(obj, name) <= 0) damaged("the attribute " + where + name + " is missing");
+  }
+  h5::handle group(const char* name) const {
+    if (!h5::exists(file_, name)) damaged("/" + std::string(name) + " is missing");
+    return h5::handle(H5Gopen2(file_, name, H5P_DEFAULT), H5Gclose, name);
+  }
+  void need_dataset(hid_t group, const std::string& where, const char* name) const {
+    if (!h5::exists(group, name)) damaged(where + name + " is missing");
+  }
+
+ private:
+  std::string path_;
+  h5::handle file_;
+};
+
+}  // namespace
+
+run_contents read_run_file(const std::string& path) {
+  run_reader r(path);
+  const hid_t file = r.open();
+  run_contents rc;
+  try {
+    auto& m = rc.meta;
+    const auto text = [&](const char* name) {
+      r.need_attr(file, "", name);
+      return h5::read_attr_string(file, name);
+    };
+    m.program_version = text("program_version");
+    m.git_revision = text("git_revision");
+    m.config = text("config");
+    m.task = text("task");
+    m.method = text("method");
+    m.sundials_version = text("sundials_version");
+    m.mpi_version = text("mpi_version");
+    m.start_time = text("start_time");
+    m.status = text("status");
+    for (const char* name : {"config_hash", "seed", "ranks"}) r.need_attr(file, "", name);
+    m.config_hash = h5::read_attr_uint(file, "config_hash");
+    m.seed = h5::read_attr_uint(file, "seed");
+    m.ranks = h5::read_attr_int(file, "ranks");
+
+    auto& st = rc.state;
+    {
+      const auto ck = r.group("checkpoint");
+      r.need_attr(ck, "/checkpoint/", "generation");
+      const auto generation = h5::read_attr_int(ck, "generation");
+      for (const char* name : {"theta", "optimizer_m", "optimizer_v", "optimizer_steps"})
+        r.need_dataset(ck, "/checkpoint/", name);
+      st.theta = h5::read_doubles(ck, "theta");
+      st.optimizer.m = h5::read_doubles(ck, "optimizer_m");
+      st.optimizer.v = h5::read_doubles(ck, "optimizer_v");
+      st.optimizer.steps = h5::read_ints(ck, "optimizer_steps");
+      if (generation < 0 || generation > 0xFFFFFFFELL)
+        r.damaged("/checkpoint/generation = " + std::to_string(generation) + " is out of range");
+      st.generation = static_cast<std::uint32_t>(generation);
+      if (st.theta.empty()) r.damaged("/checkpoint/theta is empty");
+      for (const auto* v : {&st.optimizer.m, &st.optimizer.v})
+        if (!v->empty() && v->size() != st.theta.size())
+          r.damaged("the optimiser moments do not match theta's " +
+                    std::to_string(st.theta.size()) + " entries");
+    }
+    const auto hist = r.group("history");
+    r.need_dataset(hist, "/history/", "generation");
+    const auto gens = h5::read_ints(hist, "generation");
+    st.history.resize(gens.size());
+    for (const auto& c : real_columns) {
+      r.need_dataset(hist, "/history/", c.name);
+      const auto v = h5::read_doubles(hist, c.name);
+      if (v.size() != gens.size()) r.damaged("the history columns differ in length");
+      for (std::size_t i = 0; i < v.size(); ++i) st.history[i].*c.field = v[i];
+    }
+    for (const auto& c : int_columns) {
+      r.need_dataset(hist, "/history/", c.name);
+      const auto v = h5::read_ints(hist, c.name);
+      if (v.size() != gens.size()) r.damaged("the history columns differ in length");
+      for (std::size_t i = 0; i < v.size(); ++i) st.history[i].*c.field = v[i];
+    }
+    if (gens.size() != st.generation)
+      r.damaged("the checkpoint is at generation " + std::to_string(st.generation) +
+                " but the history has " + std::to_string(gens.size()) + " rows");
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const input_error*>(&e)) throw;
+    r.damaged(e.what());  // a read HDF5 could not complete: truncated or corrupt data
   }
   return rc;
 }

@@ -37,6 +37,11 @@ evidence_task::evidence_task(const task_config& cfg)
       readout_steps_(0) {
   if (cfg.neurons < 1) throw input_error("task.neurons must be at least 1");
   if (cfg.trials < 1) throw input_error("task.trials must be at least 1");
+  // Every per-trial state array (and BPTT's 50 token checkpoints of three of them) is
+  // trials x neurons long.
+  if (cfg.trials * cfg.neurons > (std::size_t{1} << 20))
+    throw input_error("task.trials x task.neurons = " + std::to_string(cfg.trials * cfg.neurons) +
+                      " is more than the limit of 1048576 trial states");
   if (cfg.integrator != "fixed" && cfg.integrator != "bdf")
     throw input_error("task.integrator = '" + cfg.integrator + "' is not one of: fixed, bdf");
   if (cfg.network.kinetic && cfg.integrator == "fixed")

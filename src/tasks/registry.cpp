@@ -32,7 +32,9 @@ const std::vector<std::string>& task_names() {
   return names;
 }
 
-std::unique_ptr<task> make_task(const task_config& cfg) {
+namespace {
+
+std::unique_ptr<task> construct(const task_config& cfg) {
   if (cfg.name == "spiral") return std::make_unique<spiral_task>(cfg);
   if (cfg.name == "turn_off") return std::make_unique<turn_off_task>(cfg);
   if (cfg.name == "evidence") return std::make_unique<evidence_task>(cfg);
@@ -40,6 +42,17 @@ std::unique_ptr<task> make_task(const task_config& cfg) {
   std::string known;
   for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
   throw input_error("unknown task '" + cfg.name + "' (known: " + known + ")");
+}
+
+}  // namespace
+
+std::unique_ptr<task> make_task(const task_config& cfg) {
+  auto t = construct(cfg);
+  const auto p = t->layout().size();
+  if (p > max_parameters)
+    throw input_error("task " + cfg.name + " as configured has " + std::to_string(p) +
+                      " parameters, more than esbio's limit of " + std::to_string(max_parameters));
+  return t;
 }
 
 }  // namespace esbio::tasks

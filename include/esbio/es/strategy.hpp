@@ -30,6 +30,10 @@ baseline_kind parse_baseline(const std::string& name);
 const char* to_string(strategy_kind k);
 const char* to_string(baseline_kind k);
 
+// The largest population esbio accepts: its results (48 bytes a member) are broadcast every
+// generation, so beyond this a typo would allocate gigabytes before the first evaluation.
+inline constexpr std::size_t max_population = 1'000'000;
+
 struct es_config {
   strategy_kind kind = strategy_kind::song;
   std::size_t population = 100;

@@ -109,7 +109,12 @@ bool account(evaluation& ev, const ode::solve_result& res);
 // input_error naming the task otherwise (called by each task's constructor).
 void check_atol_components(const task_config& cfg, std::size_t n);
 
-// Build the task named in cfg.name; throws input_error for an unknown name or invalid settings.
+// The most parameters a task may have: the trainer keeps about six vectors of this length per
+// rank (theta, a member, optimiser moments, gradients), 0.8 GB at the limit.
+inline constexpr std::size_t max_parameters = std::size_t{1} << 24;
+
+// Build the task named in cfg.name; throws input_error for an unknown name, invalid settings or
+// more than max_parameters parameters.
 std::unique_ptr<task> make_task(const task_config& cfg);
 const std::vector<std::string>& task_names();
 
