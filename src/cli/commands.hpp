@@ -9,7 +9,7 @@ namespace esbio::cli {
 int train_command(int& argc, char**& argv, const std::vector<std::string>& args);
 int scan_command(int& argc, char**& argv, const std::vector<std::string>& args);
 int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args);
-int simulate_command(const std::vector<std::string>& args);
-int info_command(const std::vector<std::string>& args);
+int simulate_command(int& argc, char**& argv, const std::vector<std::string>& args);
+int info_command(int& argc, char**& argv, const std::vector<std::string>& args);
 
 }  // namespace esbio::cli

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/io/run_file.hpp"
@@ -8,16 +9,27 @@
 
 namespace esbio::cli {
 
-int info_command(const std::vector<std::string>& args) {
+namespace {
+
+int info(std::vector<std::string> args) {
+  const bool status_only = !args.empty() && args[0] == "--status";
+  if (status_only) args.erase(args.begin());
   if (args.size() != 1 || args[0] == "--help" || args[0] == "-h") {
     if (args.size() == 1) {
-      std::cout << "usage: esbio info RUN.h5\n\nSummarise a run file: provenance, progress, "
-                   "losses, failures and the resolved configuration.\n";
+      std::cout << "usage: esbio info [--status] RUN.h5\n\nSummarise a run file: provenance, "
+                   "progress, losses, failures and the resolved configuration. With --status, "
+                   "print only the run's status (running, stopped, failed or finished), for job "
+                   "scripts: under mpirun a SIGTERM makes mpirun itself exit 1 whatever esbio "
+                   "did, and `stopped` then says the checkpoint is there to --resume.\n";
       return 0;
     }
-    throw input_error("usage: esbio info RUN.h5");
+    throw input_error("usage: esbio info [--status] RUN.h5");
   }
   const auto rc = io::read_run_file(args[0]);
+  if (status_only) {
+    std::cout << rc.meta.status << "\n";
+    return 0;
+  }
   const auto& m = rc.meta;
   const auto& h = rc.state.history;
   std::cout << "run file      " << args[0] << "\n"
@@ -53,6 +65,15 @@ int info_command(const std::vector<std::string>& args) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int info_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  dist::mpi_session mpi(argc, argv);
+  auto ctx = dist::make_mpi_context();
+  const int status = root_decides(*ctx, [&] { return info(args) == 0 ? 0 : -1; });
+  return status == -1 ? 0 : status;
 }
 
 }  // namespace esbio::cli

@@ -1,4 +1,6 @@
 // esbio: train stiff biophysical networks and neural ODEs with evolution strategies on MPI.
+#include <unistd.h>
+
 #include <exception>
 #include <iostream>
 #include <string>
@@ -9,6 +11,8 @@
 #include "esbio/dist/context.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
+#include "stop_signals.hpp"
+#include "values.hpp"
 
 namespace {
 
@@ -42,16 +46,25 @@ int main(int argc, char** argv) {
     if (command == "train") return esbio::cli::train_command(argc, argv, rest);
     if (command == "scan") return esbio::cli::scan_command(argc, argv, rest);
     if (command == "gradient") return esbio::cli::gradient_command(argc, argv, rest);
-    if (command == "simulate") return esbio::cli::simulate_command(rest);
-    if (command == "info") return esbio::cli::info_command(rest);
+    if (command == "simulate") return esbio::cli::simulate_command(argc, argv, rest);
+    if (command == "info") return esbio::cli::info_command(argc, argv, rest);
     std::cerr << "esbio: error: unknown command '" << command << "' (try esbio --help)\n";
     return 2;
   } catch (const esbio::input_error& e) {
-    std::cerr << "esbio: error: " << e.what() << "\n";
+    // Every rank reaches the same verdict on the same input; only rank 0 says it.
+    if (esbio::dist::world_rank() == 0)
+      std::cerr << "esbio: error: " << esbio::cli::printable(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
+    const int rank = esbio::dist::world_rank();
+    // A rank whose peer (rank 0) has just exited on SIGTERM sees its MPI calls fail: that is
+    // the stop, not an error of its own.
+    if (rank != 0 && esbio::cli::stop_signals::urgent_pending()) ::_exit(3);
+    // A consistency_error is raised on every rank alike; anything else may be this rank's own.
+    if (rank == 0 || !dynamic_cast<const esbio::consistency_error*>(&e))
+      std::cerr << "esbio: fatal" << (rank == 0 ? "" : " (rank " + std::to_string(rank) + ")")
+                << ": " << esbio::cli::printable(e.what()) << "\n";
     // Other ranks may wait in a collective for this one: take the whole job down.
-    std::cerr << "esbio: fatal: " << e.what() << "\n";
     esbio::dist::abort_all(1);
   }
 }

@@ -10,6 +10,9 @@ const std::vector<option_spec>& config_options() {
   static const std::vector<option_spec> specs{
       {"run.seed", "0", "run seed: every random number derives from it"},
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
+      {"run.max_failed_generations", "10",
+       "stop (exit 1) after this many generations in a row in which every evaluation failed (0: "
+       "never)"},
       {"method", "es",
        "training method: es (evolution strategies) | bp (the task's exact gradient: adjoint or "
        "BPTT)"},
@@ -103,7 +106,8 @@ const std::vector<option_spec>& config_options() {
       {"es.exact_blocks", "none",
        "blocks trained by the task's exact gradient each generation (evidence: W_ro, b_ro)"},
       {"es.failure_penalty", "max",
-       "loss of a failed member for song: max (worst finite) | number"},
+       "loss of a failed member for song: max (the worst success plus the successes' spread) | "
+       "a number (raised to that if not above every success)"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
       {"es.generations", "300", "generations to run (may be raised on --resume)"},
       {"optim.name", "adam", "optimiser: sgd | adam | rmsprop"},

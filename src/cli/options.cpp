@@ -257,6 +257,7 @@ train::run_config to_run_config(const settings& s) {
   train::run_config c;
   c.seed = r.count("run.seed", 0, std::numeric_limits<std::uint64_t>::max());
   c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
+  c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
   c.method = r.choice("method", {"es", "bp"}) == "bp" ? train::training_method::bp
                                                       : train::training_method::es;
 
@@ -353,7 +354,8 @@ train::run_config to_run_config(const settings& s) {
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
   es::validate(e);
-  c.generations = static_cast<std::uint32_t>(r.count("es.generations", 1, tasks::validation_generation - 1));
+  c.generations =
+      static_cast<std::uint32_t>(r.count("es.generations", 1, tasks::validation_generation - 1));
 
   auto& p = c.optim;
   p.kind = es::parse_optimizer(r.choice("optim.name", {"sgd", "adam", "rmsprop"}));

@@ -1,6 +1,6 @@
 // esbio simulate: the trajectories of given parameters (a run file's final theta, or the task's
 // initial values) on one batch, written to HDF5 for inspection: V, w and T for the neuron
-// tasks, logits for task B, predictions against the truth for the spiral. One process; no MPI.
+// tasks, logits for task B, predictions against the truth for the spiral. Rank 0 alone works.
 #include <boost/program_options.hpp>
 
 #include <fstream>
@@ -32,7 +32,9 @@ po::options_description simulate_description() {
 
 }  // namespace
 
-int simulate_command(const std::vector<std::string>& args) {
+namespace {
+
+int simulate(const std::vector<std::string>& args) {
   const auto desc = simulate_description();  // parsed options point into it
   po::variables_map vm;
   const auto rest = take_options(desc, args, vm);
@@ -45,6 +47,11 @@ int simulate_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 file to write)");
+  const std::uint32_t generation = vm.count("generation")
+                                       ? static_cast<std::uint32_t>(parse_count(
+                                             "--generation", vm["generation"].as<std::string>(), 0,
+                                             tasks::validation_generation - 1))
+                                       : tasks::validation_generation;
   check_output(a.out, a.force);
 
   std::string base, base_name, source = "initial parameters";
@@ -67,12 +74,6 @@ int simulate_command(const std::vector<std::string>& args) {
   if (theta.size() != task->layout().size())
     throw input_error("--params: the run's theta does not fit task " + task->name() +
                       " as configured");
-  const std::uint32_t generation =
-      vm.count("generation")
-          ? static_cast<std::uint32_t>(parse_count("--generation",
-                                                   vm["generation"].as<std::string>(), 0,
-                                                   tasks::validation_generation - 1))
-          : tasks::validation_generation;
 
   io::table_file t;
   t.format = "esbio-traces-1";
@@ -90,6 +91,16 @@ int simulate_command(const std::vector<std::string>& args) {
   io::write_table_file(a.out, t);
   if (!a.quiet) std::cout << "wrote " << a.out << " (" << task->name() << ", " << source << ")\n";
   return 0;
+}
+
+}  // namespace
+
+int simulate_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  // One process does the work; under mpirun the other ranks only wait for its verdict.
+  dist::mpi_session mpi(argc, argv);
+  auto ctx = dist::make_mpi_context();
+  const int status = root_decides(*ctx, [&] { return simulate(args) == 0 ? 0 : -1; });
+  return status == -1 ? 0 : status;
 }
 
 }  // namespace esbio::cli

@@ -1,13 +1,16 @@
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "collective.hpp"
 #include "commands.hpp"
@@ -20,15 +23,12 @@
 #include "esbio/version.hpp"
 #include "options.hpp"
 #include "progress.hpp"
+#include "run_file_sink.hpp"
+#include "stop_signals.hpp"
 
 namespace esbio::cli {
 
 namespace {
-
-std::atomic<bool> stop_requested{false};
-extern "C" void on_stop_signal(int) {
-  stop_requested.store(true);
-}
 
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
@@ -40,6 +40,10 @@ std::string now_utc() {
 // Name the first setting that differs, so a refused --resume says what to fix.
 std::string first_difference(const std::string& a, const std::string& b) {
   const auto sa = resolve_settings(a, "run file", {}), sb = resolve_settings(b, "config", {});
+  // Another task differs in many keys; the first alphabetically (es.baseline) would mislead.
+  if (sa.at("task.name") != sb.at("task.name"))
+    return "task.name (run file: " + sa.at("task.name") + ", now: " + sb.at("task.name") +
+           "): the configuration is another task's";
   for (const auto& [k, v] : sa)
     if (!train::resumable_key(k) && sb.at(k) != v)
       return k + " (run file: " + v + ", now: " + sb.at(k) + ")";
@@ -84,29 +88,37 @@ plan make_plan(const train_args& a) {
   return p;
 }
 
-class run_file_sink final : public train::checkpoint_sink {
- public:
-  run_file_sink(std::string path, io::run_metadata meta, param_layout layout)
-      : path_(std::move(path)), meta_(std::move(meta)), layout_(std::move(layout)) {}
-  void save(const train::train_state& st, bool final) override {
-    meta_.status = final ? "finished" : status_;
-    io::write_run_file(path_, meta_, layout_, st);
-  }
-  void set_status(std::string s) { status_ = std::move(s); }
-
- private:
-  std::string path_;
-  io::run_metadata meta_;
-  param_layout layout_;
-  std::string status_ = "running";
-};
-
 }  // namespace
 
 int train_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  stop_signals signals;  // before MPI starts its threads, so that they inherit the signal mask
   dist::mpi_session mpi(argc, argv);
   auto ctx = dist::make_mpi_context();
   const bool root = ctx->rank() == 0;
+  std::unique_ptr<run_file_sink> sink;
+  std::atomic<run_file_sink*> live_sink{nullptr};  // what the watcher thread may use
+  std::atomic<bool> resuming{false};
+  if (root) {
+    // Until the sink exists an urgent signal has nothing to save: on --resume the run file is
+    // still the complete checkpoint it was (exit 3, resumable); otherwise nothing was written.
+    signals.on_urgent([&live_sink, &resuming](int sig) {
+      if (auto* s = live_sink.load()) s->urgent_stop(sig);
+      const char* line = resuming ? "esbio: stopped by a signal before resuming; the run file is "
+                                    "unchanged (continue with --resume)\n"
+                                  : "esbio: stopped by a signal before the run began; nothing "
+                                    "was written\n";
+      const auto n = ::write(STDERR_FILENO, line, std::strlen(line));
+      (void)n;
+      ::_exit(resuming ? 3 : 1);
+    });
+  } else {
+    // The other ranks leave rank 0 time to write before they go; under mpirun they are killed
+    // about a second after the signal anyway, and under srun their exit code joins rank 0's.
+    signals.on_urgent([](int) {
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      ::_exit(3);
+    });
+  }
 
   // Phase 1, rank 0 alone: parse, read files, refuse bad input before anything is written.
   train_args a;
@@ -118,6 +130,8 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
       return -1;
     }
     p = make_plan(a);
+    resuming = p.resume;
+    io::remove_stale_temporary(a.out);  // the input is good: clear what a killed run left
     return 0;
   });
   if (status == -1) return 0;
@@ -148,7 +162,6 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
     st = tr.initial_state();
   }
 
-  std::unique_ptr<run_file_sink> sink;
   if (root) {
     io::run_metadata meta;
     meta.program_version = esbio::version;
@@ -162,8 +175,11 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
     meta.sundials_version = ode::sundials_version();
     meta.mpi_version = dist::mpi_library_version();
     meta.start_time = resume ? p.previous.meta.start_time : now_utc();
-    sink = std::make_unique<run_file_sink>(a.out, meta, task->layout());
-    if (!resume) sink->save(st, false);
+    auto s = std::make_unique<run_file_sink>(a.out, meta, task->layout());
+    s->completed(st);
+    if (!resume) s->save(st, train::checkpoint_kind::running);
+    sink = std::move(s);
+    live_sink = sink.get();
     std::ostringstream method;
     if (cfg.method == train::training_method::bp)
       method << "bp (exact gradient)";
@@ -177,26 +193,26 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
                 << " to " << cfg.generations << std::endl;
   }
 
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGUSR1, on_stop_signal);
   const auto t0 = std::chrono::steady_clock::now();
   train::progress_fn on_progress;
   if (root && !quiet)
     on_progress = [](const train::history_row& row, const train::progress& pr) {
       std::cout << progress_line(row, pr) << std::endl;
     };
-  const auto result = tr.run(st, sink.get(), on_progress, &stop_requested);
+  if (root)
+    tr.on_warning([](const std::string& w) { std::cerr << "esbio: warning: " << w << "\n"; });
+  const auto result = tr.run(st, sink.get(), on_progress, &signals.at_boundary());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (result == train::outcome::stopped) {
-    if (root) {
-      sink->set_status("stopped");
-      sink->save(st, false);
+    if (root)
       std::cerr << "esbio: stopped by a signal after generation " << st.generation
                 << "; checkpoint written to " << a.out << " (continue with --resume)\n";
-    }
     return 3;
+  }
+  if (result == train::outcome::failed) {
+    if (root) std::cerr << "esbio: error: " << tr.failure() << "\n";
+    return 1;
   }
   if (root && !quiet)
     std::cout << "finished " << cfg.generations << " generations in " << format_duration(secs)

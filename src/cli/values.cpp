@@ -46,9 +46,10 @@ std::vector<std::string_view> items_of(const std::string& name, std::string_view
   std::size_t from = 0;
   while (true) {
     const auto comma = text.find(',', from);
-    const auto item = trimmed(text.substr(from, comma == std::string_view::npos ? text.npos
-                                                                                : comma - from));
-    if (item.empty()) bad_value(name, text, std::string("is not a comma-separated list of ") + what);
+    const auto item =
+        trimmed(text.substr(from, comma == std::string_view::npos ? text.npos : comma - from));
+    if (item.empty())
+      bad_value(name, text, std::string("is not a comma-separated list of ") + what);
     items.push_back(item);
     if (comma == std::string_view::npos) break;
     from = comma + 1;

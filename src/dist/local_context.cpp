@@ -15,7 +15,7 @@ class local_context final : public context {
     for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
     return out;
   }
-  bool broadcast_flag(bool v) override { return v; }
+  int broadcast_code(int v) override { return v; }
   bool all_equal(std::uint64_t) override { return true; }
   void broadcast(std::vector<char>&) override {}
   int max(int v) override { return v; }

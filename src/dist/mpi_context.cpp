@@ -31,6 +31,9 @@ class mpi_context final : public context {
  public:
   mpi_context() {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+    // Failures come back as errors (an exception on this rank) instead of aborting inside MPI,
+    // so that a rank whose peer has just exited on a stop signal can leave quietly.
+    check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
   }
@@ -62,11 +65,10 @@ class mpi_context final : public context {
     return out;
   }
 
-  bool broadcast_flag(bool v) override {
-    int x = v ? 1 : 0;
-    check(MPI_Bcast(&x, 1, MPI_INT, 0, comm_), "MPI_Bcast(flag)");
+  int broadcast_code(int x) override {
+    check(MPI_Bcast(&x, 1, MPI_INT, 0, comm_), "MPI_Bcast(code)");
     count_broadcast(sizeof x);
-    return x != 0;
+    return x;
   }
 
   bool all_equal(std::uint64_t value) override {
@@ -76,7 +78,7 @@ class mpi_context final : public context {
     if (rank_ == 0) bytes_ += sizeof(value) * static_cast<std::uint64_t>(size_ - 1);
     bool same = true;
     for (auto h : all) same = same && h == value;
-    return broadcast_flag(same);
+    return broadcast_code(same ? 1 : 0) != 0;
   }
 
   void broadcast(std::vector<char>& data) override {
@@ -189,6 +191,16 @@ mpi_session::~mpi_session() {
 
 std::unique_ptr<context> make_mpi_context() {
   return std::make_unique<mpi_context>();
+}
+
+int world_rank() {
+  int up = 0, down = 0;
+  MPI_Initialized(&up);
+  MPI_Finalized(&down);
+  if (!up || down) return 0;
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
 }
 
 void abort_all(int code) {

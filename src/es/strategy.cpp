@@ -50,6 +50,16 @@ void validate(const es_config& cfg) {
     throw input_error("es.failure_penalty must be finite");
 }
 
+double failure_loss(std::optional<double> configured, bool any_ok, double worst, double best) {
+  if (!any_ok) return configured.value_or(std::numeric_limits<double>::quiet_NaN());
+  if (configured && *configured > worst) return *configured;
+  // One spread of the successes above the worst; when they all scored the same (a silent
+  // neuron scores exactly 0), the worst's own size, or 1.
+  const double spread = worst - best;
+  const double margin = spread > 0 ? spread : (worst != 0 ? std::abs(worst) : 1.0);
+  return worst + margin;
+}
+
 strategy::strategy(es_config cfg, param_layout layout)
     : cfg_(std::move(cfg)), layout_(std::move(layout)) {
   validate(cfg_);
@@ -141,13 +151,14 @@ estimate strategy::estimate_gradient(std::span<const evaluation> evals,
   est.grad.assign(r.size, 0.0);
   for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
 
-  // Failed members get a finite loss: for raw-loss estimators the configured penalty or the
-  // worst finite loss seen; for ranks, +inf ties them as the worst.
+  // Failed members get a finite loss strictly above every success's (failure_loss), and for
+  // ranks +inf ties them as the worst.
   double worst = -std::numeric_limits<double>::infinity();
+  double best = std::numeric_limits<double>::infinity();
   for (const auto& e : evals)
-    if (e.ok()) worst = std::max(worst, e.loss);
+    if (e.ok()) worst = std::max(worst, e.loss), best = std::min(best, e.loss);
   const bool any_ok = std::isfinite(worst);
-  const double penalty = cfg_.failure_penalty.value_or(worst);
+  const double penalty = failure_loss(cfg_.failure_penalty, any_ok, worst, best);
 
   std::vector<double> eps(r.size);
   const std::size_t s_total = cfg_.population;

@@ -27,7 +27,7 @@ std::string directory_of(const std::string& path) {
 
 // What lstat says is at path: nothing (errno set), or its mode.
 bool lstat_mode(const std::string& path, mode_t& mode) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return false;
   mode = st.st_mode;
   return true;
@@ -66,8 +66,8 @@ void check_directory(const std::string& path) {
   if (!std::filesystem::is_directory(dir, ec))
     throw input_error("the directory of output " + quoted(path) + " does not exist");
   std::random_device rd;
-  const std::string probe = dir + "/.esbio-probe-" + std::to_string(::getpid()) + "-" +
-                            std::to_string(rd());
+  const std::string probe =
+      dir + "/.esbio-probe-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     throw input_error("cannot create files in the directory of output " + quoted(path) + " (" +
@@ -95,7 +95,7 @@ void check_new_output(const std::string& path, bool force, const std::string& al
     if (!force)
       throw input_error("output " + quoted(path) + " exists; pass --force to overwrite it" +
                         alternative);
-    struct stat st{};
+    struct stat st {};
     ::stat(path.c_str(), &st);
     if (st.st_size != 0 && !is_esbio_file(path))
       throw input_error("output " + quoted(path) +
@@ -122,11 +122,11 @@ void check_input_file(const std::string& path, const std::string& what) {
   mode_t mode = 0;
   if (!lstat_mode(path, mode)) {
     if (errno == ENOENT) throw input_error(what + " " + quoted(path) + " does not exist");
-    throw input_error("cannot examine " + what + " " + quoted(path) + " (" +
-                      std::strerror(errno) + ")");
+    throw input_error("cannot examine " + what + " " + quoted(path) + " (" + std::strerror(errno) +
+                      ")");
   }
   if (S_ISLNK(mode)) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
       throw input_error(what + " " + quoted(path) + " is a broken symbolic link");
     mode = st.st_mode;
@@ -134,6 +134,11 @@ void check_input_file(const std::string& path, const std::string& what) {
   if (!S_ISREG(mode)) throw input_error(what + " " + quoted(path) + " is " + kind_of(mode));
   if (::access(path.c_str(), R_OK) != 0)
     throw input_error(what + " " + quoted(path) + " cannot be read (" + std::strerror(errno) + ")");
+}
+
+void remove_stale_temporary(const std::string& path) {
+  mode_t mode = 0;
+  if (lstat_mode(path + ".tmp", mode) && S_ISREG(mode)) ::unlink((path + ".tmp").c_str());
 }
 
 void write_all(int fd, std::span<const char> bytes, const std::string& name) {
@@ -160,8 +165,7 @@ void write_file_atomically(const std::string& path, std::span<const char> bytes)
   };
   // A regular file under the temporary name is a stale one from a killed run (anything else was
   // refused before the run started); O_EXCL then guarantees the file written is our own.
-  mode_t mode = 0;
-  if (lstat_mode(tmp, mode) && S_ISREG(mode)) ::unlink(tmp.c_str());
+  remove_stale_temporary(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0)
     throw write_error("cannot create " + quoted(tmp) + " (" + std::strerror(errno) + "); " +

@@ -7,7 +7,8 @@
 namespace esbio::train {
 
 bool resumable_key(const std::string& key) {
-  return key == "es.generations" || key == "checkpoint.every" || key == "run.hash_every";
+  return key == "es.generations" || key == "checkpoint.every" || key == "run.hash_every" ||
+         key == "run.max_failed_generations";
 }
 
 std::uint64_t config_hash(const std::string& text) {

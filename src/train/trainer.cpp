@@ -95,6 +95,7 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   const std::uint32_t g = st.generation;
   std::vector<double> grad(st.theta.size(), 0.0);
   const evaluation centre = task_.gradient(st.theta, g, grad);
+  last_evals_.assign(1, centre);
   const auto validation = ctx_.evaluate(
       1, [&](std::size_t) { return task_.evaluate(st.theta, tasks::validation_generation); });
   row.loss = centre.loss;
@@ -129,6 +130,7 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   });
   const evaluation validation = evals.back();
   evals.pop_back();
+  last_evals_ = evals;
   es::estimate est;
   es::active_range range{0, 0, 0, "none"};
   if (strategy_.trains()) {
@@ -161,6 +163,78 @@ train_state trainer::initial_state() const {
   return st;
 }
 
+const char* to_string(checkpoint_kind k) {
+  switch (k) {
+    case checkpoint_kind::running:
+      return "running";
+    case checkpoint_kind::stopped:
+      return "stopped";
+    case checkpoint_kind::failed:
+      return "failed";
+    case checkpoint_kind::finished:
+      return "finished";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// What rank 0 tells every rank at the top of a generation.
+enum control : int { go_on = 0, stop_now = 1, abort_run = 2 };
+
+bool all_failed(const history_row& row) {
+  return row.evaluations > 0 && row.failures >= row.evaluations;
+}
+
+// The most common failure among evals, with what usually causes it.
+std::string commonest_failure(const std::vector<evaluation>& evals) {
+  std::size_t counts[4] = {};
+  for (const auto& e : evals)
+    if (!e.ok()) ++counts[static_cast<std::size_t>(e.status) & 3];
+  std::size_t best = 1;
+  for (std::size_t k = 2; k < 4; ++k)
+    if (counts[k] > counts[best]) best = k;
+  switch (static_cast<eval_status>(best)) {
+    case eval_status::work_budget:
+      return "work_budget: ode.max_steps or ode.max_seconds exceeded";
+    case eval_status::non_finite:
+      return "non_finite: the loss was NaN or infinite";
+    default:
+      return "solver_failure: the integrator gave up (tolerances, stiffness, es.sigma)";
+  }
+}
+
+}  // namespace
+
+bool trainer::account_failures(const history_row& row, const std::vector<evaluation>& evals) {
+  const auto g = row.generation;
+  if (all_failed(row)) {
+    ++failed_in_a_row_;
+  } else {
+    failed_in_a_row_ = 0;
+  }
+  if (cfg_.max_failed_generations > 0 && failed_in_a_row_ >= cfg_.max_failed_generations) {
+    failure_ =
+        "every evaluation failed in " + std::to_string(failed_in_a_row_) +
+        " consecutive generations (" + std::to_string(g + 1 - failed_in_a_row_) + " to " +
+        std::to_string(g) + "; mostly " + commonest_failure(evals) +
+        "); stopped (run.max_failed_generations = " + std::to_string(cfg_.max_failed_generations) +
+        ")";
+    return false;
+  }
+  // Most members failing is worth one line: the estimate then rests on the few that succeeded.
+  if (warn_ && 2 * row.failures > row.evaluations &&
+      (last_warning_ < 0 || g - last_warning_ >= 100)) {
+    last_warning_ = g;
+    warn_(std::to_string(row.failures) + " of " + std::to_string(row.evaluations) +
+          " evaluations failed in generation " + std::to_string(g) + " (mostly " +
+          commonest_failure(evals) +
+          "); failures rank below every success (this warning repeats at most every 100 "
+          "generations)");
+  }
+  return true;
+}
+
 outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
                      const std::atomic<bool>* stop) {
   using clock = std::chrono::steady_clock;
@@ -169,19 +243,43 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
   std::vector<double> member_theta(st.theta.size());
   std::deque<double> recent_s;  // generation times for the ETA
   const std::size_t members = cfg_.method == training_method::bp ? 1 : strategy_.evaluations();
+  failure_.clear();
+  last_warning_ = -1;
+  // The failure streak is part of the history, so a resumed run stops where an uninterrupted
+  // one would.
+  failed_in_a_row_ = 0;
+  for (auto it = st.history.rbegin(); it != st.history.rend() && all_failed(*it); ++it)
+    ++failed_in_a_row_;
 
-  auto save = [&](bool final) {
+  // Checkpoints are rank 0's; a failed one (a full disk) is reported to every rank at the next
+  // generation boundary, so that all of them stop instead of waiting for rank 0 in a collective.
+  std::string save_error;
+  auto save = [&](checkpoint_kind kind) {
     st.optimizer = opt.state();
-    if (sink) sink->save(st, final);
+    if (!sink) return true;
+    try {
+      sink->save(st, kind);
+      return true;
+    } catch (const std::exception& e) {
+      save_error = e.what();
+      return false;
+    }
+  };
+  auto fail = [&](std::string why) {
+    failure_ = std::move(why);
+    return outcome::failed;
   };
 
   while (st.generation < cfg_.generations) {
     const auto t0 = clock::now();
     const auto bytes0 = ctx_.bytes_communicated();
-    if (ctx_.broadcast_flag(stop && stop->load())) {
-      save(false);
-      return outcome::stopped;
-    }
+    const int code = ctx_.broadcast_code(!save_error.empty()      ? abort_run
+                                         : (stop && stop->load()) ? stop_now
+                                                                  : go_on);
+    if (code == abort_run)
+      return fail(save_error.empty() ? "rank 0 could not write a checkpoint" : save_error);
+    if (code == stop_now)
+      return save(checkpoint_kind::stopped) ? outcome::stopped : fail(save_error);
     const std::uint32_t g = st.generation;
     history_row row;
     row.generation = g;
@@ -199,6 +297,8 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     row.bytes_communicated = static_cast<std::int64_t>(ctx_.bytes_communicated() - bytes0);
     row.wall_s = std::chrono::duration<double>(clock::now() - t0).count();
     st.history.push_back(row);
+    st.optimizer = opt.state();
+    if (sink) sink->completed(st);
 
     recent_s.push_back(row.wall_s);
     if (recent_s.size() > 20) recent_s.pop_front();
@@ -210,12 +310,16 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
                         mean_s * static_cast<double>(cfg_.generations - st.generation),
                         row.wall_s > 0 ? static_cast<double>(members) / row.wall_s : 0.0});
 
+    if (!account_failures(row, last_evals_)) {
+      std::string why = failure_;
+      if (!save(checkpoint_kind::failed)) why += "; and the checkpoint failed: " + save_error;
+      return fail(why);
+    }
     if (cfg_.checkpoint_every > 0 && st.generation % cfg_.checkpoint_every == 0 &&
         st.generation < cfg_.generations)
-      save(false);
+      save(checkpoint_kind::running);
   }
-  save(true);
-  return outcome::finished;
+  return save(checkpoint_kind::finished) ? outcome::finished : fail(save_error);
 }
 
 }  // namespace esbio::train

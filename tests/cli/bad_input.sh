@@ -1,27 +1,61 @@
 #!/usr/bin/env bash
-# Bad input: exit code 2, exactly one line naming the problem, and no file created or changed.
+# Bad input: exit code 2, exactly one line from esbio naming the problem, and nothing created or
+# changed: every entry of the working directory (its type, size, time and, for files, the sha256
+# of its contents) and the device /dev/null are compared before and after.
 source "$(dirname "$0")/lib.sh"
 
 "$ESBIO" train --config "$TINY" --out good.h5 --quiet --es.generations 2 || fail "setup run"
 printf 'this line is not INI\n' > malformed.ini
 printf '[es]\nfrobnicate = 3\n' > unknown_key.ini
+printf '[es]\nsigma = 0.1\0junk\n' > nul_value.ini
+printf '[es]\nsig\0ma = 0.1\n' > nul_key.ini
+printf 'some notes, not an esbio file\n' > notes.txt
+: > empty.h5
+mkdir a_directory
+mkfifo a_fifo
+ln -s good.h5 link.h5
+mkdir blocked.h5.tmp   # where blocked.h5 would be written first
 "$PYTHON" -c 'import h5py; h5py.File("foreign.h5", "w")["x"] = [1, 2, 3]'
-snapshot() { find . -type f ! -name out.txt ! -name err.txt -printf '%p %s %T@\n' | sort | sha256sum; }
+# Damaged run files, as a full disk, a killed copy or a hand edit leave them.
+head -c "$(($(stat -c %s good.h5) / 2))" good.h5 > truncated.h5
+cp good.h5 no_moments.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_moments.h5", "r+")["checkpoint/optimizer_m"]'
+cp good.h5 no_config.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_config.h5", "r+").attrs["config"]'
+cp good.h5 no_checkpoint.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_checkpoint.h5", "r+")["checkpoint"]'
+snapshot() {
+  find . ! -name out.txt ! -name err.txt ! -name . -printf '%y %p %s %T@\n' | sort
+  find . -type f ! -name out.txt ! -name err.txt -exec sha256sum {} + | sort
+  stat -c '%F %t:%T' /dev/null
+}
+esbio_lines() { grep -c '^esbio:' err.txt; }
 
 expect_bad() { # description expected-text esbio-args...
-  local what=$1 text=$2
-  shift 2
+  expect_bad_with "" "$@"
+}
+expect_bad_np2() { # the same under mpirun -np 2: only rank 0 speaks, every rank exits 2
+  expect_bad_with "np2" "$@"
+}
+expect_bad_with() { # launcher description expected-text esbio-args...
+  local launcher=$1 what=$2 text=$3
+  shift 3
   local before after rc
   before=$(snapshot)
-  "$ESBIO" "$@" > out.txt 2> err.txt
+  if [ -n "$launcher" ]; then
+    what="mpirun -np 2: $what"
+    mpi 2 "$ESBIO" "$@" > out.txt 2> err.txt
+  else
+    "$ESBIO" "$@" > out.txt 2> err.txt
+  fi
   rc=$?
   after=$(snapshot)
   checks=$((checks + 1))
-  if [ "$rc" -ne 2 ]; then fail "$what: exit $rc, expected 2"; return; fi
-  if [ "$(wc -l < err.txt)" -ne 1 ]; then fail "$what: stderr has $(wc -l < err.txt) lines"; cat err.txt; return; fi
-  if ! grep -qF -- "$text" err.txt; then fail "$what: '$(cat err.txt)' does not name '$text'"; return; fi
-  if [ "$before" != "$after" ]; then fail "$what: files changed"; return; fi
-  pass "$what: $(cat err.txt)"
+  if [ "$rc" -ne 2 ]; then fail "$what: exit $rc, expected 2"; cat err.txt; return; fi
+  if [ -z "$launcher" ] && [ "$(wc -l < err.txt)" -ne 1 ]; then
+    fail "$what: stderr has $(wc -l < err.txt) lines"; cat err.txt; return
+  fi
+  if [ "$(esbio_lines)" -ne 1 ]; then fail "$what: $(esbio_lines) lines from esbio"; cat err.txt; return; fi
+  if ! grep -qF -- "$text" err.txt; then fail "$what: '$(grep '^esbio:' err.txt)' does not name '$text'"; return; fi
+  if [ "$before" != "$after" ]; then fail "$what: files changed"; diff <(echo "$before") <(echo "$after"); return; fi
+  pass "$what: $(grep '^esbio:' err.txt)"
 }
 
 expect_bad "unknown option" "--bogus" train --config "$TINY" --out new.h5 --bogus 1
@@ -64,13 +98,92 @@ expect_bad "gradient horizons on the spiral" "--horizons" gradient --config "$TI
 expect_bad "per-component atol of the wrong length" "ode.atol_per_component needs 2 values" train --config "$TINY" --out new.h5 --ode.atol_per_component 1e-8
 expect_bad "unknown method" "method" train --config "$TINY" --out new.h5 --method adjoint
 
+EVIDENCE="$SOURCE_DIR/data/ci/evidence_small.ini"
+TURN_OFF="$SOURCE_DIR/data/ci/turn_off_fast.ini"
+
+# Outputs: --force replaces only esbio files and empty files; nothing else is touched.
+expect_bad "--force over a device" "'/dev/null' is a device" train --config "$TINY" --out /dev/null --force
+expect_bad "--force over a directory" "is a directory" train --config "$TINY" --out a_directory --force
+expect_bad "--force over a FIFO" "is a FIFO" train --config "$TINY" --out a_fifo --force
+expect_bad "--force over a symbolic link" "symbolic link" train --config "$TINY" --out link.h5 --force
+expect_bad "--force over somebody's text file" "not an esbio file" train --config "$TINY" --out notes.txt --force
+expect_bad "--force over a foreign HDF5 file" "not an esbio file" train --config "$TINY" --out foreign.h5 --force
+expect_bad "output in /proc" "cannot create files" train --config "$TINY" --out /proc/x.h5
+expect_bad "output whose .tmp is a directory" "blocked.h5.tmp" train --config "$TINY" --out blocked.h5
+expect_bad "empty output name" "--out" train --config "$TINY" --out ""
+expect_bad "scan over a device" "is a device" scan --config "$TINY" --out /dev/null --force
+expect_bad "simulate over a directory" "is a directory" simulate --config "$TINY" --out a_directory --force
+expect_bad "gradient over a FIFO" "is a FIFO" gradient --config "$TINY" --out a_fifo --force
+expect_bad "gradient into a missing directory" "does not exist" gradient --config "$TINY" --out no/where.h5
+expect_bad "config is a FIFO" "a_fifo" train --config a_fifo --out new.h5
+expect_bad "config is a directory" "a_directory" train --config a_directory --out new.h5
+
+# Damaged or unusual run files: one line that says what is wrong, for every reader.
+expect_bad "resume a truncated run file" "damaged" train --out truncated.h5 --resume --es.generations 4
+expect_bad "resume without /checkpoint/optimizer_m" "/checkpoint/optimizer_m is missing" train --out no_moments.h5 --resume --es.generations 4
+expect_bad "resume without the config attribute" "config is missing" train --out no_config.h5 --resume --es.generations 4
+expect_bad "resume without /checkpoint" "/checkpoint is missing" train --out no_checkpoint.h5 --resume --es.generations 4
+expect_bad "resume a FIFO" "is a FIFO" train --out a_fifo --resume
+expect_bad "resume a directory" "is a directory" train --out a_directory --resume
+expect_bad "resume through a symbolic link" "symbolic link" train --out link.h5 --resume --es.generations 4
+expect_bad "info on a truncated file" "damaged" info truncated.h5
+expect_bad "info without /checkpoint/optimizer_m" "optimizer_m is missing" info no_moments.h5
+expect_bad "info without the config attribute" "config is missing" info no_config.h5
+expect_bad "info on a FIFO" "is a FIFO" info a_fifo
+expect_bad "info on a directory" "is a directory" info a_directory
+expect_bad "simulate --params truncated" "damaged" simulate --params truncated.h5 --out sim.h5
+expect_bad "simulate --params without the config" "config is missing" simulate --params no_config.h5 --out sim.h5
+expect_bad "gradient --params without optimizer_m" "optimizer_m is missing" gradient --config "$TINY" --params no_moments.h5 --out g.h5
+expect_bad "resume with another task's config names the task" "task.name" train --out good.h5 --resume --config "$TURN_OFF" --es.generations 4
+
+# Numbers: no sign wrap-around, no infinities, no values beyond a range.
+expect_bad "gradient --repeats -1" "--repeats = '-1' is not a non-negative integer" gradient --config "$TINY" --out g.h5 --repeats -1
+expect_bad "gradient --repeats 0" "--repeats = '0' must be at least 1" gradient --config "$TINY" --out g.h5 --repeats 0
+expect_bad "gradient --repeats too many" "must be at most 10000" gradient --config "$TINY" --out g.h5 --repeats 10001
+expect_bad "gradient --populations 1e300" "--populations = '1e300'" gradient --config "$TINY" --out g.h5 --populations 10,1e300
+expect_bad "gradient --populations -5" "--populations = '-5'" gradient --config "$TINY" --out g.h5 --populations -5
+expect_bad "gradient --populations beyond the limit" "must be at most 1000000" gradient --config "$TINY" --out g.h5 --populations 2000000
+expect_bad "gradient --generation -1" "--generation = '-1'" gradient --config "$TINY" --out g.h5 --generation -1
+expect_bad "gradient --generation of the validation batch" "must be at most 4294967294" gradient --config "$TINY" --out g.h5 --generation 4294967295
+expect_bad "gradient --sigmas inf" "--sigmas" gradient --config "$TINY" --out g.h5 --sigmas 0.1,inf
+expect_bad "scan --points -1" "--points = '-1' is not a non-negative integer" scan --config "$TINY" --out scan.h5 --points -1
+expect_bad "scan --points beyond the limit" "--points = '99999999999' must be at most 10000000" scan --config "$TINY" --out scan.h5 --points 99999999999
+expect_bad "scan over an infinite range" "--from = '-inf' is not a finite number" scan --config "$TINY" --out scan.h5 --from -inf --to inf
+expect_bad "scan --to nan" "--to = 'nan' is not a finite number" scan --config "$TINY" --out scan.h5 --to nan
+expect_bad "scan --index -1" "--index = '-1'" scan --config "$TURN_OFF" --out scan.h5 --index -1
+expect_bad "scan --sigma -1" "--sigma = '-1' must not be negative" scan --config "$TURN_OFF" --out scan.h5 --sigma -1
+expect_bad "scan over a range too wide to step" "too far apart" scan --config "$TURN_OFF" --out scan.h5 --from -1e308 --to 1e308
+expect_bad "simulate --generation -1 (was: the validation batch)" "--generation = '-1'" simulate --config "$TINY" --out sim.h5 --generation -1
+expect_bad "simulate --generation 4294967295" "must be at most 4294967294" simulate --config "$TINY" --out sim.h5 --generation 4294967295
+expect_bad "population near 2^31" "es.population must be at most 1000000" train --config "$TINY" --out new.h5 --es.population 2147483646
+expect_bad "population 1e300" "es.population = '1e300' is not a non-negative integer" train --config "$TINY" --out new.h5 --es.population 1e300
+expect_bad "hidden width beyond 2^64" "task.hidden = '99999999999999999999999' must be at most" train --config "$TINY" --out new.h5 --task.hidden 99999999999999999999999
+expect_bad "generations reaching the validation batch" "es.generations = '4294967295' must be at most" train --config "$TINY" --out new.h5 --es.generations 4294967295
+expect_bad "negative seed" "run.seed = '-1'" train --config "$TINY" --out new.h5 --run.seed -1
+expect_bad "negative step budget" "ode.max_steps = '-1'" train --config "$TINY" --out new.h5 --ode.max_steps -1
+expect_bad "negative failure limit" "run.max_failed_generations = '-1'" train --config "$TINY" --out new.h5 --run.max_failed_generations -1
+expect_bad "network too large" "task.neurons" train --config "$EVIDENCE" --out new.h5 --task.neurons 100000
+expect_bad "trial states too many" "task.trials x task.neurons" train --config "$EVIDENCE" --out new.h5 --task.neurons 2000 --task.trials 1000
+expect_bad "too many parameters" "more than esbio's limit" train --config "$SOURCE_DIR/data/ci/robertson_small.ini" --out new.h5 --task.hidden 5000
+expect_bad "sigma infinite" "es.sigma = 'inf' is not a finite number" train --config "$TINY" --out new.h5 --es.sigma inf
+
+# Text: a NUL byte or a newline cannot cut the message short or split it.
+expect_bad "NUL byte in an INI value" "line 2 contains the control byte \x00" train --config nul_value.ini --out new.h5
+expect_bad "NUL byte in an INI key" "nul_key.ini' line 2" train --config nul_key.ini --out new.h5
+expect_bad "newline in a value" "es.sigma = '0.1\nx' is not a finite number" train --config "$TINY" --out new.h5 --es.sigma "$(printf '0.1\nx')"
+
 # Under mpirun only rank 0 speaks, and every rank exits 2.
-before=$(snapshot)
-mpi 2 "$ESBIO" train --config "$TINY" --out new.h5 --es.sigma 0 > out.txt 2> err.txt
-rc=$?
-check "mpirun -np 2 bad sigma: non-zero exit" test "$rc" -ne 0
-check "mpirun -np 2 bad sigma: one esbio line" test "$(grep -c '^esbio: error' err.txt)" -eq 1
-check "mpirun -np 2 bad sigma: nothing written" test "$before" = "$(snapshot)"
+expect_bad_np2 "bad sigma" "es.sigma" train --config "$TINY" --out new.h5 --es.sigma 0
+expect_bad_np2 "--force over a device" "is a device" train --config "$TINY" --out /dev/null --force
+expect_bad_np2 "resume a truncated file" "damaged" train --out truncated.h5 --resume --es.generations 4
+expect_bad_np2 "simulate with a bad override" "task.hidden" simulate --config "$TINY" --out sim.h5 --task.hidden 0
+expect_bad_np2 "info on a foreign file" "not an esbio run file" info foreign.h5
+expect_bad_np2 "scan --points -1" "--points" scan --config "$TINY" --out scan.h5 --points -1
+expect_bad_np2 "gradient --repeats -1" "--repeats" gradient --config "$TINY" --out g.h5 --repeats -1
+expect_bad_np2 "task build failure" "task.batch" train --config "$TINY" --out new.h5 --task.batch 5000
+check "the FIFO is still a FIFO" test -p a_fifo
+check "the directory is still a directory" test -d a_directory
+check "/dev/null is still a character device" test -c /dev/null
 
 check "help answers" bash -c "'$ESBIO' train --help | grep -q -- '--es.sigma'"
 finish

@@ -87,4 +87,9 @@ check "gradient plots" bash -c "'$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradie
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
+# A killed write leaves FILE.tmp behind; the next run clears it once its input is accepted.
+printf 'half a checkpoint' > stale.h5.tmp
+"$ESBIO" train --config "$TINY" --out stale.h5 --quiet --es.generations 2 || fail "run over a stale .tmp"
+check "a stale FILE.tmp is removed" test ! -e stale.h5.tmp
+check "info --status answers for job scripts" test "$("$ESBIO" info --status stale.h5)" = finished
 finish

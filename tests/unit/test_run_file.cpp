@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "esbio/core/error.hpp"
+#include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
 
 using namespace esbio;
@@ -90,4 +93,69 @@ TEST_CASE("a failed write leaves the previous file untouched") {
   fs::remove(path + ".tmp");
   CHECK(fs::file_size(path) == before);
   CHECK(io::read_run_file(path).state.theta == st.theta);
+}
+
+TEST_CASE("a full disk is named as such") {
+  // /dev/full answers every write with ENOSPC, as a full file system does.
+  const int fd = ::open("/dev/full", O_WRONLY);
+  REQUIRE(fd >= 0);
+  const std::vector<char> bytes(4096, 'x');
+  CHECK_THROWS_WITH_AS(io::write_all(fd, bytes, "run.h5.tmp"),
+                       "the disk is full (No space left on device) writing 'run.h5.tmp'",
+                       io::write_error);
+  ::close(fd);
+}
+
+TEST_CASE("the output policy: --force replaces only esbio files and empty files") {
+  temp_dir dir;
+  const auto p = [&](const char* name) { return (dir.path / name).string(); };
+  param_layout layout;
+  layout.add("W1", 2, 3);
+  io::write_run_file(p("run.h5"), {}, layout, sample_state());
+  std::ofstream(p("notes.txt")) << "keep me\n";
+  std::ofstream(p("empty.h5"));
+  fs::create_directory(p("dir"));
+  CHECK_NOTHROW(io::check_new_output(p("new.h5"), false));
+  CHECK_THROWS_WITH_AS(io::check_new_output(p("run.h5"), false), doctest::Contains("--force"),
+                       input_error);
+  CHECK_NOTHROW(io::check_new_output(p("run.h5"), true));
+  CHECK_NOTHROW(io::check_new_output(p("empty.h5"), true));
+  CHECK_THROWS_WITH_AS(io::check_new_output(p("notes.txt"), true),
+                       doctest::Contains("not an esbio file"), input_error);
+  CHECK_THROWS_WITH_AS(io::check_new_output(p("dir"), true), doctest::Contains("is a directory"),
+                       input_error);
+  CHECK_THROWS_WITH_AS(io::check_new_output("/dev/null", true), doctest::Contains("is a device"),
+                       input_error);
+  CHECK_THROWS_WITH_AS(io::check_new_output(p("no/such/x.h5"), false),
+                       doctest::Contains("does not exist"), input_error);
+  // Nothing the checks did is left behind: the probe file is gone.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path)) ++entries;
+  CHECK(entries == 4);
+}
+
+TEST_CASE("a stale temporary file from a killed write is replaced, not trusted") {
+  temp_dir dir;
+  const auto path = (dir.path / "run.h5").string();
+  std::ofstream(path + ".tmp") << "half a checkpoint";
+  param_layout layout;
+  layout.add("W1", 2, 3);
+  io::write_run_file(path, {}, layout, sample_state());
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK(io::read_run_file(path).state.theta == sample_state().theta);
+}
+
+TEST_CASE("damaged run files are input errors that say what is wrong") {
+  temp_dir dir;
+  const auto path = (dir.path / "run.h5").string();
+  param_layout layout;
+  layout.add("W1", 2, 3);
+  io::write_run_file(path, {}, layout, sample_state());
+  const auto half = (dir.path / "half.h5").string();
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(half, std::ios::binary).write(bytes.data(), static_cast<long>(bytes.size() / 2));
+  }
+  CHECK_THROWS_WITH_AS(io::read_run_file(half), doctest::Contains("is damaged"), input_error);
 }

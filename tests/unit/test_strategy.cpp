@@ -174,7 +174,8 @@ TEST_CASE("openai ranks give a descent direction on a quadratic") {
   CHECK(cosine(est.grad, true_grad) > 0.95);
 }
 
-TEST_CASE("failed members: song gives them the worst finite loss, openai ranks them worst") {
+TEST_CASE(
+    "failed members: song gives them the worst success plus the spread, openai ranks them worst") {
   auto loss = [](const std::vector<double>& p) { return p[0] * p[0] + p[4]; };
   const std::vector<double> theta(8, 0.2);
   for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
@@ -188,17 +189,58 @@ TEST_CASE("failed members: song gives them the worst finite loss, openai ranks t
     failed[3].status = eval_status::solver_failure;
     failed[3].loss = std::numeric_limits<double>::quiet_NaN();
     failed[6].status = eval_status::non_finite;
-    double worst = -1e300;
+    double worst = -1e300, best = 1e300;
     for (std::size_t m = 0; m < ev.size(); ++m)
-      if (m != 3 && m != 6) worst = std::max(worst, ev[m].loss);
+      if (m != 3 && m != 6) worst = std::max(worst, ev[m].loss), best = std::min(best, ev[m].loss);
+    REQUIRE(worst > best);
     auto substituted = ev;
-    substituted[3].loss = substituted[6].loss = kind == strategy_kind::song ? worst : 1e300;
+    substituted[3].loss = substituted[6].loss =
+        kind == strategy_kind::song ? worst + (worst - best) : 1e300;
     const auto a = s.estimate_gradient(failed, theta, 1);
     const auto b = s.estimate_gradient(substituted, theta, 1);
     CHECK(a.failures == 2);
     CHECK(b.failures == 0);
     CHECK(a.grad == b.grad);
   }
+}
+
+TEST_CASE("a failure ranks below every success even when the successes all tie (a silent neuron)") {
+  // Task A with a tight step budget: most members fail, the rest score exactly 0. Were failures
+  // given the worst success's loss (0), the estimate would be exactly zero.
+  const std::vector<double> theta(8, 0.0);
+  for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
+    es_config c;
+    c.kind = kind;
+    c.population = 10;
+    c.block_coordinate = false;
+    c.baseline = baseline_kind::center;
+    strategy s(c, two_blocks());
+    std::vector<evaluation> ev(s.evaluations());
+    for (auto& e : ev) e.loss = 0.0;
+    for (std::size_t m : {2u, 3u, 5u, 8u, 9u}) ev[m].status = eval_status::work_budget;
+    const auto est = s.estimate_gradient(ev, theta, 0);
+    CHECK(est.usable);
+    CHECK(est.failures == 5);
+    double norm = 0;
+    for (double g : est.grad) norm += g * g;
+    CHECK(norm > 0);
+    if (kind == strategy_kind::song) {
+      auto substituted = ev;  // the failures' loss: worst (0) + 1, since every success is 0
+      for (auto& e : substituted)
+        if (!e.ok()) e = evaluation{}, e.loss = 1.0;
+      CHECK(s.estimate_gradient(substituted, theta, 0).grad == est.grad);
+    }
+  }
+}
+
+TEST_CASE("failure_loss is strictly above every success, honours a higher configured penalty") {
+  CHECK(failure_loss(std::nullopt, true, 3.0, 1.0) == 5.0);    // worst + spread
+  CHECK(failure_loss(std::nullopt, true, -2.0, -2.0) == 0.0);  // ties: worst + |worst|
+  CHECK(failure_loss(std::nullopt, true, 0.0, 0.0) == 1.0);    // ties at 0: worst + 1
+  CHECK(failure_loss(10.0, true, 3.0, 1.0) == 10.0);           // configured and above
+  CHECK(failure_loss(2.0, true, 3.0, 1.0) == 5.0);             // configured but not above: raised
+  CHECK(failure_loss(7.0, false, 0.0, 0.0) == 7.0);            // nothing succeeded
+  CHECK(std::isnan(failure_loss(std::nullopt, false, 0.0, 0.0)));
 }
 
 TEST_CASE("a configured failure penalty is used as the failed members' loss") {

@@ -32,7 +32,7 @@ train::run_config ci_config(std::uint32_t generations) {
 
 struct memory_sink final : train::checkpoint_sink {
   std::vector<train::train_state> saved;
-  void save(const train::train_state& st, bool) override { saved.push_back(st); }
+  void save(const train::train_state& st, train::checkpoint_kind) override { saved.push_back(st); }
 };
 
 double mean_loss(const std::vector<train::history_row>& h, std::size_t from, std::size_t to) {
@@ -152,4 +152,47 @@ TEST_CASE("method = bp trains the spiral on its adjoint gradient through the sam
     CHECK(row.evaluations == 1);
     CHECK(row.grad_norm > 0);
   }
+}
+
+TEST_CASE("a run in which every evaluation fails stops after run.max_failed_generations") {
+  auto cfg = ci_config(50);
+  cfg.task.solver.max_steps_total = 1;  // nothing integrates in one step
+  cfg.max_failed_generations = 4;
+  auto task = tasks::make_task(cfg.task);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(cfg, *task, *ctx);
+  memory_sink sink;
+  std::vector<std::string> warnings;
+  tr.on_warning([&](const std::string& w) { warnings.push_back(w); });
+  auto st = tr.initial_state();
+  CHECK(tr.run(st, &sink, {}, nullptr) == train::outcome::failed);
+  CHECK(st.generation == 4);
+  CHECK(tr.failure().find("every evaluation failed in 4 consecutive generations") == 0);
+  CHECK(tr.failure().find("work_budget") != std::string::npos);
+  REQUIRE(sink.saved.size() == 1);  // the failed run's checkpoint, for inspection
+  CHECK(warnings.size() == 1);      // once, not every generation
+  // The streak is part of the history: resumed, the run stops at once, as it would have.
+  cfg.generations = 60;
+  train::trainer again(cfg, *task, *ctx);
+  CHECK(again.run(st, nullptr, {}, nullptr) == train::outcome::failed);
+  CHECK(st.generation == 5);
+}
+
+TEST_CASE("a checkpoint that cannot be written stops every rank with the reason") {
+  struct failing_sink final : train::checkpoint_sink {
+    int saves = 0;
+    void save(const train::train_state&, train::checkpoint_kind) override {
+      if (++saves == 2) throw std::runtime_error("the disk is full");
+    }
+  };
+  auto cfg = ci_config(30);
+  cfg.checkpoint_every = 5;
+  auto task = tasks::make_task(cfg.task);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(cfg, *task, *ctx);
+  failing_sink sink;
+  auto st = tr.initial_state();
+  CHECK(tr.run(st, &sink, {}, nullptr) == train::outcome::failed);
+  CHECK(tr.failure() == "the disk is full");
+  CHECK(st.generation == 10);  // the failed save was generation 10's; no generation ran after it
 }

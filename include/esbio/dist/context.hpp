@@ -29,8 +29,8 @@ class context {
   // all n results, by index, on every rank.
   virtual std::vector<evaluation> evaluate(std::size_t n,
                                            const std::function<evaluation(std::size_t)>& eval) = 0;
-  // Rank 0's value, on every rank (stop requests, verdicts).
-  virtual bool broadcast_flag(bool root_value) = 0;
+  // Rank 0's value, on every rank (go on / stop / abort at a generation boundary, verdicts).
+  virtual int broadcast_code(int root_value) = 0;
   // Whether every rank passed the same value (theta-hash agreement), on every rank.
   virtual bool all_equal(std::uint64_t value) = 0;
   // Rank 0's buffer on every rank (start-up and resume state; not part of a generation).
@@ -56,7 +56,9 @@ class mpi_session {
 };
 
 std::unique_ptr<context> make_mpi_context();  // needs a live mpi_session
-[[noreturn]] void abort_all(int code);        // MPI_Abort when MPI is up, else std::exit
+// This process's rank in MPI_COMM_WORLD, or 0 when MPI is not running (who may speak).
+int world_rank();
+[[noreturn]] void abort_all(int code);  // MPI_Abort when MPI is up, else std::exit
 std::string mpi_library_version();
 
 }  // namespace esbio::dist

@@ -47,14 +47,21 @@ struct es_config {
   bool enabled = true;
   // Blocks trained each generation by the task's exact gradient instead (the paper's readout).
   std::vector<std::string> exact_blocks;
-  // Loss given to failed members by raw-loss estimators; unset: the generation's largest finite
-  // loss. Rank-based estimators always rank failures as tied worst.
+  // Loss given to failed members by raw-loss estimators (see failure_loss); unset: derived from
+  // the generation's successes. Rank-based estimators always rank failures as tied worst.
   std::optional<double> failure_penalty;
   double weight_decay = 0.0;  // openai's L2 term on the estimate
   std::uint64_t seed = 0;
 };
 
 void validate(const es_config& cfg);  // throws input_error naming the bad setting
+
+// The loss a raw-loss estimator gives a failed member: always strictly above every success, so a
+// failure never looks better than anything that was evaluated. With successes spanning
+// [best, worst] it is `configured` if that is above worst, else worst + (worst - best), or
+// worst + |worst| (1 if worst is 0) when every success scored the same. With no success at all it
+// is `configured` (NaN when unset: nothing to estimate from).
+double failure_loss(std::optional<double> configured, bool any_ok, double worst, double best);
 
 struct active_range {
   std::size_t offset = 0, size = 0;

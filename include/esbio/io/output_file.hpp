@@ -35,6 +35,9 @@ void check_rewritable(const std::string& path);
 // before any library opens it (opening a FIFO would block).
 void check_input_file(const std::string& path, const std::string& what);
 
+// Remove "<path>.tmp" if it is a regular file: the remains of a write a kill interrupted.
+void remove_stale_temporary(const std::string& path);
+
 // bytes to path, atomically and durably as above.
 void write_file_atomically(const std::string& path, std::span<const char> bytes);
 // write(2) all of bytes to fd; throws write_error naming `name`, with "the disk is full" for

@@ -21,6 +21,9 @@ struct run_config {
   std::uint32_t generations = 100;
   std::uint32_t checkpoint_every = 10;  // generations between checkpoints (0: only at the end)
   std::uint32_t hash_every = 10;        // generations between theta-hash comparisons
+  // Stop (outcome::failed) after this many consecutive generations in which every evaluation
+  // failed; 0: never. Such a run only burns its allocation.
+  std::uint32_t max_failed_generations = 10;
   tasks::task_config task;
   es::es_config es;
   es::optimizer_config optim;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "esbio/dist/context.hpp"
@@ -47,10 +48,19 @@ struct train_state {
   void load_replica_bytes(const std::vector<char>& bytes);
 };
 
+// Rank 0's view of the run's persistent state. save() writes a checkpoint (and may throw: a full
+// disk); completed() is told the whole state after every generation, so that an urgent stop (a
+// SIGTERM from the scheduler) can write the last completed generation at once instead of waiting
+// for the one in flight.
+// The status a checkpoint records (the run file's `status` attribute).
+enum class checkpoint_kind { running, stopped, failed, finished };
+const char* to_string(checkpoint_kind k);
+
 class checkpoint_sink {
  public:
   virtual ~checkpoint_sink() = default;
-  virtual void save(const train_state& st, bool final) = 0;
+  virtual void save(const train_state& st, checkpoint_kind kind) = 0;
+  virtual void completed(const train_state& st) { (void)st; }
 };
 
 struct progress {
@@ -60,7 +70,11 @@ struct progress {
 };
 using progress_fn = std::function<void(const history_row&, const progress&)>;
 
-enum class outcome { finished, stopped };
+// stopped: a stop request at a generation boundary; failed: the run could not go on (every
+// evaluation failed for run.max_failed_generations generations in a row, or a checkpoint could
+// not be written), with the reason in trainer::failure().
+enum class outcome { finished, stopped, failed };
+using warning_fn = std::function<void(const std::string&)>;
 
 class trainer {
  public:
@@ -73,6 +87,10 @@ class trainer {
   // stop is polled on rank 0 only and rank 0's view is broadcast.
   outcome run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
               const std::atomic<bool>* stop);
+  // Why the last run() returned outcome::failed (one line, for rank 0 to print).
+  const std::string& failure() const { return failure_; }
+  // Called on rank 0 and the other ranks alike when most members of a generation fail.
+  void on_warning(warning_fn fn) { warn_ = std::move(fn); }
 
  private:
   // The paper's hybrid step: blocks in es.exact_blocks follow the task's exact gradient.
@@ -83,10 +101,19 @@ class trainer {
   void es_generation(train_state& st, es::optimizer& opt, history_row& row,
                      std::vector<double>& member_theta);
 
+  // Failure bookkeeping after a generation: warnings when most members failed, and the reason
+  // to stop when nothing could be evaluated for too many generations in a row.
+  bool account_failures(const history_row& row, const std::vector<evaluation>& evals);
+
   const run_config& cfg_;
   tasks::task& task_;
   dist::context& ctx_;
   es::strategy strategy_;
+  std::vector<evaluation> last_evals_;  // the generation's member evaluations, for accounting
+  std::uint32_t failed_in_a_row_ = 0;
+  std::int64_t last_warning_ = -1;
+  std::string failure_;
+  warning_fn warn_;
 };
 
 }  // namespace esbio::train
