@@ -108,7 +108,7 @@ TEST_CASE("initialisation follows the reference code") {
     CHECK(std::abs(x - 0.001) <= b);
     exact += x == 0.001;
   }
-  CHECK(std::abs(exact / double(rec.size()) - 0.2) < 0.03);
+  CHECK(std::abs(static_cast<double>(exact) / static_cast<double>(rec.size()) - 0.2) < 0.03);
   const auto& inp = task.layout().block("W_inp");
   for (std::size_t k = 0; k < inp.size(); ++k) CHECK(std::abs(theta[inp.offset + k] - 0.1) <= b);
 }

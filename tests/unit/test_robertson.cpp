@@ -327,7 +327,7 @@ TEST_CASE("the Robertson adjoint gradient matches central differences of the sca
   tasks::robertson_task task(cfg);
   auto theta = task.initial_params();
   // Non-zero biases too, so every block matters.
-  for (std::size_t k = 0; k < theta.size(); ++k) theta[k] += 0.05 * std::sin(3.0 * k);
+  for (std::size_t k = 0; k < theta.size(); ++k) theta[k] += 0.05 * std::sin(3.0 * static_cast<double>(k));
   std::vector<double> grad(theta.size());
   const auto ev = task.gradient(theta, 0, grad);
   REQUIRE(ev.ok());

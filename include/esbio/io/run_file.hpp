@@ -19,7 +19,7 @@
 
 #include "esbio/core/named_array.hpp"
 #include "esbio/core/params.hpp"
-#include "esbio/train/trainer.hpp"
+#include "esbio/train/train_state.hpp"
 
 namespace esbio::io {
 
