@@ -90,14 +90,22 @@ plan make_plan(const train_args& a) {
 
 }  // namespace
 
-int train_command(int& argc, char**& argv, const std::vector<std::string>& args) {
-  stop_signals signals;  // before MPI starts its threads, so that they inherit the signal mask
-  dist::mpi_session mpi(argc, argv);
-  auto ctx = dist::make_mpi_context();
-  const bool root = ctx->rank() == 0;
+namespace {
+
+// What the signal watcher may touch: it outlives the run (see train_command).
+struct urgent_state {
   std::unique_ptr<run_file_sink> sink;
-  std::atomic<run_file_sink*> live_sink{nullptr};  // what the watcher thread may use
+  std::atomic<run_file_sink*> live_sink{nullptr};
   std::atomic<bool> resuming{false};
+};
+
+int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
+          const std::vector<std::string>& args) {
+  dist::context* ctx = &context;
+  const bool root = ctx->rank() == 0;
+  auto& sink = urgent.sink;
+  auto& live_sink = urgent.live_sink;
+  auto& resuming = urgent.resuming;
   if (root) {
     // Until the sink exists an urgent signal has nothing to save: on --resume the run file is
     // still the complete checkpoint it was (exit 3, resumable); otherwise nothing was written.
@@ -219,6 +227,20 @@ int train_command(int& argc, char**& argv, const std::vector<std::string>& args)
               << "; final loss " << (st.history.empty() ? 0.0 : st.history.back().loss)
               << "; wrote " << a.out << std::endl;
   return 0;
+}
+
+}  // namespace
+
+int train_command(int& argc, char**& argv, const std::vector<std::string>& args) {
+  urgent_state urgent;   // outlives the watcher thread, which may use it until it is joined
+  stop_signals signals;  // before MPI starts its threads, so that they inherit the signal mask
+  dist::mpi_session mpi(argc, argv);
+  auto ctx = dist::make_mpi_context();
+  const int code = train(*ctx, signals, urgent, args);
+  // The outcome is settled (and said); a signal from here on (mpirun ending the job after another
+  // rank's exit, say) must neither speak nor change the exit code.
+  signals.on_urgent([code](int) { ::_exit(code); });
+  return code;
 }
 
 }  // namespace esbio::cli

@@ -66,7 +66,7 @@ double dense_mlp_field::act_prime(double x) const {
   return 0.5 * (1.0 + std::erf(x * inv_sqrt2)) + x * phi;
 }
 
-void dense_mlp_field::forward(const double* y, double* out) const {
+void dense_mlp_field::forward(const double* y, double* out) {
   const double* x = y;
   for (std::size_t l = 0; l <= depth_; ++l) {
     const auto& s = layers_[l];
@@ -85,7 +85,7 @@ void dense_mlp_field::forward(const double* y, double* out) const {
   }
 }
 
-int dense_mlp_field::rhs(double, const double* y, double* ydot) const {
+int dense_mlp_field::rhs(double, const double* y, double* ydot) {
   forward(y, ydot);
   bool finite = true;
   for (std::size_t i = 0; i < d_; ++i) {
@@ -96,7 +96,7 @@ int dense_mlp_field::rhs(double, const double* y, double* ydot) const {
   return finite ? 0 : 1;
 }
 
-bool dense_mlp_field::jacobian(double, const double* y, double* jac) const {
+bool dense_mlp_field::jacobian(double, const double* y, double* jac) {
   double* out = delta_.data();
   forward(y, out);
   // Forward mode, one column per input: M <- W_0, then M <- W_{l+1} diag(g'(z_l)) M.
@@ -124,7 +124,7 @@ bool dense_mlp_field::jacobian(double, const double* y, double* jac) const {
 }
 
 bool dense_mlp_field::vjp(double, const double* y, const double* lambda, double* out_y,
-                          double* out_p) const {
+                          double* out_p) {
   forward(y, delta2_.data());
   for (std::size_t i = 0; i < d_; ++i) delta_[i] = scale_[i] * lambda[i];
   for (std::size_t l = depth_ + 1; l-- > 0;) {

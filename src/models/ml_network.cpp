@@ -28,12 +28,12 @@ void ml_network::set_drive(std::span<const double> drive) {
   drive_.assign(drive.begin(), drive.end());
 }
 
-void ml_network::coupling(const double* t) const {
+void ml_network::coupling(const double* t) {
   recurrent_product(t, z_.data());
   for (std::size_t i = 0; i < n_; ++i) z_[i] += drive_[i];
 }
 
-int ml_network::rhs(double, const double* y, double* ydot) const {
+int ml_network::rhs(double, const double* y, double* ydot) {
   const double* v = y;
   const double* w = y + n_;
   if (p_.kinetic) {
@@ -56,7 +56,7 @@ int ml_network::rhs(double, const double* y, double* ydot) const {
   return 0;
 }
 
-bool ml_network::jacobian(double, const double* y, double* jac) const {
+bool ml_network::jacobian(double, const double* y, double* jac) {
   const double* v = y;
   const double* w = y + n_;
   if (p_.kinetic) {
@@ -108,7 +108,7 @@ bool ml_network::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
-bool ml_network::jvp(double, const double* y, const double* v, double* out) const {
+bool ml_network::jvp(double, const double* y, const double* v, double* out) {
   linearise(y, lin_);
   return jvp_apply(v, out) == 0;
 }
@@ -198,11 +198,11 @@ int ml_network::precondition_setup(double, const double* y, double gamma) {
   return 0;
 }
 
-int ml_network::precondition_solve(const double* r, double* z) const {
+int ml_network::precondition_solve(const double* r, double* z) {
   return apply_preconditioner(r, z, false);
 }
 
-int ml_network::precondition_solve_transposed(const double* r, double* z) const {
+int ml_network::precondition_solve_transposed(const double* r, double* z) {
   return apply_preconditioner(r, z, true);
 }
 
@@ -232,7 +232,7 @@ int ml_network::apply_preconditioner(const double* r, double* z, bool transpose)
 }
 
 void ml_network::semi_implicit_step(std::span<double> v, std::span<double> w,
-                                    std::span<double> t_prev, double dt) const {
+                                    std::span<double> t_prev, double dt) {
   semi_implicit_steps(1, v, w, t_prev, drive_, dt);
 }
 

@@ -33,8 +33,7 @@ double dot(const double* a, const double* b, std::size_t n) {
 
 }  // namespace
 
-bool ml_network::vjp(double, const double* y, const double* lambda, double* out_y,
-                     double* out_p) const {
+bool ml_network::vjp(double, const double* y, const double* lambda, double* out_y, double* out_p) {
   const std::size_t n = n_;
   const double* lv = lambda;
   const double* lw = lambda + n;

@@ -75,7 +75,7 @@ void batched_product(std::size_t n, std::size_t trials, const double* t, const d
 
 void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
                                      std::span<double> t_prev, std::span<const double> drive,
-                                     double dt) const {
+                                     double dt) {
   const std::size_t n = n_, total = trials * n;
   zb_.resize(total);
   double* z = zb_.data();
@@ -133,7 +133,7 @@ void ml_network::recurrent_product(const double* x, double* out) const {
 // the coupling scale e; with the kinetic synapse also dfs/dV and dfs/ds. Current coupling:
 // (J v)_V = a vV + b vw + (e vV) W_rec, e = input_gain T'(V) / C. Kinetic: (J v)_V = a vV + b vw
 // + e (vs W_rec), e_i = syn_gain (E_syn - V_i) / C.
-void ml_network::linearise(const double* y, std::vector<double>& lin) const {
+void ml_network::linearise(const double* y, std::vector<double>& lin) {
   const std::size_t n = n_;
   const double* v = y;
   const double* w = y + n;
@@ -180,7 +180,7 @@ void ml_network::linearise(const double* y, std::vector<double>& lin) const {
   }
 }
 
-int ml_network::jvp_apply(const double* v, double* out) const {
+int ml_network::jvp_apply(const double* v, double* out) {
   const std::size_t n = n_;
   const double* a = lin_.data();
   const double* b = a + n;
@@ -215,7 +215,7 @@ int ml_network::jvp_apply(const double* v, double* out) const {
   return 0;
 }
 
-void ml_network::outputs(const double* v) const {
+void ml_network::outputs(const double* v) {
   double* t = t_.data();
   const double vt = p_.vt, inv_kp = 1 / p_.kp;
 #pragma omp simd
@@ -223,7 +223,7 @@ void ml_network::outputs(const double* v) const {
 }
 
 void ml_network::neuron_rates(const double* v, const double* w, const double* current, double* dv,
-                              double* dw) const {
+                              double* dw) {
   const auto& q = p_.neuron;
   const double inv_c = 1 / q.C;
 #pragma omp simd

@@ -85,7 +85,7 @@ void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const dou
                                          std::span<const double> t_new, double dt,
                                          std::span<double> lambda_v, std::span<double> lambda_w,
                                          std::span<double> lambda_t, std::span<double> grad_drive,
-                                         std::span<double> grad_w_rec) const {
+                                         std::span<double> grad_w_rec) {
   const std::size_t n = n_, total = trials * n;
   lz_.resize(total);
   double* lz = lz_.data();

@@ -16,7 +16,7 @@ void vector_tanh(double* x, std::size_t n) {
 }
 }  // namespace
 
-void cubic_mlp_field::hidden(const double* y, double* u) const {
+void cubic_mlp_field::hidden(const double* y, double* u) {
   for (std::size_t j = 0; j < d_; ++j) u[j] = y[j] * y[j] * y[j];
   for (std::size_t k = 0; k < h_; ++k) {
     double z = 0;
@@ -33,7 +33,7 @@ void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w
   w2_ = w2;
 }
 
-int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
+int cubic_mlp_field::rhs(double, const double* y, double* ydot) {
   double u[8];
   if (d_ > 8) return -1;
   hidden(y, u);
@@ -46,7 +46,7 @@ int cubic_mlp_field::rhs(double, const double* y, double* ydot) const {
   return 0;
 }
 
-bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
+bool cubic_mlp_field::jacobian(double, const double* y, double* jac) {
   if (d_ > 8) return false;
   double u[8];
   hidden(y, u);
@@ -61,7 +61,7 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) const {
 }
 
 bool cubic_mlp_field::vjp(double, const double* y, const double* lambda, double* out_y,
-                          double* out_p) const {
+                          double* out_p) {
   if (d_ > 8) return false;
   double u[8];
   hidden(y, u);

@@ -29,14 +29,14 @@ ml_params::local_terms ml_params::local(double v, double w, double current) cons
           -phi * ch};
 }
 
-int ml_neuron::rhs(double, const double* y, double* ydot) const {
+int ml_neuron::rhs(double, const double* y, double* ydot) {
   const auto l = p_.local(y[0], y[1], current_);
   ydot[0] = l.dv;
   ydot[1] = l.dw;
   return 0;
 }
 
-bool ml_neuron::jacobian(double, const double* y, double* jac) const {
+bool ml_neuron::jacobian(double, const double* y, double* jac) {
   const auto l = p_.local(y[0], y[1], current_);
   jac[0] = l.dv_dv;  // column-major 2x2
   jac[1] = l.dw_dv;
@@ -45,8 +45,7 @@ bool ml_neuron::jacobian(double, const double* y, double* jac) const {
   return true;
 }
 
-bool ml_neuron::vjp(double, const double* y, const double* lambda, double* out_y,
-                    double* out_p) const {
+bool ml_neuron::vjp(double, const double* y, const double* lambda, double* out_y, double* out_p) {
   const auto l = p_.local(y[0], y[1], current_);
   if (out_y) {
     out_y[0] = l.dv_dv * lambda[0] + l.dw_dv * lambda[1];

@@ -5,7 +5,7 @@
 
 namespace esbio::models {
 
-int robertson::rhs(double, const double* y, double* ydot) const {
+int robertson::rhs(double, const double* y, double* ydot) {
   const double a = k_.k1 * y[0], b = k_.k3 * y[1] * y[2], c = k_.k2 * y[1] * y[1];
   ydot[0] = -a + b;
   ydot[1] = a - b - c;
@@ -13,7 +13,7 @@ int robertson::rhs(double, const double* y, double* ydot) const {
   return 0;
 }
 
-bool robertson::jacobian(double, const double* y, double* jac) const {
+bool robertson::jacobian(double, const double* y, double* jac) {
   // Column-major: jac[i + 3 j] = d ydot_i / d y_j.
   jac[0] = -k_.k1;
   jac[1] = k_.k1;

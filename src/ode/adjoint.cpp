@@ -26,7 +26,7 @@ using namespace detail;
 namespace {
 
 int rhs_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector lambda_dot, void* user) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     double* out = N_VGetArrayPointer(lambda_dot);
     if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(lambda), out, nullptr)) return -1;
@@ -42,7 +42,7 @@ int rhs_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector lambda_d
 }
 
 int quad_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector q_dot, void* user) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     double* out = N_VGetArrayPointer(q_dot);
     if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(lambda), nullptr, out)) return -1;
@@ -57,7 +57,7 @@ int quad_b_callback(sunrealtype t, N_Vector y, N_Vector lambda, N_Vector q_dot, 
 // dense d(lambda')/d(lambda) = -J^T, from the model's column-major J.
 int jac_b_callback(sunrealtype t, N_Vector y, N_Vector, N_Vector, SUNMatrix jac_b, void* user,
                    N_Vector, N_Vector, N_Vector) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     const auto n = static_cast<std::size_t>(N_VGetLength(y));
     thread_local std::vector<double> jac;
@@ -74,7 +74,7 @@ int jac_b_callback(sunrealtype t, N_Vector y, N_Vector, N_Vector, SUNMatrix jac_
 
 int jtimes_b_callback(N_Vector v, N_Vector jv, sunrealtype t, N_Vector y, N_Vector, N_Vector,
                       void* user, N_Vector) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     double* out = N_VGetArrayPointer(jv);
     if (!sys->vjp(t, N_VGetArrayPointer(y), N_VGetArrayPointer(v), out, nullptr)) return -1;
@@ -112,21 +112,16 @@ int prec_solve_b_callback(sunrealtype, N_Vector, N_Vector, N_Vector, N_Vector r,
 
 void integrator::impl::release_adjoint() {
   // The backward problem lives inside the forward CVODE memory; CVodeFree releases it.
-  if (ls_b) SUNLinSolFree(ls_b);
-  if (nls_b) SUNNonlinSolFree(nls_b);
-  if (mat_b) SUNMatDestroy(mat_b);
-  if (y_b) N_VDestroy(y_b);
-  if (q_b) N_VDestroy(q_b);
-  ls_b = nullptr;
-  nls_b = nullptr;
-  mat_b = nullptr;
-  y_b = nullptr;
-  q_b = nullptr;
+  ls_b.reset();
+  nls_b.reset();
+  mat_b.reset();
+  y_b.reset();
+  q_b.reset();
   which = -1;
   forward_valid = false;
 }
 
-solve_result integrator::backward(const system& sys, std::span<const double> dl_dy,
+solve_result integrator::backward(system& sys, std::span<const double> dl_dy,
                                   std::span<double> dl_dy0, std::span<double> dl_dp) {
   if (!adjoint_)
     throw std::logic_error("integrator::backward: no successful forward() of this system");
@@ -140,54 +135,61 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
 
   solve_result res;
   const double t_last = k_out ? s.t_out.back() : s.t0;
-  s.y_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx), "lambda");
-  use_fast_vector_ops(s.y_b);
+  s.y_b.reset(check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), s.ctx.get()), "lambda"));
+  use_fast_vector_ops(s.y_b.get());
   if (p) {
-    s.q_b = check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx), "q");
-    use_fast_vector_ops(s.q_b);  // N^2 + N entries for the network: its norms dominated
+    s.q_b.reset(check_ptr(N_VNew_Serial(static_cast<sunindextype>(p), s.ctx.get()), "q"));
+    use_fast_vector_ops(s.q_b.get());  // N^2 + N entries for the network: its norms dominated
   }
-  double* lambda = N_VGetArrayPointer(s.y_b);
+  double* lambda = N_VGetArrayPointer(s.y_b.get());
   std::fill(lambda, lambda + n, 0.0);
   if (k_out) std::copy_n(dl_dy.data() + (k_out - 1) * n, n, lambda);
-  if (p) N_VConst(0.0, s.q_b);
+  if (p) N_VConst(0.0, s.q_b.get());
 
-  check(CVodeCreateB(s.mem, opts_.lmm == method::bdf ? CV_BDF : CV_ADAMS, &s.which),
+  check(CVodeCreateB(s.mem.get(), opts_.lmm == method::bdf ? CV_BDF : CV_ADAMS, &s.which),
         "CVodeCreateB");
-  check(CVodeInitB(s.mem, s.which, rhs_b_callback, t_last, s.y_b), "CVodeInitB");
-  check(CVodeSetUserDataB(s.mem, s.which, &s.active), "CVodeSetUserDataB");
+  check(CVodeInitB(s.mem.get(), s.which, rhs_b_callback, t_last, s.y_b.get()), "CVodeInitB");
+  check(CVodeSetUserDataB(s.mem.get(), s.which, &s.active), "CVodeSetUserDataB");
   const double atol_b = opts_.adjoint_atol > 0 ? opts_.adjoint_atol : opts_.atol;
-  check(CVodeSStolerancesB(s.mem, s.which, opts_.rtol, atol_b), "CVodeSStolerancesB");
-  check(CVodeSetMaxNumStepsB(s.mem, s.which, opts_.max_steps_per_output), "CVodeSetMaxNumStepsB");
-  if (opts_.max_order > 0) check(CVodeSetMaxOrdB(s.mem, s.which, opts_.max_order), "MaxOrdB");
+  check(CVodeSStolerancesB(s.mem.get(), s.which, opts_.rtol, atol_b), "CVodeSStolerancesB");
+  check(CVodeSetMaxNumStepsB(s.mem.get(), s.which, opts_.max_steps_per_output),
+        "CVodeSetMaxNumStepsB");
+  if (opts_.max_order > 0) check(CVodeSetMaxOrdB(s.mem.get(), s.which, opts_.max_order), "MaxOrdB");
   if (opts_.nls == nonlinear_solver::fixed_point) {
-    s.nls_b = check_ptr(SUNNonlinSol_FixedPoint(s.y_b, 0, s.ctx), "SUNNonlinSol_FixedPoint");
-    check(CVodeSetNonlinearSolverB(s.mem, s.which, s.nls_b), "CVodeSetNonlinearSolverB");
+    s.nls_b.reset(
+        check_ptr(SUNNonlinSol_FixedPoint(s.y_b.get(), 0, s.ctx.get()), "SUNNonlinSol_FixedPoint"));
+    check(CVodeSetNonlinearSolverB(s.mem.get(), s.which, s.nls_b.get()),
+          "CVodeSetNonlinearSolverB");
   } else if (opts_.ls == linear_solver::gmres) {
     const bool prec = sys.has_transposed_preconditioner();
-    s.ls_b = check_ptr(
-        SUNLinSol_SPGMR(s.y_b, prec ? SUN_PREC_LEFT : SUN_PREC_NONE, opts_.krylov_dim, s.ctx),
-        "SPGMR");
-    check(CVodeSetLinearSolverB(s.mem, s.which, s.ls_b, nullptr), "CVodeSetLinearSolverB");
-    check(CVodeSetJacTimesB(s.mem, s.which, nullptr, jtimes_b_callback), "CVodeSetJacTimesB");
+    s.ls_b.reset(check_ptr(SUNLinSol_SPGMR(s.y_b.get(), prec ? SUN_PREC_LEFT : SUN_PREC_NONE,
+                                           opts_.krylov_dim, s.ctx.get()),
+                           "SPGMR"));
+    check(CVodeSetLinearSolverB(s.mem.get(), s.which, s.ls_b.get(), nullptr),
+          "CVodeSetLinearSolverB");
+    check(CVodeSetJacTimesB(s.mem.get(), s.which, nullptr, jtimes_b_callback), "CVodeSetJacTimesB");
     if (prec)
-      check(CVodeSetPreconditionerB(s.mem, s.which, prec_setup_b_callback, prec_solve_b_callback),
+      check(CVodeSetPreconditionerB(s.mem.get(), s.which, prec_setup_b_callback,
+                                    prec_solve_b_callback),
             "CVodeSetPreconditionerB");
   } else {
     const auto len = static_cast<sunindextype>(n);
-    s.mat_b = check_ptr(SUNDenseMatrix(len, len, s.ctx), "SUNDenseMatrix");
-    s.ls_b = check_ptr(SUNLinSol_Dense(s.y_b, s.mat_b, s.ctx), "SUNLinSol_Dense");
-    check(CVodeSetLinearSolverB(s.mem, s.which, s.ls_b, s.mat_b), "CVodeSetLinearSolverB");
+    s.mat_b.reset(check_ptr(SUNDenseMatrix(len, len, s.ctx.get()), "SUNDenseMatrix"));
+    s.ls_b.reset(
+        check_ptr(SUNLinSol_Dense(s.y_b.get(), s.mat_b.get(), s.ctx.get()), "SUNLinSol_Dense"));
+    check(CVodeSetLinearSolverB(s.mem.get(), s.which, s.ls_b.get(), s.mat_b.get()),
+          "CVodeSetLinearSolverB");
     if (opts_.analytic_jacobian)
-      check(CVodeSetJacFnB(s.mem, s.which, jac_b_callback), "CVodeSetJacFnB");
+      check(CVodeSetJacFnB(s.mem.get(), s.which, jac_b_callback), "CVodeSetJacFnB");
   }
   if (p) {
-    check(CVodeQuadInitB(s.mem, s.which, quad_b_callback, s.q_b), "CVodeQuadInitB");
+    check(CVodeQuadInitB(s.mem.get(), s.which, quad_b_callback, s.q_b.get()), "CVodeQuadInitB");
     // The gradient is the quadrature: it takes part in the error test, at the solve's tolerances,
     // so that its accuracy is the user's rtol and not whatever lambda's steps happen to give.
-    check(CVodeQuadSStolerancesB(s.mem, s.which, opts_.rtol, atol_b), "QuadTolerancesB");
-    check(CVodeSetQuadErrConB(s.mem, s.which, SUNTRUE), "CVodeSetQuadErrConB");
+    check(CVodeQuadSStolerancesB(s.mem.get(), s.which, opts_.rtol, atol_b), "QuadTolerancesB");
+    check(CVodeSetQuadErrConB(s.mem.get(), s.which, SUNTRUE), "CVodeSetQuadErrConB");
   }
-  void* mem_b = CVodeGetAdjCVodeBmem(s.mem, s.which);
+  void* mem_b = CVodeGetAdjCVodeBmem(s.mem.get(), s.which);
 
   // Segment by segment between output times: at each t_k the loss adds its dl_k/dy to lambda,
   // which is a jump, so the backward problem restarts there.
@@ -198,24 +200,24 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     if (target < t_now) {
       const solve_stats before = counters_before(mem_b, opts_, reinitialised);
       reinitialised = false;
-      const int rc = CVodeB(s.mem, target, CV_NORMAL);
+      const int rc = CVodeB(s.mem.get(), target, CV_NORMAL);
       res.stats += difference(read_stats(mem_b, opts_), before);
       if (rc < 0) {
         res.status = map_status(rc);
         break;
       }
       sunrealtype t_ret = target;
-      check(CVodeGetB(s.mem, s.which, &t_ret, s.y_b), "CVodeGetB");
-      if (p) check(CVodeGetQuadB(s.mem, s.which, &t_ret, s.q_b), "CVodeGetQuadB");
+      check(CVodeGetB(s.mem.get(), s.which, &t_ret, s.y_b.get()), "CVodeGetB");
+      if (p) check(CVodeGetQuadB(s.mem.get(), s.which, &t_ret, s.q_b.get()), "CVodeGetQuadB");
       res.t_reached = t_now = target;
     }
     if (k == 0) break;
-    lambda = N_VGetArrayPointer(s.y_b);
+    lambda = N_VGetArrayPointer(s.y_b.get());
     const double* jump = dl_dy.data() + (k - 1) * n;
     for (std::size_t i = 0; i < n; ++i) lambda[i] += jump[i];
     if (target > s.t0 || k > 1) {
-      check(CVodeReInitB(s.mem, s.which, target, s.y_b), "CVodeReInitB");
-      if (p) check(CVodeQuadReInitB(s.mem, s.which, s.q_b), "CVodeQuadReInitB");
+      check(CVodeReInitB(s.mem.get(), s.which, target, s.y_b.get()), "CVodeReInitB");
+      if (p) check(CVodeQuadReInitB(s.mem.get(), s.which, s.q_b.get()), "CVodeQuadReInitB");
       reinitialised = true;
     }
   }
@@ -224,10 +226,10 @@ solve_result integrator::backward(const system& sys, std::span<const double> dl_
     std::fill(dl_dy0.begin(), dl_dy0.end(), std::numeric_limits<double>::quiet_NaN());
     return res;
   }
-  lambda = N_VGetArrayPointer(s.y_b);
+  lambda = N_VGetArrayPointer(s.y_b.get());
   std::copy_n(lambda, n, dl_dy0.begin());
   if (p) {
-    const double* q = N_VGetArrayPointer(s.q_b);
+    const double* q = N_VGetArrayPointer(s.q_b.get());
     for (std::size_t i = 0; i < p; ++i) dl_dp[i] += q[i];
   }
   return res;

@@ -125,7 +125,7 @@ using namespace detail;
 // former is unrecoverable for this solve, the latter asks CVODE for a smaller step.
 
 int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     const int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
     if (rc != 0) return rc;
@@ -141,7 +141,7 @@ int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user) {
 
 int jac_callback(sunrealtype t, N_Vector y, N_Vector, SUNMatrix jac, void* user, N_Vector, N_Vector,
                  N_Vector) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     SUNMatZero(jac);
     if (!sys->jacobian(t, N_VGetArrayPointer(y), SUNDenseMatrix_Data(jac))) return -1;
@@ -164,7 +164,7 @@ int prec_setup_callback(sunrealtype t, N_Vector y, N_Vector, booleantype, boolea
 
 int prec_solve_callback(sunrealtype, N_Vector, N_Vector, N_Vector r, N_Vector z, sunrealtype,
                         sunrealtype, int, void* user) {
-  const auto* sys = current(user);
+  auto* sys = current(user);
   try {
     return sys->precondition_solve(N_VGetArrayPointer(r), N_VGetArrayPointer(z));
   } catch (...) {
@@ -194,43 +194,38 @@ int jtimes_callback(N_Vector v, N_Vector jv, sunrealtype, N_Vector, N_Vector, vo
 }  // namespace
 
 integrator::impl::impl() {
-  check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create");
-}
-
-integrator::impl::~impl() {
-  release();
-  SUNContext_Free(&ctx);
+  SUNContext c = nullptr;
+  check(SUNContext_Create(nullptr, &c), "SUNContext_Create");
+  ctx.reset(c);
 }
 
 void integrator::impl::release() {
   release_adjoint();
-  if (mem) CVodeFree(&mem);
-  if (ls) SUNLinSolFree(ls);
-  if (nls) SUNNonlinSolFree(nls);
-  if (mat) SUNMatDestroy(mat);
-  if (atol_vec) N_VDestroy(atol_vec);
-  if (y) N_VDestroy(y);
-  mem = nullptr;
-  ls = nullptr;
-  nls = nullptr;
-  mat = nullptr;
-  atol_vec = nullptr;
-  y = nullptr;
+  mem.reset();  // first: it references the solvers and vectors below
+  ls.reset();
+  nls.reset();
+  mat.reset();
+  atol_vec.reset();
+  y.reset();
   n = 0;
+  bound = nullptr;
   initialised = false;
 }
 
-// CVODE memory is sized by the problem; it is rebuilt only when the size changes.
-void integrator::impl::prepare(std::size_t size, const solver_options& o) {
-  if (size == n && mem) return;
+// CVODE memory is sized by the problem and set up for one system; it is rebuilt only when
+// either changes.
+void integrator::impl::prepare(system& sys, const solver_options& o) {
+  if (sys.size() == n && mem && bound == &sys) return;
   release();
-  n = size;
+  n = sys.size();
+  bound = &sys;
   const auto len = static_cast<sunindextype>(n);
-  y = check_ptr(N_VNew_Serial(len, ctx), "N_VNew_Serial");
-  detail::use_fast_vector_ops(y);
-  mem = check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx), "CVodeCreate");
-  check(CVodeSetErrHandlerFn(mem, silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
-  check(CVodeSetUserData(mem, &active), "CVodeSetUserData");
+  y.reset(check_ptr(N_VNew_Serial(len, ctx.get()), "N_VNew_Serial"));
+  detail::use_fast_vector_ops(y.get());
+  mem.reset(
+      check_ptr(CVodeCreate(o.lmm == method::bdf ? CV_BDF : CV_ADAMS, ctx.get()), "CVodeCreate"));
+  check(CVodeSetErrHandlerFn(mem.get(), silent_error_handler, nullptr), "CVodeSetErrHandlerFn");
+  check(CVodeSetUserData(mem.get(), &active), "CVodeSetUserData");
 }
 
 void integrator::impl::configure(const solver_options& o, bool has_preconditioner, bool has_jvp) {
@@ -239,34 +234,35 @@ void integrator::impl::configure(const solver_options& o, bool has_preconditione
                                 std::to_string(o.atol_per_component.size()) +
                                 " entries for a system of " + std::to_string(n));
   if (!o.atol_per_component.empty()) {
-    if (!atol_vec) atol_vec = check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), ctx), "atol");
+    if (!atol_vec)
+      atol_vec.reset(check_ptr(N_VNew_Serial(static_cast<sunindextype>(n), ctx.get()), "atol"));
     std::copy(o.atol_per_component.begin(), o.atol_per_component.end(),
-              N_VGetArrayPointer(atol_vec));
-    check(CVodeSVtolerances(mem, o.rtol, atol_vec), "CVodeSVtolerances");
+              N_VGetArrayPointer(atol_vec.get()));
+    check(CVodeSVtolerances(mem.get(), o.rtol, atol_vec.get()), "CVodeSVtolerances");
   } else {
-    check(CVodeSStolerances(mem, o.rtol, o.atol), "CVodeSStolerances");
+    check(CVodeSStolerances(mem.get(), o.rtol, o.atol), "CVodeSStolerances");
   }
-  check(CVodeSetMaxNumSteps(mem, o.max_steps_per_output), "CVodeSetMaxNumSteps");
-  if (o.max_order > 0) check(CVodeSetMaxOrd(mem, o.max_order), "CVodeSetMaxOrd");
+  check(CVodeSetMaxNumSteps(mem.get(), o.max_steps_per_output), "CVodeSetMaxNumSteps");
+  if (o.max_order > 0) check(CVodeSetMaxOrd(mem.get(), o.max_order), "CVodeSetMaxOrd");
   if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
-    ls = check_ptr(
-        SUNLinSol_SPGMR(y, has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE, o.krylov_dim, ctx),
-        "SUNLinSol_SPGMR");
-    check(CVodeSetLinearSolver(mem, ls, nullptr), "CVodeSetLinearSolver");
+    ls.reset(check_ptr(SUNLinSol_SPGMR(y.get(), has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE,
+                                       o.krylov_dim, ctx.get()),
+                       "SUNLinSol_SPGMR"));
+    check(CVodeSetLinearSolver(mem.get(), ls.get(), nullptr), "CVodeSetLinearSolver");
     if (has_preconditioner)
-      check(CVodeSetPreconditioner(mem, prec_setup_callback, prec_solve_callback),
+      check(CVodeSetPreconditioner(mem.get(), prec_setup_callback, prec_solve_callback),
             "CVodeSetPreconditioner");
     if (has_jvp && o.analytic_jacobian)
-      check(CVodeSetJacTimes(mem, jtsetup_callback, jtimes_callback), "CVodeSetJacTimes");
+      check(CVodeSetJacTimes(mem.get(), jtsetup_callback, jtimes_callback), "CVodeSetJacTimes");
   } else if (o.nls == nonlinear_solver::newton) {
     const auto len = static_cast<sunindextype>(n);
-    mat = check_ptr(SUNDenseMatrix(len, len, ctx), "SUNDenseMatrix");
-    ls = check_ptr(SUNLinSol_Dense(y, mat, ctx), "SUNLinSol_Dense");
-    check(CVodeSetLinearSolver(mem, ls, mat), "CVodeSetLinearSolver");
-    if (o.analytic_jacobian) check(CVodeSetJacFn(mem, jac_callback), "CVodeSetJacFn");
+    mat.reset(check_ptr(SUNDenseMatrix(len, len, ctx.get()), "SUNDenseMatrix"));
+    ls.reset(check_ptr(SUNLinSol_Dense(y.get(), mat.get(), ctx.get()), "SUNLinSol_Dense"));
+    check(CVodeSetLinearSolver(mem.get(), ls.get(), mat.get()), "CVodeSetLinearSolver");
+    if (o.analytic_jacobian) check(CVodeSetJacFn(mem.get(), jac_callback), "CVodeSetJacFn");
   } else {
-    nls = check_ptr(SUNNonlinSol_FixedPoint(y, 0, ctx), "SUNNonlinSol_FixedPoint");
-    check(CVodeSetNonlinearSolver(mem, nls), "CVodeSetNonlinearSolver");
+    nls.reset(check_ptr(SUNNonlinSol_FixedPoint(y.get(), 0, ctx.get()), "SUNNonlinSol_FixedPoint"));
+    check(CVodeSetNonlinearSolver(mem.get(), nls.get()), "CVodeSetNonlinearSolver");
   }
 }
 
@@ -290,33 +286,32 @@ void integrator::begin_budget() {
   budget_start_ = clock_seconds();
 }
 
-void integrator::start(impl& s, const system& sys, double t0, std::span<const double> y0,
+void integrator::start(impl& s, system& sys, double t0, std::span<const double> y0,
                        std::span<const double> t_out, std::span<double> out, const char* who) {
   const std::size_t n = sys.size();
   if (y0.size() != n || out.size() != n * t_out.size())
     throw std::invalid_argument(std::string(who) + ": buffer sizes do not match the system");
-  const bool fresh = !(s.mem && s.n == n);
-  s.prepare(n, opts_);
-  s.active = const_cast<system*>(&sys);
-  std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y));
-  if (fresh || !s.initialised) {
-    check(CVodeInit(s.mem, rhs_callback, t0, s.y), "CVodeInit");
+  s.prepare(sys, opts_);
+  s.active = &sys;
+  std::copy(y0.begin(), y0.end(), N_VGetArrayPointer(s.y.get()));
+  if (!s.initialised) {
+    check(CVodeInit(s.mem.get(), rhs_callback, t0, s.y.get()), "CVodeInit");
     s.configure(opts_, sys.has_preconditioner(), sys.has_jvp());
     s.initialised = true;
   } else {
-    check(CVodeReInit(s.mem, t0, s.y), "CVodeReInit");
+    check(CVodeReInit(s.mem.get(), t0, s.y.get()), "CVodeReInit");
     s.reinitialised = true;
   }
   t_now_ = t0;
 }
 
-solve_result integrator::solve(const system& sys, double t0, std::span<const double> y0,
+solve_result integrator::solve(system& sys, double t0, std::span<const double> y0,
                                std::span<const double> t_out, std::span<double> out) {
   start(*impl_, sys, t0, y0, t_out, out, "integrator::solve");
   return march(*impl_, t_out, out, y0, false);
 }
 
-solve_result integrator::forward(const system& sys, double t0, std::span<const double> y0,
+solve_result integrator::forward(system& sys, double t0, std::span<const double> y0,
                                  std::span<const double> t_out, std::span<double> out) {
   // CVODES' adjoint leaves traces in a re-initialised memory (its forward recomputations and the
   // backward problem's history change later results in the last bits), so every gradient gets a
@@ -327,7 +322,7 @@ solve_result integrator::forward(const system& sys, double t0, std::span<const d
   start(s, sys, t0, y0, t_out, out, "integrator::forward");
   // Hermite interpolation of the stored steps: the backward problem needs y(t) at arbitrary
   // times between checkpoints.
-  check(CVodeAdjInit(s.mem, adjoint_checkpoint_steps, CV_HERMITE), "CVodeAdjInit");
+  check(CVodeAdjInit(s.mem.get(), adjoint_checkpoint_steps, CV_HERMITE), "CVodeAdjInit");
   s.t0 = t0;
   s.t_out.assign(t_out.begin(), t_out.end());
   auto res = march(s, t_out, out, y0, true);
@@ -335,13 +330,14 @@ solve_result integrator::forward(const system& sys, double t0, std::span<const d
   return res;
 }
 
-solve_result integrator::advance(const system& sys, std::span<const double> t_out,
+solve_result integrator::advance(system& sys, std::span<const double> t_out,
                                  std::span<double> out) {
   auto& s = *impl_;
-  if (!s.initialised || s.n != sys.size() || out.size() != s.n * t_out.size())
+  if (!s.initialised || s.bound != &sys || out.size() != s.n * t_out.size())
     throw std::invalid_argument("integrator::advance: no solve of this system to continue");
-  s.active = const_cast<system*>(&sys);
-  const std::vector<double> y_now(N_VGetArrayPointer(s.y), N_VGetArrayPointer(s.y) + s.n);
+  s.active = &sys;
+  const double* y = N_VGetArrayPointer(s.y.get());
+  const std::vector<double> y_now(y, y + s.n);
   return march(s, t_out, out, y_now, false);
 }
 
@@ -349,11 +345,11 @@ solve_result integrator::march(impl& s, std::span<const double> t_out, std::span
                                std::span<const double> y_now, bool checkpoint) {
   const std::size_t n = s.n;
   // Counters run from the last (re)initialisation; this call reports its own share.
-  const solve_stats before = counters_before(s.mem, opts_, s.reinitialised);
+  const solve_stats before = counters_before(s.mem.get(), opts_, s.reinitialised);
   s.reinitialised = false;
   // Never step past the last output: the caller may change the system's inputs there.
   if (!t_out.empty() && t_out.back() > t_now_)
-    check(CVodeSetStopTime(s.mem, t_out.back()), "CVodeSetStopTime");
+    check(CVodeSetStopTime(s.mem.get(), t_out.back()), "CVodeSetStopTime");
 
   solve_result res;
   res.t_reached = t_now_;
@@ -366,17 +362,18 @@ solve_result integrator::march(impl& s, std::span<const double> t_out, std::span
     }
     sunrealtype t_ret = t_now_;
     int checkpoints = 0;
-    const int rc = checkpoint ? CVodeF(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL, &checkpoints)
-                              : CVode(s.mem, t_out[k], s.y, &t_ret, CV_NORMAL);
+    const int rc = checkpoint
+                       ? CVodeF(s.mem.get(), t_out[k], s.y.get(), &t_ret, CV_NORMAL, &checkpoints)
+                       : CVode(s.mem.get(), t_out[k], s.y.get(), &t_ret, CV_NORMAL);
     if (rc < 0) {
       res.status = map_status(rc);
       break;
     }
     res.t_reached = t_ret;
-    const double* yp = N_VGetArrayPointer(s.y);
+    const double* yp = N_VGetArrayPointer(s.y.get());
     std::copy(yp, yp + n, row.begin());
     long steps = 0;
-    CVodeGetNumSteps(s.mem, &steps);
+    CVodeGetNumSteps(s.mem.get(), &steps);
     if (budget_steps_ + (steps - before.steps) > opts_.max_steps_total ||
         (opts_.max_seconds > 0 && clock_seconds() - budget_start_ > opts_.max_seconds)) {
       res.status = solve_status::too_much_work;
@@ -384,7 +381,7 @@ solve_result integrator::march(impl& s, std::span<const double> t_out, std::span
     }
   }
   t_now_ = res.t_reached;
-  res.stats = difference(read_stats(s.mem, opts_), before);
+  res.stats = difference(read_stats(s.mem.get(), opts_), before);
   budget_steps_ += res.stats.steps;
   return res;
 }

@@ -15,16 +15,16 @@ namespace {
 struct decay final : system {
   double p = 0.7;
   std::size_t size() const override { return 1; }
-  int rhs(double, const double* y, double* f) const override {
+  int rhs(double, const double* y, double* f) override {
     f[0] = -p * y[0];
     return 0;
   }
-  bool jacobian(double, const double*, double* j) const override {
+  bool jacobian(double, const double*, double* j) override {
     j[0] = -p;
     return true;
   }
   std::size_t parameter_count() const override { return 1; }
-  bool vjp(double, const double* y, const double* l, double* out_y, double* out_p) const override {
+  bool vjp(double, const double* y, const double* l, double* out_y, double* out_p) override {
     if (out_y) out_y[0] = -p * l[0];
     if (out_p) out_p[0] = -y[0] * l[0];
     return true;
@@ -35,12 +35,12 @@ struct decay final : system {
 struct predator_prey final : system {
   double p[4] = {1.1, 0.4, 0.1, 0.4};
   std::size_t size() const override { return 2; }
-  int rhs(double, const double* y, double* f) const override {
+  int rhs(double, const double* y, double* f) override {
     f[0] = p[0] * y[0] - p[1] * y[0] * y[1];
     f[1] = p[2] * y[0] * y[1] - p[3] * y[1];
     return 0;
   }
-  bool jacobian(double, const double* y, double* j) const override {
+  bool jacobian(double, const double* y, double* j) override {
     j[0] = p[0] - p[1] * y[1];  // column-major: j[i + 2 k] = df_i/dy_k
     j[1] = p[2] * y[1];
     j[2] = -p[1] * y[0];
@@ -48,7 +48,7 @@ struct predator_prey final : system {
     return true;
   }
   std::size_t parameter_count() const override { return 4; }
-  bool vjp(double, const double* y, const double* l, double* out_y, double* out_p) const override {
+  bool vjp(double, const double* y, const double* l, double* out_y, double* out_p) override {
     if (out_y) {
       out_y[0] = (p[0] - p[1] * y[1]) * l[0] + p[2] * y[1] * l[1];
       out_y[1] = -p[1] * y[0] * l[0] + (p[2] * y[0] - p[3]) * l[1];
@@ -128,7 +128,7 @@ TEST_CASE("the adjoint gradient of a nonlinear system matches central finite dif
     std::vector<double> g_y0(2), g_p(4, 0.0);
     REQUIRE(solver.backward(sys, dl_dy, g_y0, g_p).status == solve_status::success);
 
-    const auto loss_at = [&](const predator_prey& s, const std::vector<double>& start) {
+    const auto loss_at = [&](predator_prey& s, const std::vector<double>& start) {
       integrator fresh(o);
       std::vector<double> o2(t_out.size() * 2);
       REQUIRE(fresh.solve(s, 0.0, start, t_out, o2).status == solve_status::success);

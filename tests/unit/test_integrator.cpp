@@ -15,12 +15,12 @@ namespace {
 struct linear_decay final : system {
   double k = 1000;
   std::size_t size() const override { return 2; }
-  int rhs(double, const double* y, double* f) const override {
+  int rhs(double, const double* y, double* f) override {
     f[0] = -y[0];
     f[1] = -k * y[1];
     return 0;
   }
-  bool jacobian(double, const double*, double* j) const override {
+  bool jacobian(double, const double*, double* j) override {
     j[0] = -1;
     j[3] = -k;
     return true;
@@ -30,11 +30,11 @@ struct linear_decay final : system {
 // y' = y^2, y(0) = 1: y = 1/(1 - t) blows up at t = 1.
 struct blow_up final : system {
   std::size_t size() const override { return 1; }
-  int rhs(double, const double* y, double* f) const override {
+  int rhs(double, const double* y, double* f) override {
     f[0] = y[0] * y[0];
     return 0;
   }
-  bool jacobian(double, const double* y, double* j) const override {
+  bool jacobian(double, const double* y, double* j) override {
     j[0] = 2 * y[0];
     return true;
   }
@@ -42,11 +42,11 @@ struct blow_up final : system {
 
 struct nan_rhs final : system {
   std::size_t size() const override { return 1; }
-  int rhs(double t, const double*, double* f) const override {
+  int rhs(double t, const double*, double* f) override {
     f[0] = t > 0.5 ? std::numeric_limits<double>::quiet_NaN() : 1.0;
     return 0;
   }
-  bool jacobian(double, const double*, double* j) const override {
+  bool jacobian(double, const double*, double* j) override {
     j[0] = 0;
     return true;
   }
@@ -172,11 +172,11 @@ TEST_CASE("advance continues a solve across a mild change of input") {
   struct driven final : system {
     double u = 0;
     std::size_t size() const override { return 1; }
-    int rhs(double, const double* y, double* f) const override {
+    int rhs(double, const double* y, double* f) override {
       f[0] = -y[0] + u;
       return 0;
     }
-    bool jacobian(double, const double*, double* j) const override {
+    bool jacobian(double, const double*, double* j) override {
       j[0] = -1;
       return true;
     }
@@ -197,4 +197,61 @@ TEST_CASE("advance continues a solve across a mild change of input") {
     // Less accurate than the tolerance suggests: the error estimate is local, the jump is not.
     CHECK(second[0] == doctest::Approx(exact).epsilon(1e-4));
   }
+}
+
+namespace {
+// The same linear system with a block-diagonal (here: exact) preconditioner: a second system of
+// the same size whose linear-solver set-up differs from linear_decay's.
+struct preconditioned_decay final : system {
+  double k = 1000, g = 0;
+  std::size_t size() const override { return 2; }
+  int rhs(double, const double* y, double* f) override {
+    f[0] = -y[0];
+    f[1] = -k * y[1];
+    return 0;
+  }
+  bool jacobian(double, const double*, double* j) override {
+    j[0] = -1;
+    j[3] = -k;
+    return true;
+  }
+  bool has_preconditioner() const override { return true; }
+  int precondition_setup(double, const double*, double gamma) override {
+    g = gamma;
+    return 0;
+  }
+  int precondition_solve(const double* r, double* z) override {
+    z[0] = r[0] / (1 + g);
+    z[1] = r[1] / (1 + g * k);
+    return 0;
+  }
+};
+}  // namespace
+
+TEST_CASE(
+    "one integrator, two systems of one size: each solved with its own linear-solver set-up") {
+  // The set-up (GMRES with or without the system's preconditioner) used to be latched by the
+  // first system of a size: the second would then be solved with the first's callbacks.
+  auto o = opts(method::bdf, nonlinear_solver::newton, 1e-8, 1e-10);
+  o.ls = linear_solver::gmres;
+  const std::vector<double> t{0.0, 0.5, 1.0};
+  const double y0[2] = {1.0, 1.0};
+  preconditioned_decay with;
+  linear_decay without;
+  const auto fresh = [&](ode::system& s) {
+    integrator ig(o);
+    std::vector<double> out(6);
+    REQUIRE(ig.solve(s, 0.0, y0, t, out).status == solve_status::success);
+    return out;
+  };
+  const auto want_with = fresh(with), want_without = fresh(without);
+  integrator shared(o);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<double> a(6), b(6);
+    REQUIRE(shared.solve(with, 0.0, y0, t, a).status == solve_status::success);
+    REQUIRE(shared.solve(without, 0.0, y0, t, b).status == solve_status::success);
+    CHECK(a == want_with);
+    CHECK(b == want_without);
+  }
+  CHECK(std::abs(want_with[4] - std::exp(-1.0)) < 1e-6);
 }

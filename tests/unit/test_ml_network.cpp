@@ -41,7 +41,7 @@ struct random_net {
 
 // Largest relative deviation of the network's analytic Jacobian from central differences
 // (steps of 1e-5 in V, 1e-7 in the gating variables).
-double jacobian_fd_error(const ml_network& net, const std::vector<double>& y) {
+double jacobian_fd_error(ml_network& net, const std::vector<double>& y) {
   const std::size_t m = net.size(), n = net.neurons();
   std::vector<double> jac(m * m, 0.0), fp(m), fm(m);
   net.jacobian(0, y.data(), jac.data());

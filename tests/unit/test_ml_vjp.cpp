@@ -14,7 +14,7 @@ using models::ml_network;
 namespace {
 
 // J^T lambda from the dense analytic Jacobian (column-major).
-std::vector<double> dense_jt_lambda(const ode::system& sys, const std::vector<double>& y,
+std::vector<double> dense_jt_lambda(ode::system& sys, const std::vector<double>& y,
                                     const std::vector<double>& lambda) {
   const std::size_t m = sys.size();
   std::vector<double> jac(m * m, 0.0), out(m, 0.0);
@@ -26,7 +26,7 @@ std::vector<double> dense_jt_lambda(const ode::system& sys, const std::vector<do
 
 // lambda . (f(p + h) - f(p - h)) / 2h, with set(x) installing parameter value x.
 template <class Set>
-double fd_lambda_dfdp(const ode::system& sys, const std::vector<double>& y,
+double fd_lambda_dfdp(ode::system& sys, const std::vector<double>& y,
                       const std::vector<double>& lambda, double p0, double h, Set set) {
   std::vector<double> fp(sys.size()), fm(sys.size());
   set(p0 + h);

@@ -68,7 +68,7 @@ tasks::task_config small_config() {
 }  // namespace
 
 TEST_CASE("Robertson's Jacobian matches central differences along the trajectory") {
-  const models::robertson rober;
+  models::robertson rober;
   for (const auto& y : {std::vector<double>{0.9, 3e-5, 0.1}, std::vector<double>{0.3, 1.6e-6, 0.7},
                         std::vector<double>{1.0, 0.0, 0.0}}) {
     double jac[9] = {};

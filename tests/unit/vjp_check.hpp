@@ -16,7 +16,7 @@ struct vjp_errors {
   double state = 0, params = 0;  // largest deviation relative to max(1, |analytic|)
 };
 
-inline vjp_errors check_vjp(const ode::system& sys, const std::vector<double>& y,
+inline vjp_errors check_vjp(ode::system& sys, const std::vector<double>& y,
                             const std::vector<double>& lambda, std::span<double> bound,
                             double h_rel = 1e-6) {
   const std::size_t n = sys.size(), p = sys.parameter_count();

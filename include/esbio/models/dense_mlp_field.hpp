@@ -54,16 +54,15 @@ class dense_mlp_field final : public ode::system {
   std::size_t depth() const { return depth_; }
 
   std::size_t size() const override { return d_; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
   std::size_t parameter_count() const override { return n_params_; }
-  bool vjp(double t, const double* y, const double* lambda, double* out_y,
-           double* out_p) const override;
+  bool vjp(double t, const double* y, const double* lambda, double* out_y, double* out_p) override;
 
  private:
   // Runs the network on y, keeping every pre-activation (z_) and activation (a_) for the
   // derivatives; writes NN(y) into out (unscaled).
-  void forward(const double* y, double* out) const;
+  void forward(const double* y, double* out);
   double act(double x) const;
   double act_prime(double x) const;
 
@@ -74,8 +73,8 @@ class dense_mlp_field final : public ode::system {
   std::size_t n_params_ = 0;
   std::span<const double> p_;
   // Scratch, per hidden layer l: z_ at l * width_ (pre-activation), a_ at l * width_
-  // (activation g(z)); mutable because rhs() is const for the integrator.
-  mutable std::vector<double> z_, a_, m_, m2_, delta_, delta2_;
+  // (activation g(z)).
+  std::vector<double> z_, a_, m_, m2_, delta_, delta2_;
 };
 
 }  // namespace esbio::models

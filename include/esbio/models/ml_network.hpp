@@ -57,41 +57,39 @@ class ml_network final : public ode::system {
   std::size_t neurons() const { return n_; }
   const network_params& params() const { return p_; }
   std::size_t size() const override { return (p_.kinetic ? 3 : 2) * n_; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
 
   // p = (W_rec[0][0], W_rec[0][1], ..., W_rec[N-1][N-1], drive_0, ..., drive_{N-1}).
   std::size_t parameter_count() const override { return n_ * n_ + n_; }
-  bool vjp(double t, const double* y, const double* lambda, double* out_y,
-           double* out_p) const override;
+  bool vjp(double t, const double* y, const double* lambda, double* out_y, double* out_p) override;
 
   // Analytic J v for GMRES. jvp_setup evaluates the per-neuron partials and T'(V) (every
   // transcendental of the linearisation) once per Newton iteration, so that each Krylov
   // iteration's product is one N x N matrix-vector product plus O(N). jvp() does both and
   // overwrites what jvp_setup cached.
-  bool jvp(double t, const double* y, const double* v, double* out) const override;
+  bool jvp(double t, const double* y, const double* v, double* out) override;
   bool has_jvp() const override { return true; }
   int jvp_setup(double t, const double* y) override;
-  int jvp_apply(const double* v, double* out) const override;
+  int jvp_apply(const double* v, double* out) override;
 
   // Block-diagonal preconditioner for GMRES: per neuron, the 2 x 2 (or, with the kinetic synapse,
   // 3 x 3) block of I - gamma J over its own states (its self-coupling included); the coupling
   // between neurons is left to the Krylov iteration.
   bool has_preconditioner() const override { return true; }
   int precondition_setup(double t, const double* y, double gamma) override;
-  int precondition_solve(const double* r, double* z) const override;
+  int precondition_solve(const double* r, double* z) override;
   bool has_transposed_preconditioner() const override { return true; }
-  int precondition_solve_transposed(const double* r, double* z) const override;
+  int precondition_solve_transposed(const double* r, double* z) override;
 
   // One step of the paper's scheme, in place; t_prev holds T of the previous step and becomes T
   // of the new V. Uses the drive set by set_drive().
   void semi_implicit_step(std::span<double> v, std::span<double> w, std::span<double> t_prev,
-                          double dt) const;
+                          double dt);
   // The same step for `trials` independent trials at once (the way ES evaluates a batch):
   // v, w, t_prev and drive are trials x N, row-major (drive: x W_inp of each trial's token).
   void semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
-                           std::span<double> t_prev, std::span<const double> drive,
-                           double dt) const;
+                           std::span<double> t_prev, std::span<const double> drive, double dt);
   // Reverse of semi_implicit_steps() for BPTT. (v, w, t_prev) is the state before the step,
   // (v_new, w_new, t_new) the state it produced (all trials x N). On entry lambda_v, lambda_w,
   // lambda_t hold dL/d(v_new, w_new, t_new); on return dL/d(v, w, t_prev). dL/d drive is added
@@ -101,31 +99,31 @@ class ml_network final : public ode::system {
                                std::span<const double> v_new, std::span<const double> w_new,
                                std::span<const double> t_new, double dt, std::span<double> lambda_v,
                                std::span<double> lambda_w, std::span<double> lambda_t,
-                               std::span<double> grad_drive, std::span<double> grad_w_rec) const;
+                               std::span<double> grad_drive, std::span<double> grad_w_rec);
 
  private:
   // z = P^-1 r or P^-T r with the blocks of the last precondition_setup.
   int apply_preconditioner(const double* r, double* z, bool transpose) const;
   // z_i = drive_i + sum_j t[j] W_rec[j][i], into z_.
-  void coupling(const double* t) const;
+  void coupling(const double* t);
   // dV/dt and dw/dt of every neuron for the given input currents, and T(V) into t_ (the hot loop
   // of the continuous model; vectorised in ml_network_kernels.cpp).
   void neuron_rates(const double* v, const double* w, const double* current, double* dv,
-                    double* dw) const;
-  void outputs(const double* v) const;  // t_ = T(V)
+                    double* dw);
+  void outputs(const double* v);  // t_ = T(V)
   // out_i = sum_j x_j W_rec[j][i], without the drive.
   void recurrent_product(const double* x, double* out) const;
   // The partials of J at y into lin (see ml_network_kernels.cpp for the layout).
-  void linearise(const double* y, std::vector<double>& lin) const;
+  void linearise(const double* y, std::vector<double>& lin);
 
   std::size_t n_;
   network_params p_;
   std::span<const double> w_rec_;
   std::vector<double> drive_;
-  mutable std::vector<double> t_, z_, zb_;  // scratch
-  mutable std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
-  mutable std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
-  mutable std::vector<double> adj_lin_;     // vjp's linearisation
+  std::vector<double> t_, z_, zb_;  // scratch
+  std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
+  std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
+  std::vector<double> adj_lin_;     // vjp's linearisation
   // The inverse blocks: with current coupling four N-vectors (entries 00, 01, 10, 11 of each
   // neuron's 2 x 2 inverse); with the kinetic synapse, per neuron a 3 x 3 inverse, row-major.
   // prec_lin_ is the linearisation they came from (its own, so that the Krylov product's stays).

@@ -24,17 +24,16 @@ class cubic_mlp_field final : public ode::system {
 
   std::size_t size() const override { return d_; }
   std::size_t hidden() const { return h_; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
   std::size_t parameter_count() const override { return 2 * d_ * h_; }
-  bool vjp(double t, const double* y, const double* lambda, double* out_y,
-           double* out_p) const override;
+  bool vjp(double t, const double* y, const double* lambda, double* out_y, double* out_p) override;
 
  private:
   std::size_t d_, h_;
   std::span<const double> w1_, w2_;
-  mutable std::vector<double> act_;               // scratch: h = tanh(W1 y^3)
-  void hidden(const double* y, double* u) const;  // u = y^3 (d <= 8 entries), act_ = h
+  std::vector<double> act_;                 // scratch: h = tanh(W1 y^3)
+  void hidden(const double* y, double* u);  // u = y^3 (d <= 8 entries), act_ = h
 };
 
 }  // namespace esbio::models

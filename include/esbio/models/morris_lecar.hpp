@@ -60,12 +60,11 @@ class ml_neuron final : public ode::system {
   const ml_params& params() const { return p_; }
 
   std::size_t size() const override { return 2; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
   // p = (I): task A's loss reaches its weight only through I = input_scale W.
   std::size_t parameter_count() const override { return 1; }
-  bool vjp(double t, const double* y, const double* lambda, double* out_y,
-           double* out_p) const override;
+  bool vjp(double t, const double* y, const double* lambda, double* out_y, double* out_p) override;
 
  private:
   ml_params p_;

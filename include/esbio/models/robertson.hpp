@@ -34,8 +34,8 @@ class robertson final : public ode::system {
  public:
   explicit robertson(robertson_rates k = {}) : k_(k) {}
   std::size_t size() const override { return 3; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
 
  private:
   robertson_rates k_;

@@ -19,8 +19,8 @@ class cubic_spiral final : public ode::system {
 
   explicit cubic_spiral(matrix a = default_a) : a_(a) {}
   std::size_t size() const override { return 2; }
-  int rhs(double t, const double* y, double* ydot) const override;
-  bool jacobian(double t, const double* y, double* jac) const override;
+  int rhs(double t, const double* y, double* ydot) override;
+  bool jacobian(double t, const double* y, double* jac) override;
 
  private:
   matrix a_;

@@ -81,13 +81,13 @@ class integrator {
 
   // Integrate sys from (t0, y0) and write y(t_k) into out[k*n .. k*n+n) for every output time
   // (increasing, all > t0 or == t0, which copies y0). On failure the rows not reached are NaN.
-  solve_result solve(const system& sys, double t0, std::span<const double> y0,
+  solve_result solve(system& sys, double t0, std::span<const double> y0,
                      std::span<const double> t_out, std::span<double> out);
   // Continue the last solve of sys from where it stopped, without re-initialising: CVODE keeps
   // its step size, order and history across a change of the system's inputs (e.g. the next
   // token), which is cheaper than a restart when the jump is mild. Every solve and advance stops
   // exactly at its last output time.
-  solve_result advance(const system& sys, std::span<const double> t_out, std::span<double> out);
+  solve_result advance(system& sys, std::span<const double> t_out, std::span<double> out);
 
   // The continuous adjoint (CVODES). forward() is solve() that also keeps checkpoints of the
   // trajectory; backward() then integrates lambda' = -J^T lambda from the last output time to t0
@@ -95,9 +95,9 @@ class integrator {
   // forward (t_out.size() x size()), added to lambda as the backward solve passes t_k. It writes
   // dL/dy0 into dl_dy0 (size() entries) and adds dL/dp = integral of (df/dp)^T lambda dt into
   // dl_dp (parameter_count() entries). sys must be the system of the forward, unchanged.
-  solve_result forward(const system& sys, double t0, std::span<const double> y0,
+  solve_result forward(system& sys, double t0, std::span<const double> y0,
                        std::span<const double> t_out, std::span<double> out);
-  solve_result backward(const system& sys, std::span<const double> dl_dy, std::span<double> dl_dy0,
+  solve_result backward(system& sys, std::span<const double> dl_dy, std::span<double> dl_dy0,
                         std::span<double> dl_dp);
 
  private:
@@ -105,7 +105,7 @@ class integrator {
   solver_options opts_;
   std::unique_ptr<impl> impl_;
   std::unique_ptr<impl> adjoint_;  // the forward() of the adjoint, rebuilt for each one
-  void start(impl& s, const system& sys, double t0, std::span<const double> y0,
+  void start(impl& s, system& sys, double t0, std::span<const double> y0,
              std::span<const double> t_out, std::span<double> out, const char* who);
   solve_result march(impl& s, std::span<const double> t_out, std::span<double> out,
                      std::span<const double> y_now, bool checkpoint);
