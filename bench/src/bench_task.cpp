@@ -19,9 +19,7 @@
 #include <limits>
 
 #include "esbio/core/error.hpp"
-#include "esbio/core/random.hpp"
-#include "esbio/tasks/evidence_data.hpp"
-#include "esbio/tasks/task.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "options.hpp"
 
 namespace po = boost::program_options;
@@ -33,47 +31,6 @@ namespace {
 // (ml_network_kernels.cpp), counting +, -, *, / and each of the 4 transcendental calls (2 tanh,
 // cosh, exp) as one: an undercount of the libmvec work, which is a few dozen flops each.
 constexpr double scheme_neuron_flops = 40;
-
-// Trial 0 of task B's BDF path, solved here with the same drives, initial state and restarts
-// as evidence_task::features_bdf, to report what the evaluation does not: the linear solver's
-// work.
-void bdf_detail(const tasks::task_config& t, std::span<const double> theta,
-                const param_layout& layout, std::uint32_t generation) {
-  const std::size_t n = t.neurons;
-  const auto emb = tasks::evidence_embeddings(t.seed);
-  const auto trial = tasks::evidence_batch(t.seed, generation, 1)[0];
-  const auto& inp = layout.block("W_inp");
-  const auto& rec = layout.block("W_rec");
-  std::vector<double> table(tasks::vocabulary * n, 0.0);
-  for (int word = 0; word < tasks::vocabulary; ++word)
-    for (int d = 0; d < tasks::evidence_embedding; ++d)
-      for (std::size_t i = 0; i < n; ++i)
-        table[word * n + i] +=
-            emb[word * tasks::evidence_embedding + d] * theta[inp.offset + d * n + i];
-  auto p = t.network;
-  p.neuron = t.neuron;
-  models::ml_network net(n, p);
-  net.bind_recurrent(theta.subspan(rec.offset, rec.size()));
-  std::vector<double> y(net.size(), 0.0), out(net.size());
-  random_stream(t.seed, stream::trial_state, generation, 0).fill_normal(std::span(y).first(n));
-  for (std::size_t i = 0; i < n; ++i) {
-    y[i] = t.trial_v0_mean + t.trial_v0_sd * y[i];
-    y[n + i] = t.trial_w0;
-  }
-  ode::integrator ig(t.solver);
-  ode::solve_stats st;
-  for (int tok = 0; tok < tasks::evidence_tokens; ++tok) {
-    net.set_drive(std::span<const double>(table.data() + trial.tokens[tok] * n, n));
-    const std::vector<double> t_out{t.token_ms * (tok + 1)};
-    st += ig.solve(net, t.token_ms * tok, y, t_out, out).stats;
-    y = out;
-  }
-  std::printf(
-      "trial 0 alone: steps %ld  rhs evals %ld  linear iterations %ld  linear setups %ld  "
-      "error test fails %ld  nonlinear conv fails %ld\n",
-      st.steps, st.rhs_evals, st.lin_iters, st.lin_setups, st.error_test_fails,
-      st.nonlinear_conv_fails);
-}
 
 }  // namespace
 
@@ -87,7 +44,8 @@ int main(int argc, char** argv) try {
   const auto path = vm["config"].as<std::string>();
   const auto cfg = cli::to_run_config(
       cli::resolve_settings(path.empty() ? "" : cli::read_config_text(path), path, rest));
-  const auto task = tasks::make_task(cfg.task);
+  const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
+  const auto eval = task->make_evaluator();
   const auto theta = task->initial_params();
   const auto generation = vm["generation"].as<std::uint32_t>();
 
@@ -103,7 +61,7 @@ int main(int argc, char** argv) try {
   for (int r = 0; r < vm["reps"].as<int>(); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_now();
-    ev = task->evaluate(theta, generation, 0);
+    ev = eval->evaluate(theta, generation, 0);
     best = std::min(best, cpu_now() - c0);
     best_wall = std::min(
         best_wall, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -112,19 +70,27 @@ int main(int argc, char** argv) try {
       return 1;
     }
   }
-  const auto& t = cfg.task;
-  std::printf("task %s  integrator %s  trials %zu  neurons %zu  rtol %g  atol %g\n", t.name.c_str(),
-              t.integrator.c_str(), t.trials, t.neurons, t.solver.rtol, t.solver.atol);
+  const auto& v = cfg.values;
+  const auto value = [&](const char* key) { return v.count(key) ? v.at(key) : std::string("-"); };
+  const bool evidence = cfg.task == "evidence";
+  const double trials = evidence ? std::stod(v.at("task.trials")) : 1.0;
+  std::printf("task %s  integrator %s  trials %s  neurons %s  rtol %s  atol %s\n", cfg.task.c_str(),
+              value("task.integrator").c_str(), value("task.trials").c_str(),
+              value("task.neurons").c_str(), value("ode.rtol").c_str(), value("ode.atol").c_str());
   std::printf("best of %d: %.4f s CPU per evaluation (%.4f s wall), %.3f ms CPU per trajectory\n",
-              vm["reps"].as<int>(), best, best_wall, 1e3 * best / static_cast<double>(t.trials));
+              vm["reps"].as<int>(), best, best_wall, 1e3 * best / trials);
   std::printf("steps %lld  rhs evals %lld  loss %.9f  accuracy %.3f\n",
               static_cast<long long>(ev.steps), static_cast<long long>(ev.rhs_evals), ev.loss,
               ev.accuracy);
-  if (t.name == "evidence" && t.integrator == "bdf" && !t.network.kinetic)
-    bdf_detail(t, theta, task->layout(), generation);
-  if (t.name == "evidence" && t.integrator == "fixed") {
-    const double steps = std::round(t.token_ms * 50 / t.dt);  // 50 tokens
-    const double n = static_cast<double>(t.neurons), b = static_cast<double>(t.trials);
+  std::printf(
+      "linear iterations %lld  linear setups %lld  error test fails %lld  nonlinear conv fails "
+      "%lld\n",
+      static_cast<long long>(ev.lin_iters), static_cast<long long>(ev.lin_setups),
+      static_cast<long long>(ev.error_test_fails), static_cast<long long>(ev.nonlinear_fails));
+  if (evidence && v.at("task.integrator") == "fixed") {
+    const double steps =
+        std::round(std::stod(v.at("task.token_ms")) * 50 / std::stod(v.at("task.dt")));
+    const double n = std::stod(v.at("task.neurons")), b = trials;
     const double coupling = 2 * b * n * n * steps, neuron = scheme_neuron_flops * b * n * steps;
     std::printf(
         "fixed-step scheme: %.0f steps; coupling %.2f GFLOP/s, with neuron work %.2f "

@@ -14,14 +14,14 @@
 using namespace esbio;
 
 int main(int argc, char** argv) {
-  tasks::task_config cfg;
-  cfg.name = "evidence";
-  cfg.integrator = "fixed";
+  tasks::evidence_config cfg;
+  cfg.integrator = tasks::evidence_integrator::fixed;
   cfg.neurons = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 128;
   cfg.trials = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 50;
   const int repeats = std::max(1, argc > 3 ? std::atoi(argv[3]) : 5);
-  tasks::evidence_task task(cfg);
-  const auto theta = task.initial_params();
+  const tasks::evidence_task description(cfg);
+  tasks::evidence_evaluator task(description);
+  const auto theta = description.initial_params();
   std::vector<double> grad(theta.size());
 
   // Process CPU time, not wall time: the work is single-threaded and the machine is shared, so

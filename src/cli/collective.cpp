@@ -6,6 +6,7 @@
 #include "esbio/core/error.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
+#include "esbio/tasks/registry.hpp"
 
 namespace esbio::cli {
 
@@ -16,6 +17,9 @@ int root_decides(dist::context& ctx, const std::function<int()>& decide) {
       status = decide();
     } catch (const input_error& e) {
       std::cerr << "esbio: error: " << e.what() << "\n";
+      status = 2;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "esbio: error: not enough memory for this configuration\n";
       status = 2;
     }
   }
@@ -37,14 +41,18 @@ bool agree_on(dist::context& ctx, const std::function<void()>& fn) {
   } catch (const input_error& e) {
     if (ctx.rank() == 0) std::cerr << "esbio: error: " << e.what() << "\n";
     status = 2;
+  } catch (const std::bad_alloc&) {
+    if (ctx.rank() == 0) std::cerr << "esbio: error: not enough memory for this configuration\n";
+    status = 2;
   }
   return ctx.max(status) == 0;
 }
 
 std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
-                                                  const tasks::task_config& cfg) {
+                                                  const train::run_config& cfg) {
   std::unique_ptr<tasks::task> task;
-  if (!agree_on(ctx, [&] { task = tasks::make_task(cfg); })) return nullptr;
+  if (!agree_on(ctx, [&] { task = tasks::make_task(cfg.task, cfg.values, cfg.seed); }))
+    return nullptr;
   return task;
 }
 
@@ -74,8 +82,9 @@ int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta
   text = broadcast_string(ctx, text);
   ctx.broadcast(theta_bytes);
   out.cfg = to_run_config(resolve_settings(text, "configuration", {}));
-  out.task = make_task_everywhere(ctx, out.cfg.task);
+  out.task = make_task_everywhere(ctx, out.cfg);
   if (!out.task) return 2;
+  out.eval = out.task->make_evaluator();
   out.theta = out.task->initial_params();
   const int status = root_decides(ctx, [&] {
     if (!theta_bytes.empty() && theta_bytes.size() != out.theta.size() * sizeof(double))

@@ -24,9 +24,9 @@ std::string broadcast_string(dist::context& ctx, const std::string& s);
 // input_error anywhere, rank 0 reports it and every rank gets false.
 bool agree_on(dist::context& ctx, const std::function<void()>& fn);
 
-// Build the task on every rank; on an input error rank 0 reports it and every rank gets null.
-std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx,
-                                                  const tasks::task_config& cfg);
+// Build the run's task on every rank; on an input error rank 0 reports it and every rank gets
+// null.
+std::unique_ptr<tasks::task> make_task_everywhere(dist::context& ctx, const train::run_config& cfg);
 
 // Every command that writes FILE checks it first with io::check_new_output (the policy for
 // --force, directories, devices and unwritable places is there); `alternative` adds another way
@@ -43,6 +43,7 @@ std::vector<char> run_file_theta(const std::string& params_file);
 struct analysis_setup {
   train::run_config cfg;
   std::unique_ptr<tasks::task> task;
+  std::unique_ptr<tasks::evaluator> eval;  // this rank's
   std::vector<double> theta;
 };
 int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta_bytes,

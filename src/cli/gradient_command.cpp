@@ -1,8 +1,6 @@
-// esbio gradient: the paper's central question made measurable. At one theta it computes the
-// exact (BP) gradient of the centre's loss and ES estimates of it over a grid of sigma and S
-// (all parameters perturbed at once, several repeats with independent noise), with norms and
-// cosine similarity; and, for task A, the BP gradient's norm as the horizon grows. ES members
-// are spread over the ranks like a training generation; the BP gradients run on rank 0.
+// esbio gradient: the BP gradient against ES estimates over sigma and S, and for task A the BP
+// gradient's norm against the horizon (analysis/gradient_study.hpp); this file parses, calls,
+// prints and writes.
 #include <boost/program_options.hpp>
 
 #include <cmath>
@@ -13,12 +11,14 @@
 
 #include "collective.hpp"
 #include "commands.hpp"
+#include "esbio/analysis/gradient_study.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/values.hpp"
 #include "esbio/es/strategy.hpp"
 #include "esbio/io/run_file.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
-#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -48,7 +48,8 @@ po::options_description gradient_description() {
       "ES population sizes S, comma-separated whole numbers [10,100,1000]")(
       "repeats", po::value<std::string>()->value_name("R"),
       "independent ES estimates per (sigma, S), 1 to 10000 [3]")(
-      "generation", po::value<std::string>()->value_name("G"), "whose batch the loss is taken on [0]")(
+      "generation", po::value<std::string>()->value_name("G"),
+      "whose batch the loss is taken on [0]")(
       "horizons", po::value<std::string>()->value_name("LIST"),
       "turn_off: BP gradient norm at these task.horizon values (ms; outputs keep their spacing)")(
       "params", po::value<std::string>()->value_name("RUN.h5"),
@@ -77,12 +78,6 @@ gradient_args parse_gradient_args(const std::vector<std::string>& args) {
   return a;
 }
 
-double dot(std::span<const double> a, std::span<const double> b) {
-  double s = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) s += a[k] * b[k];
-  return s;
-}
-
 }  // namespace
 
 int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args) {
@@ -108,12 +103,11 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
     check_output(a.run.out, a.run.force);
     const auto cfg = analysis_config(a.run);
     text = cfg.text;
-    if (!a.horizons.empty() && cfg.task.name != "turn_off")
+    if (!a.horizons.empty() && cfg.task != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
     if (cfg.es.kind == es::strategy_kind::openai)
       for (const auto s : a.populations)
-        if (s % 2 != 0)
-          throw input_error("--populations: es.strategy = openai needs even S");
+        if (s % 2 != 0) throw input_error("--populations: es.strategy = openai needs even S");
     theta_bytes = run_file_theta(a.params_file);
     return 0;
   });
@@ -135,62 +129,42 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   if (checked != 0) return checked;
   const std::uint32_t g = a.generation;
   const std::size_t p = theta.size();
-
-  std::vector<double> bp(p, 0.0);
-  evaluation bp_eval;
-  if (ctx->rank() == 0) bp_eval = task->gradient(theta, g, bp);
-  const double bp_norm = std::sqrt(dot(bp, bp));
-
-  // The ES grid: every (sigma, S, repeat) is one generation's worth of members over the ranks.
-  std::vector<double> col_sigma, col_s, col_repeat, col_norm, col_cos, col_fail, col_proj;
-  std::vector<double> member(p);
-  for (double sigma : a.sigmas)
-    for (const auto s : a.populations)
-      for (std::size_t r = 0; r < a.repeats; ++r) {
-        auto e = cfg.es;
-        e.sigma = sigma;
-        e.population = s;
-        e.block_coordinate = false;
-        e.blocks.clear();  // the whole gradient, whatever blocks training would split it into
-        e.exact_blocks.clear();
-        e.enabled = true;
-        e.seed = cfg.seed + 1000003ull * r;  // independent noise per repeat
-        const es::strategy strategy(e, task->layout());
-        const auto evals = ctx->evaluate(strategy.evaluations(), [&](std::size_t m) {
-          strategy.member_params(theta, g, m, member);
-          return task->evaluate(member, g, static_cast<std::uint32_t>(m));
-        });
-        if (ctx->rank() != 0) continue;
-        const auto est = strategy.estimate_gradient(evals, theta, g);
-        const double norm = std::sqrt(dot(est.grad, est.grad));
-        col_sigma.push_back(sigma);
-        col_s.push_back(static_cast<double>(s));
-        col_repeat.push_back(static_cast<double>(r));
-        col_norm.push_back(est.usable ? norm : std::numeric_limits<double>::quiet_NaN());
-        col_cos.push_back(est.usable && norm > 0 && bp_norm > 0
-                              ? dot(est.grad, bp) / (norm * bp_norm)
-                              : std::numeric_limits<double>::quiet_NaN());
-        // The ES estimate's component along the BP direction, relative to |g_BP|: 1 when it is
-        // unbiased in that direction, whatever its noise elsewhere.
-        col_proj.push_back(est.usable && bp_norm > 0 ? dot(est.grad, bp) / (bp_norm * bp_norm)
-                                                     : std::numeric_limits<double>::quiet_NaN());
-        col_fail.push_back(static_cast<double>(est.failures));
-      }
+  const auto cmp = analysis::compare_gradients(*ctx, *task, *setup.eval, cfg.es, cfg.seed, theta,
+                                               {a.sigmas, a.populations, a.repeats, g});
   if (ctx->rank() != 0) return 0;
+  const auto& bp = cmp.bp_gradient;
+  const auto& bp_eval = cmp.bp;
+  const double bp_norm = cmp.bp_norm;
+  std::vector<double> col_sigma, col_s, col_repeat, col_norm, col_cos, col_fail, col_proj;
+  for (const auto& r : cmp.rows) {
+    col_sigma.push_back(r.sigma);
+    col_s.push_back(static_cast<double>(r.population));
+    col_repeat.push_back(static_cast<double>(r.repeat));
+    col_norm.push_back(r.es_norm);
+    col_cos.push_back(r.cosine);
+    col_proj.push_back(r.projection);
+    col_fail.push_back(static_cast<double>(r.failures));
+  }
 
+  // Task A at other horizons: the same configuration with task.horizon = h and the outputs at
+  // their spacing.
   std::vector<double> h_values, h_norm, h_loss, h_status;
-  for (double h : a.horizons) {
-    auto tc = cfg.task;
-    const double spacing = tc.horizon / static_cast<double>(tc.outputs - 1);
-    tc.horizon = h;
-    tc.outputs = std::max<std::size_t>(2, static_cast<std::size_t>(std::llround(h / spacing)) + 1);
-    auto t = tasks::make_task(tc);
-    std::vector<double> gh(t->layout().size(), 0.0);
-    const auto ev = t->gradient(theta, g, gh);
-    h_values.push_back(h);
-    h_norm.push_back(ev.ok() ? std::sqrt(dot(gh, gh)) : std::numeric_limits<double>::quiet_NaN());
-    h_loss.push_back(ev.loss);
-    h_status.push_back(static_cast<double>(ev.status));
+  const auto rows = analysis::horizon_sweep(
+      [&](double h) {
+        auto values = cfg.values;
+        const double outputs = std::stod(values.at("task.outputs"));
+        const double spacing = std::stod(values.at("task.horizon")) / (outputs - 1);
+        values["task.horizon"] = format_real(h);
+        values["task.outputs"] =
+            std::to_string(std::max<long long>(2, std::llround(h / spacing) + 1));
+        return tasks::make_task(cfg.task, values, cfg.seed);
+      },
+      a.horizons, theta, g);
+  for (const auto& r : rows) {
+    h_values.push_back(r.horizon);
+    h_norm.push_back(r.bp_norm);
+    h_loss.push_back(r.loss);
+    h_status.push_back(static_cast<double>(r.status));
   }
 
   io::table_file t;

@@ -8,11 +8,11 @@
 
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/values.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
 #include "stop_signals.hpp"
-#include "values.hpp"
 
 namespace {
 
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   } catch (const esbio::input_error& e) {
     // Every rank reaches the same verdict on the same input; only rank 0 says it.
     if (esbio::dist::world_rank() == 0)
-      std::cerr << "esbio: error: " << esbio::cli::printable(e.what()) << "\n";
+      std::cerr << "esbio: error: " << esbio::printable(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
     const int rank = esbio::dist::world_rank();
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     // A consistency_error is raised on every rank alike; anything else may be this rank's own.
     if (rank == 0 || !dynamic_cast<const esbio::consistency_error*>(&e))
       std::cerr << "esbio: fatal" << (rank == 0 ? "" : " (rank " + std::to_string(rank) + ")")
-                << ": " << esbio::cli::printable(e.what()) << "\n";
+                << ": " << esbio::printable(e.what()) << "\n";
     // Other ranks may wait in a collective for this one: take the whole job down.
     esbio::dist::abort_all(1);
   }

@@ -12,17 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "esbio/core/settings.hpp"
 #include "esbio/train/run_config.hpp"
 
 namespace esbio::cli {
 
-using settings = std::map<std::string, std::string>;  // key -> canonical value
-
-struct option_spec {
-  const char* key;
-  const char* default_value;
-  const char* help;
-};
+// The options every run has (run.*, method, task.name, es.*, optim.*, checkpoint.*); each task
+// declares its own (tasks/registry.hpp).
 const std::vector<option_spec>& config_options();
 
 struct train_args {
@@ -49,10 +45,10 @@ std::optional<std::string> option_text(const boost::program_options::variables_m
 // The text of an INI configuration file; input_error if it is missing or unreadable.
 std::string read_config_text(const std::string& path);
 
-// Merge: defaults < base text (INI file contents or a run file's config) < command line.
+// Merge: defaults < base text (INI file contents or a run file's config) < command line, over
+// the general options and those of the task named (task.name); other tasks' keys are ignored.
 settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,
                           const std::vector<std::string>& args);
-std::string settings_text(const settings& s);
 train::run_config to_run_config(const settings& s);  // throws input_error naming the setting
 
 }  // namespace esbio::cli

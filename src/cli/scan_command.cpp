@@ -1,7 +1,6 @@
-// esbio scan: the loss along one parameter, the points spread over the ranks. Beside the raw loss
-// it writes the Gaussian-smoothed loss L_sigma = E[L(theta + sigma eps)] (a convolution over the
-// grid, as the paper's landscape figure did) and finite-difference gradients of both: the jagged
-// raw gradient against the smooth one that ES estimates.
+// esbio scan: the loss along one parameter, the points spread over the ranks, with its
+// Gaussian-smoothed version and finite-difference gradients of both (analysis/landscape.hpp);
+// this file parses, calls and writes.
 #include <boost/program_options.hpp>
 
 #include <cmath>
@@ -12,11 +11,12 @@
 
 #include "collective.hpp"
 #include "commands.hpp"
+#include "esbio/analysis/landscape.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/values.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
-#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -66,44 +66,14 @@ scan_args parse_scan_args(const std::vector<std::string>& args) {
   if (auto v = option_text(vm, "from")) a.from = parse_real("--from", *v);
   if (auto v = option_text(vm, "to")) a.to = parse_real("--to", *v);
   if (auto v = option_text(vm, "points")) a.points = parse_count("--points", *v, 2, max_points);
-  if (auto v = option_text(vm, "sigma")) a.sigma = parse_real("--sigma", *v, real_sign::non_negative);
+  if (auto v = option_text(vm, "sigma"))
+    a.sigma = parse_real("--sigma", *v, real_sign::non_negative);
   if (auto v = option_text(vm, "params")) a.params_file = *v;
   if (!(a.to > a.from)) throw input_error("--to must be larger than --from");
   if (!std::isfinite(a.to - a.from))
     throw input_error("--from and --to are too far apart to step between");
   if (a.run.out.empty()) throw input_error("--out FILE is required (the HDF5 scan file to write)");
   return a;
-}
-
-// Gaussian smoothing on a uniform grid, renormalised where the kernel leaves the grid and
-// skipping failed points; sigma = 0 returns the input.
-std::vector<double> smooth(const std::vector<double>& y, double h, double sigma) {
-  if (sigma == 0) return y;
-  const auto n = static_cast<long>(y.size());
-  const long reach = static_cast<long>(std::ceil(4 * sigma / h));
-  std::vector<double> out(y.size());
-  for (long i = 0; i < n; ++i) {
-    double s = 0, w = 0;
-    for (long j = std::max(0L, i - reach); j <= std::min(n - 1, i + reach); ++j) {
-      if (!std::isfinite(y[j])) continue;
-      const double d = static_cast<double>(j - i) * h / sigma;
-      const double k = std::exp(-0.5 * d * d);
-      s += k * y[j];
-      w += k;
-    }
-    out[i] = w > 0 ? s / w : std::numeric_limits<double>::quiet_NaN();
-  }
-  return out;
-}
-
-std::vector<double> derivative(const std::vector<double>& y, double h) {
-  const std::size_t n = y.size();
-  std::vector<double> d(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t lo = i == 0 ? 0 : i - 1, hi = i + 1 == n ? n - 1 : i + 1;
-    d[i] = (y[hi] - y[lo]) / (static_cast<double>(hi - lo) * h);
-  }
-  return d;
 }
 
 }  // namespace
@@ -152,30 +122,10 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   });
   if (layout_status != 0) return layout_status;
   const std::size_t position = task->layout().block(a.param).offset + a.index;
-  const std::size_t points = a.points;
-  const double from = a.from, to = a.to, sigma = a.sigma;
-  const std::string& param = a.param;
-  const std::size_t index = a.index;
-  const double h = (to - from) / static_cast<double>(points - 1);
-
-  std::vector<double> local = theta;
-  const auto evals = ctx->evaluate(points, [&](std::size_t i) {
-    local = theta;
-    local[position] = from + h * static_cast<double>(i);
-    return task->evaluate(local, 0, 0);
-  });
+  const auto l =
+      analysis::scan_parameter(*ctx, *setup.eval, theta, position, a.from, a.to, a.points, a.sigma);
   if (ctx->rank() != 0) return 0;
 
-  std::vector<double> values(points), loss(points), status_col(points), steps(points);
-  std::size_t failures = 0;
-  for (std::size_t i = 0; i < points; ++i) {
-    values[i] = from + h * static_cast<double>(i);
-    loss[i] = evals[i].ok() ? evals[i].loss : std::numeric_limits<double>::quiet_NaN();
-    status_col[i] = static_cast<double>(evals[i].status);
-    steps[i] = static_cast<double>(evals[i].steps);
-    failures += evals[i].ok() ? 0 : 1;
-  }
-  const auto smoothed = smooth(loss, h, sigma);
   io::table_file t;
   t.format = "esbio-scan-1";
   t.group = "scan";
@@ -183,19 +133,19 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
                   {"git_revision", esbio::git_revision},
                   {"config", text},
                   {"task", task->name()},
-                  {"param", param + "[" + std::to_string(index) + "]"}};
-  t.real_attrs = {{"sigma", sigma}, {"ranks", static_cast<double>(ctx->size())}};
-  t.columns = {{"values", values},
-               {"loss", loss},
-               {"smoothed_loss", smoothed},
-               {"gradient", derivative(loss, h)},
-               {"smoothed_gradient", derivative(smoothed, h)},
-               {"status", status_col},
-               {"solver_steps", steps}};
+                  {"param", a.param + "[" + std::to_string(a.index) + "]"}};
+  t.real_attrs = {{"sigma", a.sigma}, {"ranks", static_cast<double>(ctx->size())}};
+  t.columns = {{"values", l.values},
+               {"loss", l.loss},
+               {"smoothed_loss", l.smoothed_loss},
+               {"gradient", l.gradient},
+               {"smoothed_gradient", l.smoothed_gradient},
+               {"status", l.status},
+               {"solver_steps", l.solver_steps}};
   io::write_table_file(a.run.out, t);
   if (!a.run.quiet)
-    std::cout << "scanned " << points << " values of " << param << "[" << index << "] on " << from
-              << ".." << to << " over " << ctx->size() << " rank(s), " << failures
+    std::cout << "scanned " << a.points << " values of " << a.param << "[" << a.index << "] on "
+              << a.from << ".." << a.to << " over " << ctx->size() << " rank(s), " << l.failures
               << " failed; wrote " << a.run.out << std::endl;
   return 0;
 }

@@ -10,10 +10,11 @@
 #include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/values.hpp"
 #include "esbio/io/run_file.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
-#include "values.hpp"
 
 namespace po = boost::program_options;
 
@@ -69,7 +70,7 @@ int simulate(const std::vector<std::string>& args) {
     base_name = a.config_file;
   }
   const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));
-  auto task = tasks::make_task(cfg.task);
+  auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
   if (theta.empty()) theta = task->initial_params();
   if (theta.size() != task->layout().size())
     throw input_error("--params: the run's theta does not fit task " + task->name() +
@@ -86,7 +87,7 @@ int simulate(const std::vector<std::string>& args) {
                   {"batch", generation == tasks::validation_generation
                                 ? std::string("validation")
                                 : "generation " + std::to_string(generation)}};
-  t.arrays = task->traces(theta, generation);
+  t.arrays = task->make_evaluator()->traces(theta, generation);
   t.columns = {{"theta", theta}};
   io::write_table_file(a.out, t);
   if (!a.quiet) std::cout << "wrote " << a.out << " (" << task->name() << ", " << source << ")\n";

@@ -77,7 +77,13 @@ plan make_plan(const train_args& a) {
   const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));
   p.text = cfg.text;
   if (p.resume) {
-    if (train::config_hash(p.text) != p.previous.meta.config_hash)
+    // The run file's configuration read again with today's schema: a file written before a
+    // task kept only its own keys (or before a new resumable key) resumes when the settings that
+    // apply are the same; one whose keys no longer parse is refused by resolve_settings, naming
+    // the file and the key.
+    const auto recorded =
+        to_run_config(resolve_settings(p.previous.meta.config, "run file '" + a.out + "'", {}));
+    if (train::config_hash(p.text) != train::config_hash(recorded.text))
       throw input_error("cannot resume '" + a.out + "': the configuration differs in " +
                         first_difference(p.previous.meta.config, p.text));
     if (p.previous.state.generation >= cfg.generations)
@@ -152,7 +158,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
   const bool resume = flags[0] != 0, quiet = flags[1] != 0;
 
   const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
-  const auto task = make_task_everywhere(*ctx, cfg.task);
+  const auto task = make_task_everywhere(*ctx, cfg);
   if (!task) return 2;
 
   std::optional<train::trainer> trainer;
@@ -178,7 +184,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     meta.config_hash = train::config_hash(text);
     meta.seed = cfg.seed;
     meta.ranks = ctx->size();
-    meta.task = cfg.task.name;
+    meta.task = cfg.task;
     meta.method = cfg.method == train::training_method::bp ? "bp" : "es";
     meta.sundials_version = ode::sundials_version();
     meta.mpi_version = dist::mpi_library_version();
@@ -195,8 +201,8 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
       method << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
              << " sigma=" << cfg.es.sigma;
     if (!quiet)
-      std::cout << "esbio " << esbio::version << ": " << cfg.task.name << ", " << method.str()
-                << ", " << task->layout().size() << " parameters, " << ctx->describe()
+      std::cout << "esbio " << esbio::version << ": " << cfg.task << ", " << method.str() << ", "
+                << task->layout().size() << " parameters, " << ctx->describe()
                 << (resume ? ", resuming at generation " : ", from generation ") << st.generation
                 << " to " << cfg.generations << std::endl;
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace esbio::models {
 
@@ -26,6 +27,13 @@ void cubic_mlp_field::hidden(const double* y, double* u) {
   vector_tanh(act_.data(), h_);
 }
 
+cubic_mlp_field::cubic_mlp_field(std::size_t dim, std::size_t hidden)
+    : d_(dim), h_(hidden), act_(hidden) {
+  if (dim < 1 || dim > max_dim)
+    throw std::invalid_argument("cubic_mlp_field: dimension must be 1 to " +
+                                std::to_string(max_dim));
+}
+
 void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w2) {
   if (w1.size() != h_ * d_ || w2.size() != d_ * h_)
     throw std::invalid_argument("cubic_mlp_field: weight sizes do not match dim and hidden");
@@ -34,8 +42,7 @@ void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w
 }
 
 int cubic_mlp_field::rhs(double, const double* y, double* ydot) {
-  double u[8];
-  if (d_ > 8) return -1;
+  double u[max_dim];
   hidden(y, u);
   for (std::size_t i = 0; i < d_; ++i) {
     double s = 0;
@@ -47,8 +54,7 @@ int cubic_mlp_field::rhs(double, const double* y, double* ydot) {
 }
 
 bool cubic_mlp_field::jacobian(double, const double* y, double* jac) {
-  if (d_ > 8) return false;
-  double u[8];
+  double u[max_dim];
   hidden(y, u);
   for (std::size_t k = 0; k < h_; ++k) act_[k] = 1.0 - act_[k] * act_[k];
   for (std::size_t i = 0; i < d_; ++i)
@@ -62,15 +68,14 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) {
 
 bool cubic_mlp_field::vjp(double, const double* y, const double* lambda, double* out_y,
                           double* out_p) {
-  if (d_ > 8) return false;
-  double u[8];
+  double u[max_dim];
   hidden(y, u);
   if (out_p) {
     double* dw2 = out_p + h_ * d_;
     for (std::size_t i = 0; i < d_; ++i)
       for (std::size_t k = 0; k < h_; ++k) dw2[i * h_ + k] = lambda[i] * act_[k];
   }
-  double gu[8] = {};
+  double gu[max_dim] = {};
   for (std::size_t k = 0; k < h_; ++k) {
     double gh = 0;
     for (std::size_t i = 0; i < d_; ++i) gh += w2_[i * h_ + k] * lambda[i];

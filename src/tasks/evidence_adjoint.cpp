@@ -16,14 +16,14 @@
 
 namespace esbio::tasks {
 
-evaluation evidence_task::gradient(std::span<const double> theta, std::uint32_t generation,
-                                   std::span<double> grad) {
-  return cfg_.integrator == "fixed" ? gradient_bptt(theta, generation, grad)
-                                    : gradient_adjoint(theta, generation, grad);
+evaluation evidence_evaluator::gradient(std::span<const double> theta, std::uint32_t generation,
+                                        std::span<double> grad) {
+  return cfg_.integrator == evidence_integrator::fixed ? gradient_bptt(theta, generation, grad)
+                                                       : gradient_adjoint(theta, generation, grad);
 }
 
-evaluation evidence_task::gradient_adjoint(std::span<const double> theta, std::uint32_t generation,
-                                           std::span<double> grad) {
+evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
+                                                std::uint32_t generation, std::span<double> grad) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, m = net_.size();
   const std::size_t tokens = evidence_tokens, boundaries = tokens + 1;
   std::fill(grad.begin(), grad.end(), 0.0);

@@ -26,8 +26,8 @@
 
 namespace esbio::tasks {
 
-evaluation evidence_task::gradient_bptt(std::span<const double> theta, std::uint32_t generation,
-                                        std::span<double> grad) {
+evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
+                                             std::uint32_t generation, std::span<double> grad) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
   const std::size_t readout_from = steps - readout_steps_;

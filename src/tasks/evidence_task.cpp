@@ -10,84 +10,25 @@
 
 namespace esbio::tasks {
 
-namespace {
+evidence_evaluator::evidence_evaluator(const evidence_task& task)
+    : task_(task),
+      cfg_(task.config_values()),
+      layout_(task.layout()),
+      embeddings_(task.embeddings()),
+      token_steps_(task.token_steps()),
+      readout_steps_(task.readout_steps()),
+      net_(cfg_.neurons, cfg_.network),
+      solver_(cfg_.solver) {}
 
-models::network_params network_of(const task_config& cfg) {
-  auto p = cfg.network;
-  p.neuron = cfg.neuron;
-  return p;
-}
-
-std::size_t steps_in(double ms, double dt, const char* what) {
-  const double s = ms / dt;
-  const auto n = static_cast<std::size_t>(std::llround(s));
-  if (n < 1 || std::abs(s - static_cast<double>(n)) > 1e-9 * s)
-    throw input_error(std::string(what) + " must be a whole number of task.dt steps");
-  return n;
-}
-
-}  // namespace
-
-evidence_task::evidence_task(const task_config& cfg)
-    : cfg_(cfg),
-      embeddings_(evidence_embeddings(cfg.seed)),
-      net_(cfg.neurons, network_of(cfg)),
-      solver_(cfg.solver),
-      token_steps_(0),
-      readout_steps_(0) {
-  if (cfg.neurons < 1) throw input_error("task.neurons must be at least 1");
-  if (cfg.trials < 1) throw input_error("task.trials must be at least 1");
-  // Every per-trial state array (and BPTT's 50 token checkpoints of three of them) is
-  // trials x neurons long.
-  if (cfg.trials * cfg.neurons > (std::size_t{1} << 20))
-    throw input_error("task.trials x task.neurons = " + std::to_string(cfg.trials * cfg.neurons) +
-                      " is more than the limit of 1048576 trial states");
-  if (cfg.integrator != "fixed" && cfg.integrator != "bdf")
-    throw input_error("task.integrator = '" + cfg.integrator + "' is not one of: fixed, bdf");
-  if (cfg.network.kinetic && cfg.integrator == "fixed")
-    throw input_error(
-        "network.synapse = kinetic needs task.integrator = bdf (the paper's scheme "
-        "has current coupling only)");
-  if (!(cfg.dt > 0)) throw input_error("task.dt must be positive");
-  token_steps_ = steps_in(cfg.token_ms, cfg.dt, "task.token_ms");
-  readout_steps_ = steps_in(cfg.readout_ms, cfg.dt, "task.readout_ms");
-  check_atol_components(cfg, net_.size());
-  if (readout_steps_ > token_steps_ * evidence_tokens)
-    throw input_error("task.readout_ms is longer than the trial");
-  const std::size_t n = cfg.neurons;
-  layout_.add("W_inp", evidence_embedding, n)
-      .add("W_rec", n, n)
-      .add("W_ro", evidence_classes, n)
-      .add("b_ro", evidence_classes, 1);
-}
-
-std::vector<double> evidence_task::initial_params() const {
-  std::vector<double> theta(layout_.size());
-  const double b = 1 / std::sqrt(static_cast<double>(cfg_.neurons));
-  auto block = [&](const char* name) {
-    const auto& blk = layout_.block(name);
-    return std::span(theta).subspan(blk.offset, blk.size());
-  };
-  random_stream(cfg_.seed, stream::init, 0, 0).fill_uniform(block("W_inp"), 0.1 - b, 0.1 + b);
-  random_stream(cfg_.seed, stream::init, 0, 1).fill_uniform(block("W_rec"), 0.001 - b, 0.001 + b);
-  random_stream(cfg_.seed, stream::init, 0, 2).fill_uniform(block("W_ro"), 0.1 - b, 0.1 + b);
-  random_stream(cfg_.seed, stream::init, 0, 3).fill_uniform(block("b_ro"), -b, b);
-  const random_stream sparse(cfg_.seed, stream::init, 0, 4);
-  auto rec = block("W_rec");
-  for (std::size_t k = 0; k < rec.size(); ++k)
-    if (sparse.uniform(k) < 0.2) rec[k] = 0.001;
-  return theta;
-}
-
-const std::vector<evidence_trial>& evidence_task::batch(std::uint32_t generation) {
+const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t generation) {
   if (generation != batch_generation_) {
-    batch_ = evidence_batch(cfg_.seed, generation, cfg_.trials);
+    batch_ = task_.batch(generation);
     batch_generation_ = generation;
   }
   return batch_;
 }
 
-void evidence_task::initial_state(std::uint32_t generation, std::uint32_t member) {
+void evidence_evaluator::initial_state(std::uint32_t generation, std::uint32_t member) {
   const std::size_t total = cfg_.trials * cfg_.neurons;
   const random_stream rs(cfg_.seed, stream::trial_state, generation,
                          cfg_.common_noise ? 0 : member);
@@ -97,7 +38,7 @@ void evidence_task::initial_state(std::uint32_t generation, std::uint32_t member
   w_.assign(total, cfg_.trial_w0);
 }
 
-bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec) {
+bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t steps = token_steps_ * evidence_tokens;
   t_.assign(total, 0.0);  // the reference code starts the lagged coupling from T = 0
@@ -125,7 +66,8 @@ bool evidence_task::features_fixed(std::vector<double>& out, const recorder& rec
   return finite;
 }
 
-double evidence_task::segment_outputs(int tok, std::vector<double>& t_out, bool& readout) const {
+double evidence_evaluator::segment_outputs(int tok, std::vector<double>& t_out,
+                                           bool& readout) const {
   // Every instant is dt times a step index, so a readout instant that falls on a token boundary
   // is the same double as the boundary (computing one by subtraction from t_end once gave
   // 28.800000000000001 against 28.799999999999997, and CVODE refuses to step 4e-15).
@@ -140,7 +82,8 @@ double evidence_task::segment_outputs(int tok, std::vector<double>& t_out, bool&
   return cfg_.dt * static_cast<double>(first);
 }
 
-bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec) {
+bool evidence_evaluator::features_bdf(std::vector<double>& out, evaluation& ev,
+                                      const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials;
   out.assign(trials * n, 0.0);
   const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
@@ -172,21 +115,22 @@ bool evidence_task::features_bdf(std::vector<double>& out, evaluation& ev, const
   return true;
 }
 
-bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
-                             std::uint32_t member, std::vector<double>& out) {
+bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t generation,
+                                  std::uint32_t member, std::vector<double>& out) {
   evaluation ev;
   return features(theta, generation, member, out, ev);
 }
 
-bool evidence_task::features(std::span<const double> theta, std::uint32_t generation,
-                             std::uint32_t member, std::vector<double>& out, evaluation& ev,
-                             const recorder& rec) {
+bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t generation,
+                                  std::uint32_t member, std::vector<double>& out, evaluation& ev,
+                                  const recorder& rec) {
   prepare(theta, generation, member);
-  return cfg_.integrator == "fixed" ? features_fixed(out, rec) : features_bdf(out, ev, rec);
+  return cfg_.integrator == evidence_integrator::fixed ? features_fixed(out, rec)
+                                                       : features_bdf(out, ev, rec);
 }
 
-void evidence_task::prepare(std::span<const double> theta, std::uint32_t generation,
-                            std::uint32_t member) {
+void evidence_evaluator::prepare(std::span<const double> theta, std::uint32_t generation,
+                                 std::uint32_t member) {
   const std::size_t n = cfg_.neurons;
   batch(generation);
   initial_state(generation, member);
@@ -204,8 +148,8 @@ void evidence_task::prepare(std::span<const double> theta, std::uint32_t generat
   net_.bind_recurrent(theta.subspan(w_rec.offset, w_rec.size()));
 }
 
-bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t generation,
-                                   std::span<double> grad) {
+bool evidence_evaluator::exact_gradient(std::span<const double> theta, std::uint32_t generation,
+                                        std::span<double> grad) {
   std::vector<double> f, dl_df;
   evaluation ev;
   if (!features(theta, generation, 0, f, ev)) return false;
@@ -217,8 +161,9 @@ bool evidence_task::exact_gradient(std::span<const double> theta, std::uint32_t 
   return true;
 }
 
-void evidence_task::readout_backward(std::span<const double> theta, const std::vector<double>& f,
-                                     std::span<double> grad, std::vector<double>& dl_df) const {
+void evidence_evaluator::readout_backward(std::span<const double> theta,
+                                          const std::vector<double>& f, std::span<double> grad,
+                                          std::vector<double>& dl_df) const {
   const std::size_t n = cfg_.neurons;
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
@@ -242,8 +187,8 @@ void evidence_task::readout_backward(std::span<const double> theta, const std::v
   }
 }
 
-void evidence_task::drive_backward(const std::vector<double>& d_table,
-                                   std::span<double> grad) const {
+void evidence_evaluator::drive_backward(const std::vector<double>& d_table,
+                                        std::span<double> grad) const {
   const std::size_t n = cfg_.neurons;
   const auto& inp = layout_.block("W_inp");
   for (int word = 0; word < vocabulary; ++word)
@@ -255,8 +200,8 @@ void evidence_task::drive_backward(const std::vector<double>& d_table,
     }
 }
 
-void evidence_task::logits_of(std::span<const double> theta, const double* f,
-                              double* logits) const {
+void evidence_evaluator::logits_of(std::span<const double> theta, const double* f,
+                                   double* logits) const {
   const std::size_t n = cfg_.neurons;
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
@@ -267,8 +212,8 @@ void evidence_task::logits_of(std::span<const double> theta, const double* f,
   }
 }
 
-evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t generation,
-                                   std::uint32_t member) {
+evaluation evidence_evaluator::evaluate(std::span<const double> theta, std::uint32_t generation,
+                                        std::uint32_t member) {
   evaluation ev;
   std::vector<double> f;
   if (features(theta, generation, member, f, ev)) {
@@ -279,8 +224,8 @@ evaluation evidence_task::evaluate(std::span<const double> theta, std::uint32_t 
   return ev;
 }
 
-void evidence_task::score(std::span<const double> theta, const std::vector<double>& f,
-                          evaluation& ev) const {
+void evidence_evaluator::score(std::span<const double> theta, const std::vector<double>& f,
+                               evaluation& ev) const {
   const std::size_t n = cfg_.neurons;
   double loss = 0;
   std::size_t correct = 0;
@@ -299,8 +244,8 @@ void evidence_task::score(std::span<const double> theta, const std::vector<doubl
   if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
 }
 
-std::vector<named_array> evidence_task::traces(std::span<const double> theta,
-                                               std::uint32_t generation) {
+std::vector<named_array> evidence_evaluator::traces(std::span<const double> theta,
+                                                    std::uint32_t generation) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, samples = evidence_tokens + 1;
   std::vector<double> v(trials * samples * n, std::nan("")), f;
   const auto keep = [&](std::size_t trial, int boundary, const double* volts) {
@@ -318,7 +263,7 @@ std::vector<named_array> evidence_task::traces(std::span<const double> theta,
     if (trial == 0) std::copy_n(y, m, state0.data() + static_cast<std::size_t>(boundary) * m);
   };
   evaluation ev;
-  if (cfg_.integrator == "bdf")
+  if (cfg_.integrator == evidence_integrator::bdf)
     features(theta, generation, 0, f, ev, keep_all);
   else
     features(theta, generation, 0, f, ev, keep);
@@ -333,7 +278,7 @@ std::vector<named_array> evidence_task::traces(std::span<const double> theta,
     for (int k = 0; k < evidence_tokens; ++k) tokens[b * evidence_tokens + k] = batch_[b].tokens[k];
   }
   std::vector<double> stiffness(samples, std::nan(""));
-  if (cfg_.integrator == "bdf") {
+  if (cfg_.integrator == evidence_integrator::bdf) {
     std::vector<double> jac(m * m);
     for (std::size_t s = 0; s < samples && std::isfinite(state0[s * m]); ++s) {
       const int tok = std::min<int>(static_cast<int>(s), evidence_tokens - 1);

@@ -1,4 +1,7 @@
+#include "esbio/tasks/registry.hpp"
+
 #include "esbio/core/error.hpp"
+#include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_task.hpp"
 #include "esbio/tasks/robertson_task.hpp"
 #include "esbio/tasks/spiral_task.hpp"
@@ -6,53 +9,63 @@
 
 namespace esbio::tasks {
 
+const std::vector<task_kind>& task_kinds() {
+  static const std::vector<task_kind> kinds{
+      registered<spiral_task>("spiral", "task C: the cubic spiral learned by a neural ODE"),
+      registered<turn_off_task>("turn_off", "task A: silence one Morris-Lecar neuron"),
+      registered<evidence_task>("evidence",
+                                "task B: evidence integration by a Morris-Lecar network"),
+      registered<robertson_task>("robertson", "task D: Robertson's stiff kinetics, a neural ODE"),
+  };
+  return kinds;
+}
+
+const task_kind& find_task(const std::string& name) {
+  std::string known;
+  for (const auto& k : task_kinds()) {
+    if (k.name == name) return k;
+    known += (known.empty() ? "" : ", ") + k.name;
+  }
+  throw input_error("unknown task '" + name + "' (known: " + known + ")");
+}
+
+std::unique_ptr<task> make_task(const std::string& name, const settings& s, std::uint64_t seed) {
+  setting_reader r(s);
+  auto t = find_task(name).make(r, seed, true);
+  const auto p = t->layout().size();
+  if (p > max_parameters)
+    throw input_error("task " + name + " as configured has " + std::to_string(p) +
+                      " parameters, more than esbio's limit of " + std::to_string(max_parameters));
+  return t;
+}
+
+settings task_defaults(const std::string& name, const settings& overrides) {
+  settings s;
+  for (const auto& o : find_task(name).options) s[o.key] = o.default_value;
+  for (const auto& [k, v] : overrides) s[k] = v;
+  return s;
+}
+
+bool evaluator::exact_gradient(std::span<const double>, std::uint32_t, std::span<double>) {
+  return false;
+}
+
+evaluation evaluator::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
+  throw input_error("method = bp: this task has no backpropagation gradient");
+}
+
 bool account(evaluation& ev, const ode::solve_result& res) {
   ev.steps += res.stats.steps;
   ev.rhs_evals += res.stats.rhs_evals;
+  ev.lin_iters += res.stats.lin_iters;
+  ev.lin_setups += res.stats.lin_setups;
+  ev.error_test_fails += res.stats.error_test_fails;
+  ev.nonlinear_fails += res.stats.nonlinear_conv_fails;
   if (res.status == ode::solve_status::success) return true;
   ev.status = res.status == ode::solve_status::too_much_work ? eval_status::work_budget
                                                              : eval_status::solver_failure;
   ev.detail = static_cast<std::int32_t>(res.status);
   return false;
-}
-
-evaluation task::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
-  throw input_error("method = bp: task " + name() + " has no backpropagation gradient");
-}
-
-void check_atol_components(const task_config& cfg, std::size_t n) {
-  const auto k = cfg.solver.atol_per_component.size();
-  if (k != 0 && k != n)
-    throw input_error("ode.atol_per_component needs " + std::to_string(n) + " values for task " +
-                      cfg.name + " (one per state), got " + std::to_string(k));
-}
-
-const std::vector<std::string>& task_names() {
-  static const std::vector<std::string> names{"spiral", "turn_off", "evidence", "robertson"};
-  return names;
-}
-
-namespace {
-
-std::unique_ptr<task> construct(const task_config& cfg) {
-  if (cfg.name == "spiral") return std::make_unique<spiral_task>(cfg);
-  if (cfg.name == "turn_off") return std::make_unique<turn_off_task>(cfg);
-  if (cfg.name == "evidence") return std::make_unique<evidence_task>(cfg);
-  if (cfg.name == "robertson") return std::make_unique<robertson_task>(cfg);
-  std::string known;
-  for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
-  throw input_error("unknown task '" + cfg.name + "' (known: " + known + ")");
-}
-
-}  // namespace
-
-std::unique_ptr<task> make_task(const task_config& cfg) {
-  auto t = construct(cfg);
-  const auto p = t->layout().size();
-  if (p > max_parameters)
-    throw input_error("task " + cfg.name + " as configured has " + std::to_string(p) +
-                      " parameters, more than esbio's limit of " + std::to_string(max_parameters));
-  return t;
 }
 
 }  // namespace esbio::tasks

@@ -8,6 +8,9 @@
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
 #include "esbio/models/robertson.hpp"
+#include "esbio/ode/integrator.hpp"
+#include "esbio/tasks/shared_options.hpp"
+#include "esbio/tasks/trajectory.hpp"
 
 namespace esbio::tasks {
 
@@ -15,17 +18,6 @@ namespace {
 
 constexpr std::size_t species = 3;
 constexpr double y0[species] = {1.0, 0.0, 0.0};
-
-const task_config& validated(const task_config& cfg) {
-  if (cfg.hidden < 1) throw input_error("task.hidden must be at least 1");
-  if (cfg.observations < 2) throw input_error("task.observations must be at least 2");
-  if (cfg.truth_atol_species.size() != species)
-    throw input_error("task.truth_atol_species needs 3 values (y1, y2, y3), got " +
-                      std::to_string(cfg.truth_atol_species.size()));
-  check_atol_components(cfg, species);
-  models::parse_activation(cfg.activation);
-  return cfg;
-}
 
 // Built by append: GCC 12 warns (-Wrestrict, a false positive) on "W" + std::to_string(l).
 std::string block_name(char kind, std::size_t layer) {
@@ -74,15 +66,128 @@ std::vector<double> robertson_truth(std::span<const double> times, double rtol,
   return out;
 }
 
-robertson_task::robertson_task(const task_config& cfg)
-    : cfg_(validated(cfg)),
-      times_(models::log_spaced_times(cfg.observations)),
-      truth_(robertson_truth(times_, cfg.truth_rtol, cfg.truth_atol_species)),
+namespace {
+
+// The one trajectory through every observation time.
+class robertson_trajectory final : public trajectory_problem {
+ public:
+  robertson_trajectory(const robertson_task& task, models::dense_mlp_field& field)
+      : task_(task), field_(field) {}
+  ode::system& system() override { return field_; }
+  std::size_t segments() const override { return 1; }
+  segment segment_at(std::size_t) const override { return {0.0, y0, task_.times()}; }
+  void accumulate(std::size_t, std::span<const double> pred, double& sum,
+                  std::span<double> dl_dy) const override {
+    const auto& truth = task_.truth();
+    const auto& yscale = task_.yscale();
+    const double scale = 1.0 / static_cast<double>(truth.size());
+    for (std::size_t k = 0; k < pred.size(); ++k) {
+      const double d = (pred[k] - truth[k]) / yscale[k % species];
+      sum += std::abs(d);
+      if (!dl_dy.empty())
+        dl_dy[k] = (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * scale / yscale[k % species];
+    }
+  }
+  double finish(double sum) const override {
+    return sum / static_cast<double>(task_.truth().size());
+  }
+  void gradient_from(std::span<const double> dl_dp, std::span<double> grad) const override {
+    std::copy(dl_dp.begin(), dl_dp.end(), grad.begin());
+  }
+
+ private:
+  const robertson_task& task_;
+  models::dense_mlp_field& field_;
+};
+
+class robertson_evaluator final : public evaluator {
+ public:
+  explicit robertson_evaluator(const robertson_task& task)
+      : task_(task), field_(task.field()), solver_(task.config_values().solver) {}
+
+  evaluation evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t) override {
+    field_.bind(theta);
+    robertson_trajectory p(task_, field_);
+    return solve_trajectories(solver_, p);
+  }
+  evaluation gradient(std::span<const double> theta, std::uint32_t,
+                      std::span<double> grad) override {
+    field_.bind(theta);
+    robertson_trajectory p(task_, field_);
+    return adjoint_trajectories(solver_, p, grad);
+  }
+  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t) override {
+    field_.bind(theta);
+    const auto& times = task_.times();
+    std::vector<double> pred(task_.truth().size());
+    solver_.begin_budget();
+    solver_.solve(field_, 0.0, y0, times, pred);  // rows not reached on failure are NaN
+    const std::size_t n = times.size();
+    return {{"t", {n}, times},
+            {"truth", {n, species}, task_.truth()},
+            {"prediction", {n, species}, pred},
+            {"yscale", {species}, task_.yscale()}};
+  }
+
+ private:
+  const robertson_task& task_;
+  models::dense_mlp_field field_;
+  ode::integrator solver_;
+};
+
+}  // namespace
+
+const std::vector<option_spec>& robertson_config::options() {
+  static const std::vector<option_spec> own{
+      {"task.hidden", "5", "robertson: hidden width of the MLP vector field"},
+      {"task.depth", "6", "robertson: hidden layers of the MLP vector field"},
+      {"task.activation", "gelu", "robertson: hidden activation, gelu (exact, erf) | tanh"},
+      {"task.observations", "50", "robertson: observation times 10^linspace(-5, 5, n)"},
+      {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
+      {"task.truth_atol_species", "1e-20,1e-24,1e-24",
+       "robertson: absolute tolerances of the truth for y1, y2, y3"},
+  };
+  static const auto all = joined({&own, &solver_option_specs()});
+  return all;
+}
+
+robertson_config robertson_config::read(setting_reader& r, std::uint64_t seed) {
+  robertson_config c;
+  c.seed = seed;
+  c.hidden = r.count("task.hidden", 1, 1u << 20);
+  c.depth = r.count("task.depth", 0, 64);
+  c.activation = r.choice("task.activation", {"gelu", "tanh"}) == 0 ? models::activation::gelu
+                                                                    : models::activation::tanh;
+  c.observations = r.count("task.observations", 2, 1u << 20);
+  c.truth_rtol = r.real("task.truth_rtol", true);
+  c.truth_atol_species = r.reals("task.truth_atol_species", "none");
+  c.solver = read_solver_options(r);
+  c.validate();
+  return c;
+}
+
+void robertson_config::validate() const {
+  if (hidden < 1) throw input_error("task.hidden must be at least 1");
+  if (observations < 2) throw input_error("task.observations must be at least 2");
+  if (truth_atol_species.size() != species)
+    throw input_error("task.truth_atol_species needs 3 values (y1, y2, y3), got " +
+                      std::to_string(truth_atol_species.size()));
+  check_atol_components(solver, species, "robertson");
+  // The parameter count before anything is allocated: width^2 x depth grows fast.
+  const double p =
+      static_cast<double>(hidden) * static_cast<double>(hidden + 1) * static_cast<double>(depth);
+  if (p > static_cast<double>(max_parameters))
+    throw input_error("task robertson as configured has about " + std::to_string(p) +
+                      " parameters, more than esbio's limit of " + std::to_string(max_parameters));
+}
+
+robertson_task::robertson_task(robertson_config cfg)
+    : cfg_((cfg.validate(), std::move(cfg))),
+      times_(models::log_spaced_times(cfg_.observations)),
+      truth_(robertson_truth(times_, cfg_.truth_rtol, cfg_.truth_atol_species)),
       yscale_(species_max(truth_)),
-      field_(species, cfg.hidden, cfg.depth, models::parse_activation(cfg.activation),
-             output_scale(yscale_, times_.back())),
-      solver_(cfg.solver),
-      pred_(truth_.size()) {
+      field_(species, cfg_.hidden, cfg_.depth, cfg_.activation,
+             output_scale(yscale_, times_.back())) {
   for (std::size_t l = 0; l < field_.layers().size(); ++l) {
     const auto& s = field_.layers()[l];
     layout_.add(block_name('W', l), s.rows, s.cols).add(block_name('b', l), s.rows, 1);
@@ -94,6 +199,10 @@ robertson_task::robertson_task(const task_config& cfg)
       throw std::logic_error("robertson_task: parameter blocks out of step with the field");
 }
 
+std::unique_ptr<evaluator> robertson_task::make_evaluator() const {
+  return std::make_unique<robertson_evaluator>(*this);
+}
+
 std::vector<double> robertson_task::initial_params() const {
   std::vector<double> theta(layout_.size(), 0.0);
   for (std::size_t l = 0; l < field_.layers().size(); ++l) {
@@ -103,53 +212,6 @@ std::vector<double> robertson_task::initial_params() const {
         .fill_uniform(std::span(theta).subspan(s.w_offset, s.rows * s.cols), -bound, bound);
   }
   return theta;
-}
-
-evaluation robertson_task::evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t) {
-  field_.bind(theta);
-  evaluation ev;
-  solver_.begin_budget();
-  if (account(ev, solver_.solve(field_, 0.0, y0, times_, pred_))) {
-    double err = 0;
-    for (std::size_t k = 0; k < pred_.size(); ++k)
-      err += std::abs(pred_[k] - truth_[k]) / yscale_[k % species];
-    ev.loss = err / static_cast<double>(pred_.size());
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-  }
-  return ev;
-}
-
-evaluation robertson_task::gradient(std::span<const double> theta, std::uint32_t,
-                                    std::span<double> grad) {
-  field_.bind(theta);
-  std::fill(grad.begin(), grad.end(), 0.0);
-  evaluation ev;
-  solver_.begin_budget();
-  if (account(ev, solver_.forward(field_, 0.0, y0, times_, pred_))) {
-    const double scale = 1.0 / static_cast<double>(pred_.size());
-    std::vector<double> dl_dy(pred_.size()), dl_dy0(species);
-    double err = 0;
-    for (std::size_t k = 0; k < pred_.size(); ++k) {
-      const double d = (pred_[k] - truth_[k]) / yscale_[k % species];
-      err += std::abs(d);
-      dl_dy[k] = (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * scale / yscale_[k % species];
-    }
-    ev.loss = err * scale;
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-    if (ev.ok()) account(ev, solver_.backward(field_, dl_dy, dl_dy0, grad));
-  }
-  return ev;
-}
-
-std::vector<named_array> robertson_task::traces(std::span<const double> theta, std::uint32_t) {
-  field_.bind(theta);
-  solver_.begin_budget();
-  solver_.solve(field_, 0.0, y0, times_, pred_);  // rows not reached on failure are NaN
-  const std::size_t n = times_.size();
-  return {{"t", {n}, times_},
-          {"truth", {n, species}, truth_},
-          {"prediction", {n, species}, pred_},
-          {"yscale", {species}, yscale_}};
 }
 
 }  // namespace esbio::tasks

@@ -3,16 +3,60 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
+#include "esbio/models/mlp_field.hpp"
 #include "esbio/models/spiral.hpp"
+#include "esbio/ode/integrator.hpp"
+#include "esbio/tasks/shared_options.hpp"
+#include "esbio/tasks/trajectory.hpp"
 
 namespace esbio::tasks {
 
+const std::vector<option_spec>& spiral_config::options() {
+  static const std::vector<option_spec> own{
+      {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
+      {"task.batch", "20", "spiral: windows per generation"},
+      {"task.window", "10", "spiral: consecutive points per window"},
+      {"task.points", "1000", "spiral: observation times of the true trajectory"},
+      {"task.t_end", "25", "spiral: end of the observation interval"},
+      {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
+      {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
+  };
+  static const auto all = joined({&own, &solver_option_specs()});
+  return all;
+}
+
+spiral_config spiral_config::read(setting_reader& r, std::uint64_t seed) {
+  spiral_config c;
+  c.seed = seed;
+  c.hidden = r.count("task.hidden", 1, 1u << 20);
+  c.batch = r.count("task.batch", 1, 1u << 20);
+  c.window = r.count("task.window", 2, 1u << 20);
+  c.points = r.count("task.points", 3, 1u << 22);
+  c.t_end = r.real("task.t_end", true);
+  c.truth_rtol = r.real("task.truth_rtol", true);
+  c.truth_atol = r.real("task.truth_atol", true);
+  c.solver = read_solver_options(r);
+  c.validate();
+  return c;
+}
+
+void spiral_config::validate() const {
+  if (hidden < 1) throw input_error("task.hidden must be at least 1");
+  if (window < 2) throw input_error("task.window must be at least 2");
+  if (points < window + 1) throw input_error("task.points must exceed task.window");
+  if (batch < 1 || batch > points - window)
+    throw input_error("task.batch must be between 1 and task.points - task.window");
+  if (!(t_end > 0)) throw input_error("task.t_end must be positive");
+  check_atol_components(solver, 2, "spiral");
+}
+
 namespace {
 
-std::vector<double> solve_truth(const task_config& cfg, const std::vector<double>& times) {
+std::vector<double> solve_truth(const spiral_config& cfg, const std::vector<double>& times) {
   ode::solver_options o;
   o.lmm = ode::method::bdf;
   o.rtol = cfg.truth_rtol;
@@ -29,23 +73,124 @@ std::vector<double> solve_truth(const task_config& cfg, const std::vector<double
   return out;
 }
 
+// One evaluation's windows: the field bound to theta, each window solved from its true start on
+// the first `window` times (the field is autonomous).
+class spiral_windows final : public trajectory_problem {
+ public:
+  spiral_windows(const spiral_task& task, models::cubic_mlp_field& field,
+                 const std::vector<std::size_t>& starts)
+      : task_(task), field_(field), starts_(starts), cfg_(task.config_values()) {}
+
+  ode::system& system() override { return field_; }
+  std::size_t segments() const override { return starts_.size(); }
+  segment segment_at(std::size_t k) const override {
+    return {task_.times().front(),
+            std::span<const double>(task_.truth().data() + 2 * starts_[k], 2),
+            std::span<const double>(task_.times().data(), cfg_.window)};
+  }
+  void accumulate(std::size_t k, std::span<const double> out, double& sum,
+                  std::span<double> dl_dy) const override {
+    const double* truth = task_.truth().data() + 2 * starts_[k];
+    const double scale = 1.0 / static_cast<double>(cfg_.batch * cfg_.window * 2);
+    for (std::size_t i = 0; i < 2 * cfg_.window; ++i) {
+      const double d = out[i] - truth[i];
+      sum += std::abs(d);
+      if (!dl_dy.empty()) dl_dy[i] = d > 0 ? scale : (d < 0 ? -scale : 0.0);
+    }
+  }
+  double finish(double sum) const override {
+    return sum / static_cast<double>(cfg_.batch * cfg_.window * 2);
+  }
+  // The field's parameter order (W1, W2) is the layout's, so dL/dp is theta's gradient.
+  void gradient_from(std::span<const double> dl_dp, std::span<double> grad) const override {
+    std::copy(dl_dp.begin(), dl_dp.end(), grad.begin());
+  }
+
+ private:
+  const spiral_task& task_;
+  models::cubic_mlp_field& field_;
+  const std::vector<std::size_t>& starts_;
+  const spiral_config& cfg_;
+};
+
+class spiral_evaluator final : public evaluator {
+ public:
+  explicit spiral_evaluator(const spiral_task& task)
+      : task_(task), field_(2, task.config_values().hidden), solver_(task.config_values().solver) {}
+
+  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                      std::uint32_t) override {
+    spiral_windows p(task_, bind(theta), starts_of(generation));
+    return solve_trajectories(solver_, p);
+  }
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) override {
+    spiral_windows p(task_, bind(theta), starts_of(generation));
+    return adjoint_trajectories(solver_, p, grad);
+  }
+  // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
+  // window starts and window predictions.
+  std::vector<named_array> traces(std::span<const double> theta,
+                                  std::uint32_t generation) override {
+    const auto& cfg = task_.config_values();
+    const auto& times = task_.times();
+    const auto& truth = task_.truth();
+    auto& field = bind(theta);
+    solver_.begin_budget();
+    std::vector<double> full(2 * cfg.points);
+    solver_.solve(field, times.front(), std::span<const double>(truth.data(), 2), times, full);
+    const auto starts = task_.batch_starts(generation);
+    std::vector<double> start_values(starts.begin(), starts.end()), windows, out(2 * cfg.window);
+    const std::span<const double> t_win(times.data(), cfg.window);
+    for (const std::size_t s : starts) {
+      solver_.begin_budget();
+      solver_.solve(field, t_win.front(), std::span<const double>(truth.data() + 2 * s, 2), t_win,
+                    out);
+      windows.insert(windows.end(), out.begin(), out.end());
+    }
+    return {{"t", {cfg.points}, times},
+            {"truth", {cfg.points, 2}, truth},
+            {"prediction", {cfg.points, 2}, full},
+            {"window_starts", {starts.size()}, start_values},
+            {"window_prediction", {starts.size(), cfg.window, 2}, windows}};
+  }
+
+ private:
+  models::cubic_mlp_field& bind(std::span<const double> theta) {
+    const auto& w1 = task_.layout().block("W1");
+    const auto& w2 = task_.layout().block("W2");
+    field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
+    return field_;
+  }
+  // Every member of a generation uses the same windows: draw them once per generation.
+  const std::vector<std::size_t>& starts_of(std::uint32_t generation) {
+    if (generation != starts_generation_) {
+      starts_ = task_.batch_starts(generation);
+      starts_generation_ = generation;
+    }
+    return starts_;
+  }
+
+  const spiral_task& task_;
+  models::cubic_mlp_field field_;
+  ode::integrator solver_;
+  std::optional<std::uint32_t> starts_generation_;
+  std::vector<std::size_t> starts_;
+};
+
 }  // namespace
 
-spiral_task::spiral_task(const task_config& cfg)
-    : cfg_(cfg), field_(2, cfg.hidden), solver_(cfg.solver) {
-  if (cfg.hidden < 1) throw input_error("task.hidden must be at least 1");
-  if (cfg.window < 2) throw input_error("task.window must be at least 2");
-  if (cfg.points < cfg.window + 1) throw input_error("task.points must exceed task.window");
-  if (cfg.batch < 1 || cfg.batch > cfg.points - cfg.window)
-    throw input_error("task.batch must be between 1 and task.points - task.window");
-  if (!(cfg.t_end > 0)) throw input_error("task.t_end must be positive");
-  check_atol_components(cfg, 2);
-  layout_.add("W1", cfg.hidden, 2).add("W2", 2, cfg.hidden);
-  times_.resize(cfg.points);
-  for (std::size_t k = 0; k < cfg.points; ++k)
-    times_[k] = cfg.t_end * static_cast<double>(k) / static_cast<double>(cfg.points - 1);
-  truth_ = solve_truth(cfg, times_);
-  window_out_.resize(cfg.window * 2);
+spiral_task::spiral_task(spiral_config cfg) : cfg_(std::move(cfg)) {
+  cfg_.validate();
+  layout_.add("W1", cfg_.hidden, 2).add("W2", 2, cfg_.hidden);
+  times_.resize(cfg_.points);
+  for (std::size_t k = 0; k < cfg_.points; ++k)
+    times_[k] = cfg_.t_end * static_cast<double>(k) / static_cast<double>(cfg_.points - 1);
+  truth_ = solve_truth(cfg_, times_);
+}
+
+std::unique_ptr<evaluator> spiral_task::make_evaluator() const {
+  return std::make_unique<spiral_evaluator>(*this);
 }
 
 std::vector<double> spiral_task::initial_params() const {
@@ -73,95 +218,6 @@ std::vector<std::size_t> spiral_task::batch_starts(std::uint32_t generation) con
   }
   idx.resize(cfg_.batch);
   return idx;
-}
-
-const std::vector<std::size_t>& spiral_task::starts_of(std::uint32_t generation) {
-  if (generation != starts_generation_) {
-    starts_ = batch_starts(generation);
-    starts_generation_ = generation;
-  }
-  return starts_;
-}
-
-evaluation spiral_task::evaluate(std::span<const double> theta, std::uint32_t generation,
-                                 std::uint32_t) {
-  const auto& w1 = layout_.block("W1");
-  const auto& w2 = layout_.block("W2");
-  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
-
-  // The field is autonomous, so every window is solved on the first `window` times.
-  const std::span<const double> t_win(times_.data(), cfg_.window);
-  evaluation ev;
-  solver_.begin_budget();
-  double abs_err = 0;
-  for (const std::size_t s : starts_of(generation)) {
-    const std::span<const double> y0(truth_.data() + 2 * s, 2);
-    const auto res = solver_.solve(field_, t_win.front(), y0, t_win, window_out_);
-    if (!account(ev, res)) break;
-    for (std::size_t k = 0; k < 2 * cfg_.window; ++k)
-      abs_err += std::abs(window_out_[k] - truth_[2 * s + k]);
-  }
-  if (ev.ok()) {
-    ev.loss = abs_err / static_cast<double>(cfg_.batch * cfg_.window * 2);
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-  }
-  return ev;
-}
-
-evaluation spiral_task::gradient(std::span<const double> theta, std::uint32_t generation,
-                                 std::span<double> grad) {
-  const auto& w1 = layout_.block("W1");
-  const auto& w2 = layout_.block("W2");
-  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
-  std::fill(grad.begin(), grad.end(), 0.0);
-  // The field's parameter order (W1, W2) is the layout's, so dL/dp lands on theta directly.
-  const auto dl_dp = grad.subspan(w1.offset, w1.size() + w2.size());
-
-  const std::span<const double> t_win(times_.data(), cfg_.window);
-  const double scale = 1.0 / static_cast<double>(cfg_.batch * cfg_.window * 2);
-  std::vector<double> dl_dy(2 * cfg_.window), dl_dy0(2);
-  evaluation ev;
-  solver_.begin_budget();
-  double abs_err = 0;
-  for (const std::size_t s : starts_of(generation)) {
-    const std::span<const double> y0(truth_.data() + 2 * s, 2);
-    if (!account(ev, solver_.forward(field_, t_win.front(), y0, t_win, window_out_))) break;
-    for (std::size_t k = 0; k < 2 * cfg_.window; ++k) {
-      const double d = window_out_[k] - truth_[2 * s + k];
-      abs_err += std::abs(d);
-      dl_dy[k] = d > 0 ? scale : (d < 0 ? -scale : 0.0);
-    }
-    if (!account(ev, solver_.backward(field_, dl_dy, dl_dy0, dl_dp))) break;
-  }
-  if (ev.ok()) {
-    ev.loss = abs_err * scale;
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-  }
-  return ev;
-}
-
-std::vector<named_array> spiral_task::traces(std::span<const double> theta,
-                                             std::uint32_t generation) {
-  const auto& w1 = layout_.block("W1");
-  const auto& w2 = layout_.block("W2");
-  field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
-  solver_.begin_budget();
-  std::vector<double> full(2 * cfg_.points);
-  solver_.solve(field_, times_.front(), std::span<const double>(truth_.data(), 2), times_, full);
-  const auto starts = batch_starts(generation);
-  std::vector<double> start_values(starts.begin(), starts.end()), windows;
-  const std::span<const double> t_win(times_.data(), cfg_.window);
-  for (const std::size_t s : starts) {
-    solver_.begin_budget();
-    solver_.solve(field_, t_win.front(), std::span<const double>(truth_.data() + 2 * s, 2), t_win,
-                  window_out_);
-    windows.insert(windows.end(), window_out_.begin(), window_out_.end());
-  }
-  return {{"t", {cfg_.points}, times_},
-          {"truth", {cfg_.points, 2}, truth_},
-          {"prediction", {cfg_.points, 2}, full},
-          {"window_starts", {starts.size()}, start_values},
-          {"window_prediction", {starts.size(), cfg_.window, 2}, windows}};
 }
 
 }  // namespace esbio::tasks

@@ -6,20 +6,166 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
+#include "esbio/ode/integrator.hpp"
+#include "esbio/tasks/shared_options.hpp"
+#include "esbio/tasks/trajectory.hpp"
 
 namespace esbio::tasks {
 
-turn_off_task::turn_off_task(const task_config& cfg) : cfg_(cfg), solver_(cfg.solver) {
-  if (!(cfg.horizon > 0)) throw input_error("task.horizon must be positive");
-  if (cfg.outputs < 2) throw input_error("task.outputs must be at least 2");
-  check_atol_components(cfg, 2);
-  if (!(cfg.neuron.C > 0)) throw input_error("neuron.C must be positive");
-  if (cfg.neuron.V2 == 0 || cfg.neuron.V4 == 0) throw input_error("neuron.V2 and V4 must not be 0");
+const std::vector<option_spec>& turn_off_config::options() {
+  static const std::vector<option_spec> own{
+      {"task.horizon", "500", "turn_off: simulated time in ms"},
+      {"task.outputs", "500", "turn_off: equally spaced outputs on [0, horizon] in the loss"},
+      {"task.input_scale", "100", "turn_off: input current I = input_scale * W"},
+      {"task.w_init", "0.5", "turn_off: initial W"},
+      {"task.v0_mean", "-40", "turn_off: mean initial V (mV)"},
+      {"task.v0_sd", "5", "turn_off: standard deviation of the initial V"},
+      {"task.w0_mean", "0.5", "turn_off: mean initial w"},
+      {"task.w0_sd", "0.1", "turn_off: standard deviation of the initial w"},
+      {"task.heterogeneous", "false", "turn_off: each member its own EL and initial state (paper)"},
+      {"task.el_sd", "2.5", "turn_off: spread of EL across members when heterogeneous"},
+      {"task.spike_threshold", "20", "turn_off: spike indicator threshold (mV)"},
+      {"task.spike_gain", "100", "turn_off: spike indicator gain (1/mV)"},
+  };
+  static const auto all = joined({&own, &neuron_option_specs(), &solver_option_specs()});
+  return all;
+}
+
+turn_off_config turn_off_config::read(setting_reader& r, std::uint64_t seed) {
+  turn_off_config c;
+  c.seed = seed;
+  c.horizon = r.real("task.horizon", true);
+  c.outputs = r.count("task.outputs", 2, 1u << 22);
+  c.input_scale = r.real("task.input_scale");
+  c.w_init = r.real("task.w_init");
+  c.v0_mean = r.real("task.v0_mean");
+  c.v0_sd = r.real("task.v0_sd", false, true);
+  c.w0_mean = r.real("task.w0_mean");
+  c.w0_sd = r.real("task.w0_sd", false, true);
+  c.heterogeneous = r.flag("task.heterogeneous");
+  c.el_sd = r.real("task.el_sd", false, true);
+  c.spike_threshold = r.real("task.spike_threshold");
+  c.spike_gain = r.real("task.spike_gain", true);
+  c.neuron = read_neuron(r);
+  c.solver = read_solver_options(r);
+  c.validate();
+  return c;
+}
+
+void turn_off_config::validate() const {
+  if (!(horizon > 0)) throw input_error("task.horizon must be positive");
+  if (outputs < 2) throw input_error("task.outputs must be at least 2");
+  check_atol_components(solver, 2, "turn_off");
+  if (!(neuron.C > 0)) throw input_error("neuron.C must be positive");
+  if (neuron.V2 == 0 || neuron.V4 == 0) throw input_error("neuron.V2 and V4 must not be 0");
+}
+
+namespace {
+
+// A member's one trajectory from its initial state through every output time.
+class neuron_trajectory final : public trajectory_problem {
+ public:
+  neuron_trajectory(const turn_off_task& task, models::ml_neuron& neuron, double w_param,
+                    std::uint32_t member)
+      : task_(task), neuron_(neuron), cfg_(task.config_values()) {
+    const auto s = task.setup(member);
+    neuron_.set_params(s.params);
+    neuron_.set_current(cfg_.input_scale * w_param);
+    y0_[0] = s.v0;
+    y0_[1] = s.w0;
+  }
+  ode::system& system() override { return neuron_; }
+  std::size_t segments() const override { return 1; }
+  segment segment_at(std::size_t) const override { return {0.0, y0_, task_.times()}; }
+  void accumulate(std::size_t, std::span<const double> out, double& sum,
+                  std::span<double> dl_dy) const override {
+    const std::size_t k_max = task_.times().size();
+    const double inv_k = 1.0 / static_cast<double>(k_max);
+    for (std::size_t k = 0; k < k_max; ++k) {
+      const double ind = models::spike_indicator(out[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
+      sum += ind;
+      if (!dl_dy.empty()) dl_dy[2 * k] = ind * (1 - ind) * cfg_.spike_gain * inv_k;
+    }
+  }
+  double finish(double sum) const override {
+    return sum / static_cast<double>(task_.times().size());
+  }
+  // The neuron's one parameter is I = input_scale W.
+  void gradient_from(std::span<const double> dl_dp, std::span<double> grad) const override {
+    grad[0] = cfg_.input_scale * dl_dp[0];
+  }
+
+ private:
+  const turn_off_task& task_;
+  models::ml_neuron& neuron_;
+  const turn_off_config& cfg_;
+  double y0_[2];
+};
+
+class turn_off_evaluator final : public evaluator {
+ public:
+  explicit turn_off_evaluator(const turn_off_task& task)
+      : task_(task), solver_(task.config_values().solver) {}
+
+  evaluation evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t member) override {
+    neuron_trajectory p(task_, neuron_, theta[0], member);
+    return solve_trajectories(solver_, p);
+  }
+  evaluation gradient(std::span<const double> theta, std::uint32_t,
+                      std::span<double> grad) override {
+    neuron_trajectory p(task_, neuron_, theta[0], 0);
+    return adjoint_trajectories(solver_, p, grad);
+  }
+  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t) override {
+    const auto& cfg = task_.config_values();
+    const auto& times = task_.times();
+    neuron_trajectory p(task_, neuron_, theta[0], 0);
+    const auto s = p.segment_at(0);
+    std::vector<double> out(2 * times.size());
+    solver_.begin_budget();
+    solver_.solve(neuron_, s.t0, s.y0, s.t_out, out);
+    const std::size_t k_max = times.size();
+    std::vector<double> v(k_max), w(k_max), t_ind(k_max), ratio(k_max);
+    for (std::size_t k = 0; k < k_max; ++k) {
+      v[k] = out[2 * k];
+      w[k] = out[2 * k + 1];
+      t_ind[k] = models::spike_indicator(v[k], cfg.spike_threshold, cfg.spike_gain);
+      double jac[4];
+      neuron_.jacobian(times[k], out.data() + 2 * k, jac);
+      const double tr = jac[0] + jac[3], det = jac[0] * jac[3] - jac[1] * jac[2];
+      const double disc = tr * tr / 4 - det;
+      if (disc <= 0) {
+        ratio[k] = 1;
+      } else {
+        const double a = std::abs(tr / 2 + std::sqrt(disc)), b = std::abs(tr / 2 - std::sqrt(disc));
+        ratio[k] = std::max(a, b) / std::min(a, b);
+      }
+    }
+    return {{"t", {k_max}, times},
+            {"V", {k_max}, v},
+            {"w", {k_max}, w},
+            {"T", {k_max}, t_ind},
+            {"stiffness_ratio", {k_max}, ratio}};
+  }
+
+ private:
+  const turn_off_task& task_;
+  models::ml_neuron neuron_;
+  ode::integrator solver_;
+};
+
+}  // namespace
+
+turn_off_task::turn_off_task(turn_off_config cfg) : cfg_(std::move(cfg)) {
+  cfg_.validate();
   layout_.add("W", 1, 1);
-  times_.resize(cfg.outputs);
-  for (std::size_t k = 0; k < cfg.outputs; ++k)
-    times_[k] = cfg.horizon * static_cast<double>(k) / static_cast<double>(cfg.outputs - 1);
-  out_.resize(2 * cfg.outputs);
+  times_.resize(cfg_.outputs);
+  for (std::size_t k = 0; k < cfg_.outputs; ++k)
+    times_[k] = cfg_.horizon * static_cast<double>(k) / static_cast<double>(cfg_.outputs - 1);
+}
+
+std::unique_ptr<evaluator> turn_off_task::make_evaluator() const {
+  return std::make_unique<turn_off_evaluator>(*this);
 }
 
 turn_off_task::neuron_setup turn_off_task::setup(std::uint32_t member) const {
@@ -32,92 +178,14 @@ turn_off_task::neuron_setup turn_off_task::setup(std::uint32_t member) const {
   return s;
 }
 
-ode::solve_result turn_off_task::solve(double w_param, std::uint32_t member,
-                                       std::vector<double>& out) {
+std::vector<double> turn_off_task::trajectory(double w_param, std::uint32_t member) const {
   const auto s = setup(member);
-  neuron_.set_params(s.params);
-  neuron_.set_current(cfg_.input_scale * w_param);
+  models::ml_neuron neuron(s.params, cfg_.input_scale * w_param);
+  ode::integrator solver(cfg_.solver);
   const double y0[2] = {s.v0, s.w0};
-  out.resize(2 * times_.size());
-  return solver_.solve(neuron_, 0.0, y0, times_, out);
-}
-
-std::vector<double> turn_off_task::trajectory(double w_param, std::uint32_t member) {
-  std::vector<double> out;
-  solve(w_param, member, out);
+  std::vector<double> out(2 * times_.size());
+  solver.solve(neuron, 0.0, y0, times_, out);
   return out;
-}
-
-evaluation turn_off_task::evaluate(std::span<const double> theta, std::uint32_t,
-                                   std::uint32_t member) {
-  evaluation ev;
-  solver_.begin_budget();
-  const auto res = solve(theta[0], member, out_);
-  if (account(ev, res)) {
-    double sum = 0;
-    for (std::size_t k = 0; k < times_.size(); ++k)
-      sum += models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
-    ev.loss = sum / static_cast<double>(times_.size());
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-  }
-  return ev;
-}
-
-evaluation turn_off_task::gradient(std::span<const double> theta, std::uint32_t,
-                                   std::span<double> grad) {
-  evaluation ev;
-  solver_.begin_budget();
-  const auto s = setup(0);
-  neuron_.set_params(s.params);
-  neuron_.set_current(cfg_.input_scale * theta[0]);
-  const double y0[2] = {s.v0, s.w0};
-  grad[0] = std::numeric_limits<double>::quiet_NaN();
-  if (account(ev, solver_.forward(neuron_, 0.0, y0, times_, out_))) {
-    const std::size_t k_max = times_.size();
-    const double inv_k = 1.0 / static_cast<double>(k_max);
-    std::vector<double> dl_dy(2 * k_max, 0.0);
-    double sum = 0;
-    for (std::size_t k = 0; k < k_max; ++k) {
-      const double ind =
-          models::spike_indicator(out_[2 * k], cfg_.spike_threshold, cfg_.spike_gain);
-      sum += ind;
-      dl_dy[2 * k] = ind * (1 - ind) * cfg_.spike_gain * inv_k;
-    }
-    ev.loss = sum * inv_k;
-    double dl_dy0[2], dl_di = 0;
-    if (account(ev, solver_.backward(neuron_, dl_dy, dl_dy0, std::span<double>(&dl_di, 1))))
-      grad[0] = cfg_.input_scale * dl_di;
-    if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
-  }
-  return ev;
-}
-
-std::vector<named_array> turn_off_task::traces(std::span<const double> theta, std::uint32_t) {
-  solver_.begin_budget();
-  std::vector<double> out;
-  solve(theta[0], 0, out);
-  const std::size_t k_max = times_.size();
-  std::vector<double> v(k_max), w(k_max), t_ind(k_max), ratio(k_max);
-  for (std::size_t k = 0; k < k_max; ++k) {
-    v[k] = out[2 * k];
-    w[k] = out[2 * k + 1];
-    t_ind[k] = models::spike_indicator(v[k], cfg_.spike_threshold, cfg_.spike_gain);
-    double jac[4];
-    neuron_.jacobian(times_[k], out.data() + 2 * k, jac);
-    const double tr = jac[0] + jac[3], det = jac[0] * jac[3] - jac[1] * jac[2];
-    const double disc = tr * tr / 4 - det;
-    if (disc <= 0) {
-      ratio[k] = 1;
-    } else {
-      const double a = std::abs(tr / 2 + std::sqrt(disc)), b = std::abs(tr / 2 - std::sqrt(disc));
-      ratio[k] = std::max(a, b) / std::min(a, b);
-    }
-  }
-  return {{"t", {k_max}, times_},
-          {"V", {k_max}, v},
-          {"w", {k_max}, w},
-          {"T", {k_max}, t_ind},
-          {"stiffness_ratio", {k_max}, ratio}};
 }
 
 }  // namespace esbio::tasks

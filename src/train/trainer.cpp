@@ -13,14 +13,18 @@
 
 namespace esbio::train {
 
-trainer::trainer(const run_config& cfg, tasks::task& task, dist::context& ctx)
-    : cfg_(cfg), task_(task), ctx_(ctx), strategy_(cfg.es, task.layout()) {
+trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
+    : cfg_(std::move(cfg)),
+      task_(task),
+      eval_(task.make_evaluator()),
+      ctx_(ctx),
+      strategy_(cfg_.es, task.layout()) {
   const auto offered = task.exact_blocks();
-  for (const auto& name : cfg.es.exact_blocks)
+  for (const auto& name : cfg_.es.exact_blocks)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
       throw input_error("es.exact_blocks: task " + task.name() +
                         " has no exact gradient for block '" + name + "'");
-  if (cfg.method == training_method::bp && !task.has_gradient())
+  if (cfg_.method == training_method::bp && !task.has_gradient())
     throw input_error("method = bp: task " + task.name() +
                       " has no backpropagation gradient in this configuration");
 }
@@ -30,7 +34,7 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
   // Every rank computes the same gradient from the same inputs (one extra forward pass each),
   // so the parameters never have to cross the network.
   std::vector<double> grad(st.theta.size(), 0.0);
-  if (!task_.exact_gradient(st.theta, generation, grad)) return;
+  if (!eval_->exact_gradient(st.theta, generation, grad)) return;
   const auto& layout = task_.layout();
   for (const auto& name : cfg_.es.exact_blocks) {
     const auto idx = layout.index_of(name);
@@ -42,10 +46,10 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
 void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& row) {
   const std::uint32_t g = st.generation;
   std::vector<double> grad(st.theta.size(), 0.0);
-  const evaluation centre = task_.gradient(st.theta, g, grad);
+  const evaluation centre = eval_->gradient(st.theta, g, grad);
   last_evals_.assign(1, centre);
   const auto validation = ctx_.evaluate(
-      1, [&](std::size_t) { return task_.evaluate(st.theta, tasks::validation_generation); });
+      1, [&](std::size_t) { return eval_->evaluate(st.theta, tasks::validation_generation); });
   row.loss = centre.loss;
   row.validation_loss = validation[0].loss;
   row.accuracy =
@@ -72,9 +76,9 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   exact_step(st, opt, g);
   // One extra item beyond the members: the centre on the fixed validation batch.
   auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
-    if (m == members) return task_.evaluate(st.theta, tasks::validation_generation);
+    if (m == members) return eval_->evaluate(st.theta, tasks::validation_generation);
     strategy_.member_params(st.theta, g, m, member_theta);
-    return task_.evaluate(member_theta, g, static_cast<std::uint32_t>(m));
+    return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
   });
   const evaluation validation = evals.back();
   evals.pop_back();

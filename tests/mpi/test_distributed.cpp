@@ -7,6 +7,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
+#include "esbio/tasks/spiral_task.hpp"
 #include "esbio/train/trainer.hpp"
 #include "mpi_fixture.hpp"
 
@@ -14,14 +15,21 @@ using namespace esbio;
 
 namespace {
 
-train::run_config small_config(std::size_t hidden, ode::method m, ode::nonlinear_solver n) {
-  train::run_config c;
+// A run and its task (the spiral), as the command line would build them.
+struct run_setup {
+  train::run_config run;
+  tasks::spiral_config task;
+};
+
+run_setup small_config(std::size_t hidden, ode::method m, ode::nonlinear_solver n) {
+  run_setup s;
+  auto& c = s.run;
   c.seed = 17;
   c.generations = 20;
-  c.task.seed = c.seed;
-  c.task.hidden = hidden;
-  c.task.solver.lmm = m;
-  c.task.solver.nls = n;
+  s.task.seed = c.seed;
+  s.task.hidden = hidden;
+  s.task.solver.lmm = m;
+  s.task.solver.nls = n;
   c.es.seed = c.seed;
   c.es.population = 24;
   c.es.sigma = 0.02;
@@ -29,12 +37,12 @@ train::run_config small_config(std::size_t hidden, ode::method m, ode::nonlinear
   c.optim.kind = es::optimizer_kind::rmsprop;
   c.optim.lr = 1e-3;
   c.hash_every = 5;
-  return c;
+  return s;
 }
 
-train::train_state train_with(dist::context& ctx, const train::run_config& cfg) {
-  auto task = tasks::make_task(cfg.task);
-  train::trainer tr(cfg, *task, ctx);
+train::train_state train_with(dist::context& ctx, const run_setup& cfg) {
+  const tasks::spiral_task task(cfg.task);
+  train::trainer tr(cfg.run, task, ctx);
   auto st = tr.initial_state();
   tr.run(st, nullptr, {}, nullptr);
   return st;
@@ -87,11 +95,11 @@ TEST_CASE("bytes per generation do not depend on the parameter count") {
   auto& ctx = *esbio_test_context;
   auto small = small_config(50, ode::method::adams, ode::nonlinear_solver::fixed_point);
   auto large = small_config(1000, ode::method::adams, ode::nonlinear_solver::fixed_point);
-  small.generations = large.generations = 6;
-  small.hash_every = large.hash_every = 3;
+  small.run.generations = large.run.generations = 6;
+  small.run.hash_every = large.run.hash_every = 3;
   const auto a = train_with(ctx, small), b = train_with(ctx, large);
   if (ctx.rank() != 0) return;
-  const auto S = static_cast<std::uint64_t>(small.es.population) + 1;  // + validation item
+  const auto S = static_cast<std::uint64_t>(small.run.es.population) + 1;  // + validation item
   const auto workers = static_cast<std::uint64_t>(ctx.size() - 1);
   for (std::size_t g = 0; g < 6; ++g) {
     const auto ba = static_cast<std::uint64_t>(a.history[g].bytes_communicated);
@@ -122,15 +130,15 @@ TEST_CASE("a run resumed from a checkpoint continues bit-identically") {
   const auto uninterrupted = train_with(ctx, cfg);
 
   auto half = cfg;
-  half.generations = 10;
+  half.run.generations = 10;
   auto st = train_with(ctx, half);
   // What rank 0 would read from the run file reaches the others as bytes.
   std::vector<char> bytes = ctx.rank() == 0 ? st.replica_bytes() : std::vector<char>{};
   ctx.broadcast(bytes);
   train::train_state resumed;
   resumed.load_replica_bytes(bytes);
-  auto task = tasks::make_task(cfg.task);
-  train::trainer tr(cfg, *task, ctx);
+  const tasks::spiral_task task(cfg.task);
+  train::trainer tr(cfg.run, task, ctx);
   tr.run(resumed, nullptr, {}, nullptr);
   CHECK(resumed.theta == uninterrupted.theta);
 }
@@ -138,13 +146,13 @@ TEST_CASE("a run resumed from a checkpoint continues bit-identically") {
 TEST_CASE("diverged replicas are detected by the theta hash") {
   auto& ctx = *esbio_test_context;
   auto cfg = small_config(20, ode::method::adams, ode::nonlinear_solver::fixed_point);
-  cfg.generations = 2;
-  cfg.hash_every = 1;
-  auto task = tasks::make_task(cfg.task);
-  train::trainer tr(cfg, *task, ctx);
+  cfg.run.generations = 2;
+  cfg.run.hash_every = 1;
+  const tasks::spiral_task task(cfg.task);
+  train::trainer tr(cfg.run, task, ctx);
   auto st = tr.initial_state();
   // One ulp in a block that generation 0 does not update (W2), so no rounding can hide it.
-  const auto k = task->layout().block("W2").offset;
+  const auto k = task.layout().block("W2").offset;
   if (ctx.rank() == ctx.size() - 1) st.theta[k] = std::nextafter(st.theta[k], 1.0);
   if (ctx.size() == 1) {
     CHECK(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);

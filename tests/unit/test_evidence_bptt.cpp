@@ -14,9 +14,8 @@ using namespace esbio;
 
 namespace {
 
-tasks::task_config tiny() {
-  tasks::task_config c;
-  c.name = "evidence";
+tasks::evidence_config tiny() {
+  tasks::evidence_config c;
   c.seed = 8;
   c.neurons = 6;
   c.trials = 3;
@@ -31,7 +30,7 @@ std::vector<double> uniform(std::size_t n, double lo, double hi, std::uint32_t k
   return x;
 }
 
-double central(tasks::evidence_task& task, std::vector<double> theta,
+double central(tasks::evidence_evaluator& task, std::vector<double> theta,
                const std::vector<double>& dir, double h, std::uint32_t gen) {
   auto up = theta, down = theta;
   for (std::size_t k = 0; k < theta.size(); ++k) {
@@ -92,6 +91,7 @@ TEST_CASE("one reversed step of the fixed scheme matches central differences") {
 TEST_CASE("BPTT through the fixed scheme: the exact gradient of the task B loss") {
   auto cfg = tiny();
   tasks::evidence_task task(cfg);
+  tasks::evidence_evaluator task_ev(task);
   REQUIRE(task.has_gradient());
   auto theta = task.initial_params();
   // Stronger coupling than the initialisation, so W_rec matters to the loss.
@@ -99,15 +99,15 @@ TEST_CASE("BPTT through the fixed scheme: the exact gradient of the task B loss"
   for (std::size_t k = 0; k < rec.size(); ++k) theta[rec.offset + k] *= 3;
   const std::uint32_t gen = 2;
   std::vector<double> grad(theta.size(), 0.0);
-  const auto ev = task.gradient(theta, gen, grad);
+  const auto ev = task_ev.gradient(theta, gen, grad);
   REQUIRE(ev.ok());
-  const auto ref = task.evaluate(theta, gen, 0);
+  const auto ref = task_ev.evaluate(theta, gen, 0);
   CHECK(ev.loss == ref.loss);  // the same forward, bit for bit
   CHECK(ev.accuracy == ref.accuracy);
 
   SUBCASE("the readout part is the exact readout gradient") {
     std::vector<double> exact(theta.size(), 0.0);
-    REQUIRE(task.exact_gradient(theta, gen, exact));
+    REQUIRE(task_ev.exact_gradient(theta, gen, exact));
     for (const char* name : {"W_ro", "b_ro"}) {
       const auto& b = task.layout().block(name);
       for (std::size_t k = b.offset; k < b.offset + b.size(); ++k)
@@ -122,7 +122,7 @@ TEST_CASE("BPTT through the fixed scheme: the exact gradient of the task B loss"
       const auto dir = uniform(theta.size(), -1, 1, 100 + d);
       double dd = 0;
       for (std::size_t k = 0; k < theta.size(); ++k) dd += grad[k] * dir[k];
-      CHECK(dd == doctest::Approx(central(task, theta, dir, 1e-5, gen)).epsilon(1e-6));
+      CHECK(dd == doctest::Approx(central(task_ev, theta, dir, 1e-5, gen)).epsilon(1e-6));
     }
   }
 
@@ -134,7 +134,7 @@ TEST_CASE("BPTT through the fixed scheme: the exact gradient of the task B loss"
         CAPTURE(k);
         std::vector<double> e(theta.size(), 0.0);
         e[b.offset + k] = 1;
-        const double fd = central(task, theta, e, 1e-4, gen);
+        const double fd = central(task_ev, theta, e, 1e-4, gen);
         CHECK(grad[b.offset + k] == doctest::Approx(fd).epsilon(1e-6).scale(1e-9));
       }
     }
@@ -145,7 +145,7 @@ TEST_CASE("the continuous adjoint of task B (BDF path) matches central differenc
   for (const bool kinetic : {false, true}) {
     CAPTURE(kinetic);
     auto cfg = tiny();
-    cfg.integrator = "bdf";
+    cfg.integrator = tasks::evidence_integrator::bdf;
     cfg.network.kinetic = kinetic;
     // Kinetic: GMRES with the transposed block preconditioner on the backward problem.
     if (kinetic) cfg.solver.ls = ode::linear_solver::gmres;
@@ -153,18 +153,19 @@ TEST_CASE("the continuous adjoint of task B (BDF path) matches central differenc
     cfg.solver.rtol = 1e-10;
     cfg.solver.atol = 1e-10;
     tasks::evidence_task task(cfg);
+    tasks::evidence_evaluator task_ev(task);
     REQUIRE(task.has_gradient());
     auto theta = task.initial_params();
     const auto& rec = task.layout().block("W_rec");
     for (std::size_t k = 0; k < rec.size(); ++k) theta[rec.offset + k] *= 3;
     const std::uint32_t gen = 2;
     std::vector<double> grad(theta.size(), 0.0), exact(theta.size(), 0.0);
-    const auto ev = task.gradient(theta, gen, grad);
+    const auto ev = task_ev.gradient(theta, gen, grad);
     CAPTURE(ev.status);
     CAPTURE(ev.detail);
     REQUIRE(ev.ok());
-    CHECK(ev.loss == doctest::Approx(task.evaluate(theta, gen, 0).loss).epsilon(1e-12));
-    REQUIRE(task.exact_gradient(theta, gen, exact));
+    CHECK(ev.loss == doctest::Approx(task_ev.evaluate(theta, gen, 0).loss).epsilon(1e-12));
+    REQUIRE(task_ev.exact_gradient(theta, gen, exact));
     const auto& ro = task.layout().block("W_ro");
     for (std::size_t k = ro.offset; k < ro.offset + ro.size(); ++k)
       CHECK(grad[k] == doctest::Approx(exact[k]).epsilon(1e-12).scale(1e-14));
@@ -174,7 +175,7 @@ TEST_CASE("the continuous adjoint of task B (BDF path) matches central differenc
       const auto dir = uniform(theta.size(), -1, 1, 200 + d);
       double dd = 0;
       for (std::size_t k = 0; k < theta.size(); ++k) dd += grad[k] * dir[k];
-      CHECK(dd == doctest::Approx(central(task, theta, dir, 1e-4, gen)).epsilon(1e-4));
+      CHECK(dd == doctest::Approx(central(task_ev, theta, dir, 1e-4, gen)).epsilon(1e-4));
     }
     for (const char* name : {"W_inp", "W_rec"}) {
       const auto& b = task.layout().block(name);
@@ -184,7 +185,7 @@ TEST_CASE("the continuous adjoint of task B (BDF path) matches central differenc
         std::vector<double> e(theta.size(), 0.0);
         e[b.offset + k] = 1;
         CHECK(grad[b.offset + k] ==
-              doctest::Approx(central(task, theta, e, 1e-4, gen)).epsilon(1e-4).scale(1e-7));
+              doctest::Approx(central(task_ev, theta, e, 1e-4, gen)).epsilon(1e-4).scale(1e-7));
       }
     }
   }

@@ -7,15 +7,15 @@
 #include "esbio/core/error.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/tasks/evidence_task.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/train/trainer.hpp"
 
 using namespace esbio;
 
 namespace {
 
-tasks::task_config small(std::size_t neurons = 12, std::size_t trials = 6) {
-  tasks::task_config c;
-  c.name = "evidence";
+tasks::evidence_config small(std::size_t neurons = 12, std::size_t trials = 6) {
+  tasks::evidence_config c;
   c.seed = 21;
   c.neurons = neurons;
   c.trials = trials;
@@ -26,12 +26,13 @@ tasks::task_config small(std::size_t neurons = 12, std::size_t trials = 6) {
 
 TEST_CASE("with a zero readout every logit is 0: loss ln 3, accuracy = share of label 0") {
   tasks::evidence_task task(small());
+  tasks::evidence_evaluator task_ev(task);
   auto theta = task.initial_params();
   const auto& ro = task.layout().block("W_ro");
   const auto& b = task.layout().block("b_ro");
   std::fill(theta.begin() + ro.offset, theta.begin() + ro.offset + ro.size(), 0.0);
   std::fill(theta.begin() + b.offset, theta.begin() + b.offset + b.size(), 0.0);
-  const auto ev = task.evaluate(theta, 4, 0);
+  const auto ev = task_ev.evaluate(theta, 4, 0);
   REQUIRE(ev.ok());
   CHECK(ev.loss == doctest::Approx(std::log(3.0)).epsilon(1e-14));
   double zeros = 0;
@@ -41,9 +42,10 @@ TEST_CASE("with a zero readout every logit is 0: loss ln 3, accuracy = share of 
 
 TEST_CASE("readout features are mean outputs in (0, 1) and the logits are affine in them") {
   tasks::evidence_task task(small());
+  tasks::evidence_evaluator task_ev(task);
   const auto theta = task.initial_params();
   std::vector<double> f;
-  REQUIRE(task.features(theta, 2, 3, f));
+  REQUIRE(task_ev.features(theta, 2, 3, f));
   REQUIRE(f.size() == 6 * 12);
   for (double x : f) {
     CHECK(x > 0);
@@ -53,38 +55,43 @@ TEST_CASE("readout features are mean outputs in (0, 1) and the logits are affine
   auto shifted = theta;
   const auto& b = task.layout().block("b_ro");
   for (std::size_t c = 0; c < 3; ++c) shifted[b.offset + c] += 5.0;
-  CHECK(task.evaluate(shifted, 2, 3).loss == doctest::Approx(task.evaluate(theta, 2, 3).loss));
+  CHECK(task_ev.evaluate(shifted, 2, 3).loss ==
+        doctest::Approx(task_ev.evaluate(theta, 2, 3).loss));
 }
 
 TEST_CASE("initial voltages: fresh per member, shared with common noise") {
   auto cfg = small();
   tasks::evidence_task fresh(cfg);
+  tasks::evidence_evaluator fresh_ev(fresh);
   const auto theta = fresh.initial_params();
-  const double a = fresh.evaluate(theta, 1, 1).loss, b = fresh.evaluate(theta, 1, 2).loss;
+  const double a = fresh_ev.evaluate(theta, 1, 1).loss, b = fresh_ev.evaluate(theta, 1, 2).loss;
   CHECK(a != b);
-  CHECK(fresh.evaluate(theta, 1, 1).loss == a);  // a pure function of its inputs
+  CHECK(fresh_ev.evaluate(theta, 1, 1).loss == a);  // a pure function of its inputs
   cfg.common_noise = true;
   tasks::evidence_task common(cfg);
-  CHECK(common.evaluate(theta, 1, 1).loss == common.evaluate(theta, 1, 2).loss);
+  tasks::evidence_evaluator common_ev(common);
+  CHECK(common_ev.evaluate(theta, 1, 1).loss == common_ev.evaluate(theta, 1, 2).loss);
 }
 
 TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
   auto cfg = small(8, 3);
   cfg.common_noise = true;
-  cfg.integrator = "bdf";
+  cfg.integrator = tasks::evidence_integrator::bdf;
   cfg.solver.rtol = 1e-9;
   cfg.solver.atol = 1e-9;
   tasks::evidence_task bdf(cfg);
+  tasks::evidence_evaluator bdf_ev(bdf);
   const auto theta = bdf.initial_params();
   std::vector<double> ref;
-  REQUIRE(bdf.features(theta, 0, 0, ref));
+  REQUIRE(bdf_ev.features(theta, 0, 0, ref));
   auto error_at = [&](double dt) {
     auto c = cfg;
-    c.integrator = "fixed";
+    c.integrator = tasks::evidence_integrator::fixed;
     c.dt = dt;
     tasks::evidence_task fixed(c);
+    tasks::evidence_evaluator fixed_ev(fixed);
     std::vector<double> f;
-    REQUIRE(fixed.features(theta, 0, 0, f));
+    REQUIRE(fixed_ev.features(theta, 0, 0, f));
     double e = 0;
     for (std::size_t k = 0; k < f.size(); ++k) e = std::max(e, std::abs(f[k] - ref[k]));
     return e;
@@ -99,6 +106,7 @@ TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
 TEST_CASE("initialisation follows the reference code") {
   auto cfg = small(64, 1);
   tasks::evidence_task task(cfg);
+  tasks::evidence_evaluator task_ev(task);
   const auto theta = task.initial_params();
   const double b = 1 / 8.0;
   const auto& rec = task.layout().block("W_rec");
@@ -117,9 +125,10 @@ TEST_CASE("invalid evidence settings are input errors") {
   auto cfg = small();
   cfg.token_ms = 0.25;  // not a whole number of 0.1 ms steps
   CHECK_THROWS_AS(tasks::evidence_task{cfg}, input_error);
-  cfg = small();
-  cfg.integrator = "rk4";
-  CHECK_THROWS_AS(tasks::evidence_task{cfg}, input_error);
+  CHECK_THROWS_WITH_AS(
+      tasks::make_task("evidence", tasks::task_defaults("evidence", {{"task.integrator", "rk4"}}),
+                       0),
+      "task.integrator = 'rk4' is not one of: fixed, bdf", input_error);
 }
 
 TEST_CASE(
@@ -127,9 +136,9 @@ TEST_CASE(
   train::run_config c;
   c.seed = 0;
   c.generations = 40;
-  c.task = small(16, 20);
-  c.task.seed = c.seed;
-  c.task.common_noise = true;
+  auto tc = small(16, 20);
+  tc.seed = c.seed;
+  tc.common_noise = true;
   c.es.seed = c.seed;
   c.es.kind = es::strategy_kind::openai;
   c.es.population = 20;
@@ -137,19 +146,20 @@ TEST_CASE(
   c.es.blocks = {"W_ro", "b_ro"};
   c.optim.kind = es::optimizer_kind::adam;
   c.optim.lr = 0.05;
-  auto task = tasks::make_task(c.task);
+  auto task = std::make_unique<tasks::evidence_task>(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *task, *ctx);
   auto st = tr.initial_state();
   tr.run(st, nullptr, {}, nullptr);
 
   // Held out: 300 trials the training never saw (the validation stream), fresh initial states.
-  auto held_cfg = c.task;
+  auto held_cfg = tc;
   held_cfg.trials = 300;
   held_cfg.common_noise = false;
   tasks::evidence_task held(held_cfg);
-  const auto before = held.evaluate(tr.initial_state().theta, tasks::validation_generation, 1);
-  const auto after = held.evaluate(st.theta, tasks::validation_generation, 1);
+  tasks::evidence_evaluator held_ev(held);
+  const auto before = held_ev.evaluate(tr.initial_state().theta, tasks::validation_generation, 1);
+  const auto after = held_ev.evaluate(st.theta, tasks::validation_generation, 1);
   MESSAGE("task B held-out accuracy " << before.accuracy << " -> " << after.accuracy
                                       << ", cross-entropy " << before.loss << " -> " << after.loss);
   CHECK(after.accuracy > 0.5);
@@ -161,9 +171,10 @@ TEST_CASE("the exact readout gradient matches central finite differences of the 
   auto cfg = small(10, 8);
   cfg.seed = 5;
   tasks::evidence_task task(cfg);
+  tasks::evidence_evaluator task_ev(task);
   auto theta = task.initial_params();
   std::vector<double> grad(theta.size(), 0.0);
-  REQUIRE(task.exact_gradient(theta, 3, grad));
+  REQUIRE(task_ev.exact_gradient(theta, 3, grad));
   const auto& ro = task.layout().block("W_ro");
   const auto& b = task.layout().block("b_ro");
   std::vector<std::size_t> probe{ro.offset,      ro.offset + 7, ro.offset + 13,
@@ -171,9 +182,9 @@ TEST_CASE("the exact readout gradient matches central finite differences of the 
   for (std::size_t k : probe) {
     const double h = 1e-5, keep = theta[k];
     theta[k] = keep + h;
-    const double up = task.evaluate(theta, 3, 0).loss;
+    const double up = task_ev.evaluate(theta, 3, 0).loss;
     theta[k] = keep - h;
-    const double down = task.evaluate(theta, 3, 0).loss;
+    const double down = task_ev.evaluate(theta, 3, 0).loss;
     theta[k] = keep;
     CHECK(grad[k] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1e-8));
   }
@@ -185,8 +196,8 @@ TEST_CASE("the exact readout gradient matches central finite differences of the 
 TEST_CASE("the hybrid protocol (ES on W_inp and W_rec, exact readout) learns") {
   train::run_config c;
   c.generations = 40;
-  c.task = small(16, 20);
-  c.task.common_noise = true;
+  auto tc = small(16, 20);
+  tc.common_noise = true;
   c.es.population = 20;
   c.es.sigma = 0.1;
   c.es.baseline = es::baseline_kind::center;
@@ -194,7 +205,7 @@ TEST_CASE("the hybrid protocol (ES on W_inp and W_rec, exact readout) learns") {
   c.es.exact_blocks = {"W_ro", "b_ro"};
   c.optim.kind = es::optimizer_kind::adam;
   c.optim.lr = 0.01;
-  auto task = tasks::make_task(c.task);
+  auto task = std::make_unique<tasks::evidence_task>(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *task, *ctx);
   auto st = tr.initial_state();
@@ -215,14 +226,14 @@ TEST_CASE("the hybrid protocol (ES on W_inp and W_rec, exact readout) learns") {
 TEST_CASE("members that blow the work budget are counted failures; the run goes on") {
   train::run_config c;
   c.generations = 3;
-  c.task = small(6, 2);
-  c.task.integrator = "bdf";
-  c.task.solver.max_steps_total = 3000;
+  auto tc = small(6, 2);
+  tc.integrator = tasks::evidence_integrator::bdf;
+  tc.solver.max_steps_total = 3000;
   c.es.population = 8;
   c.es.sigma = 30.0;  // huge W_rec perturbations: violent, stiff members
   c.es.blocks = {"W_rec"};
   c.es.baseline = es::baseline_kind::center;
-  auto task = tasks::make_task(c.task);
+  auto task = std::make_unique<tasks::evidence_task>(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *task, *ctx);
   auto st = tr.initial_state();
@@ -237,10 +248,11 @@ TEST_CASE("members that blow the work budget are counted failures; the run goes 
 
 TEST_CASE("a wall-time budget turns a slow evaluation into a work-budget failure") {
   auto cfg = small(6, 2);
-  cfg.integrator = "bdf";
+  cfg.integrator = tasks::evidence_integrator::bdf;
   cfg.solver.max_seconds = 1e-9;  // no solve is that fast
   tasks::evidence_task task(cfg);
-  const auto ev = task.evaluate(task.initial_params(), 0, 0);
+  tasks::evidence_evaluator task_ev(task);
+  const auto ev = task_ev.evaluate(task.initial_params(), 0, 0);
   CHECK(ev.status == eval_status::work_budget);
   CHECK(std::isnan(ev.loss));
 }
@@ -248,13 +260,13 @@ TEST_CASE("a wall-time budget turns a slow evaluation into a work-budget failure
 TEST_CASE("the reservoir ablation trains the readout alone and leaves the network untouched") {
   train::run_config c;
   c.generations = 30;
-  c.task = small(16, 20);
-  c.task.common_noise = true;
+  auto tc = small(16, 20);
+  tc.common_noise = true;
   c.es.enabled = false;
   c.es.exact_blocks = {"W_ro", "b_ro"};
   c.optim.kind = es::optimizer_kind::adam;
   c.optim.lr = 0.01;
-  auto task = tasks::make_task(c.task);
+  auto task = std::make_unique<tasks::evidence_task>(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *task, *ctx);
   const auto start = tr.initial_state();

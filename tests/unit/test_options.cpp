@@ -12,7 +12,7 @@ TEST_CASE("defaults, INI values and command-line overrides, in that order of pre
   const auto cfg = to_run_config(s);
   CHECK(cfg.es.population == 64);  // from the INI
   CHECK(cfg.es.sigma == 0.2);      // command line wins
-  CHECK(cfg.task.hidden == 30);
+  CHECK(cfg.values.at("task.hidden") == "30");
   CHECK(cfg.optim.kind == es::optimizer_kind::adam);  // default
   CHECK(cfg.text.find("es.sigma = 0.2\n") != std::string::npos);
 }
@@ -51,4 +51,42 @@ TEST_CASE("bad settings name themselves") {
   CHECK_THROWS_AS(resolve_settings("[es]\nfrobnicate = 2\n", "x.ini", {}), input_error);
   CHECK_THROWS_WITH_AS(resolve_settings("this is not ini\n", "x.ini", {}),
                        doctest::Contains("x.ini"), input_error);
+}
+
+TEST_CASE("the resolved configuration lists only the keys that apply to the run's task") {
+  const auto spiral = to_run_config(resolve_settings("", "", {}));
+  const auto turn_off = to_run_config(resolve_settings("", "", {"--task.name", "turn_off"}));
+  CHECK(spiral.values.count("task.hidden") == 1);
+  CHECK(spiral.values.count("neuron.C") == 0);
+  CHECK(spiral.values.count("network.alpha") == 0);
+  CHECK(turn_off.values.count("neuron.C") == 1);
+  CHECK(turn_off.values.count("task.hidden") == 0);
+  CHECK(turn_off.values.count("ode.rtol") == 1);
+  for (const auto* cfg : {&spiral, &turn_off}) {
+    CHECK(cfg->values.count("es.sigma") == 1);
+    CHECK(cfg->text.find("task.name = ") != std::string::npos);
+  }
+  // Another task's key is accepted (one INI file may serve several tasks) and left out.
+  const auto mixed = to_run_config(
+      resolve_settings("[task]\nname = turn_off\nhidden = 7\n", "x.ini", {"--network.alpha", "3"}));
+  CHECK(mixed.text == turn_off.text);
+  // Per-task defaults: task.hidden is 1000 for the spiral, 5 (the reference) for robertson.
+  const auto rober = to_run_config(resolve_settings("", "", {"--task.name", "robertson"}));
+  CHECK(spiral.values.at("task.hidden") == "1000");
+  CHECK(rober.values.at("task.hidden") == "5");
+}
+
+TEST_CASE("--help lists each task's options with that task's defaults") {
+  const auto h = train_help();
+  const auto section = [&](const std::string& task) {
+    const auto from = h.find("task.name = " + task + " (");
+    REQUIRE(from != std::string::npos);
+    return h.substr(from, h.find("task.name = ", from + 1) - from);
+  };
+  const auto spiral = section("spiral"), rober = section("robertson"), a = section("turn_off");
+  CHECK(rober.find("--task.hidden") != std::string::npos);
+  CHECK(rober.find("[5]") != std::string::npos);
+  CHECK(spiral.find("[1000]") != std::string::npos);
+  CHECK(a.find("--neuron.EL") != std::string::npos);
+  CHECK(a.find("--task.hidden") == std::string::npos);
 }

@@ -13,6 +13,7 @@
 #include "esbio/dist/context.hpp"
 #include "esbio/models/dense_mlp_field.hpp"
 #include "esbio/models/robertson.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/robertson_task.hpp"
 #include "esbio/train/trainer.hpp"
 #include "options.hpp"
@@ -52,9 +53,8 @@ models::dense_mlp_field random_field(models::activation act, std::vector<double>
   return f;
 }
 
-tasks::task_config small_config() {
-  tasks::task_config c;
-  c.name = "robertson";
+tasks::robertson_config small_config() {
+  tasks::robertson_config c;
   c.seed = 4;
   c.hidden = 5;
   c.depth = 2;
@@ -96,6 +96,7 @@ TEST_CASE("observation times are 10^linspace(-5, 5, 50)") {
 
 TEST_CASE("the Robertson truth agrees with SciPy's Radau and conserves y1 + y2 + y3 = 1") {
   const tasks::robertson_task task(small_config());
+  auto task_ev = task.make_evaluator();
   std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/robertson_scipy.txt");
   REQUIRE(in);
   std::string line;
@@ -198,6 +199,7 @@ TEST_CASE("theta is the field's parameter span: blocks W0, b0, ..., W6, b6 of th
   auto cfg = small_config();
   cfg.depth = 6;
   const tasks::robertson_task task(cfg);
+  auto task_ev = task.make_evaluator();
   const auto& layout = task.layout();
   REQUIRE(layout.blocks().size() == 14);
   CHECK(layout.size() == 188);  // 3*5+5 + 5*(5*5+5) + 5*3+3
@@ -225,8 +227,9 @@ TEST_CASE("theta is the field's parameter span: blocks W0, b0, ..., W6, b6 of th
 
 TEST_CASE("a zero network stands still at (1, 0, 0): the loss is the scaled drift of the truth") {
   tasks::robertson_task task(small_config());
+  auto task_ev = task.make_evaluator();
   const std::vector<double> theta(task.layout().size(), 0.0);
-  const auto ev = task.evaluate(theta, 3);
+  const auto ev = task_ev->evaluate(theta, 3);
   REQUIRE(ev.ok());
   double expect = 0;
   const auto& y = task.truth();
@@ -237,8 +240,8 @@ TEST_CASE("a zero network stands still at (1, 0, 0): the loss is the scaled drif
   CHECK(ev.loss == doctest::Approx(expect).epsilon(1e-9));
   CHECK(std::isnan(ev.accuracy));
   // No batches: every generation and the validation batch see the same loss.
-  CHECK(task.evaluate(theta, tasks::validation_generation).loss == ev.loss);
-  const auto traces = task.traces(theta, 0);
+  CHECK(task_ev->evaluate(theta, tasks::validation_generation).loss == ev.loss);
+  const auto traces = task_ev->traces(theta, 0);
   REQUIRE(traces.size() == 4);
   CHECK(traces[2].name == "prediction");
   CHECK(traces[2].data[3 * 49] == doctest::Approx(1.0).epsilon(1e-12));
@@ -246,7 +249,8 @@ TEST_CASE("a zero network stands still at (1, 0, 0): the loss is the scaled drif
 
 TEST_CASE("the random initial network is far from the truth, and solves") {
   tasks::robertson_task task(small_config());
-  const auto ev = task.evaluate(task.initial_params(), 0);
+  auto task_ev = task.make_evaluator();
+  const auto ev = task_ev->evaluate(task.initial_params(), 0);
   REQUIRE(ev.ok());
   CHECK(ev.loss > 0.05);
   CHECK(ev.steps > 0);
@@ -256,7 +260,8 @@ TEST_CASE("a member that exhausts its step budget is a failure status, not an ex
   auto cfg = small_config();
   cfg.solver.max_steps_total = 5;
   tasks::robertson_task task(cfg);
-  const auto ev = task.evaluate(task.initial_params(), 0);
+  auto task_ev = task.make_evaluator();
+  const auto ev = task_ev->evaluate(task.initial_params(), 0);
   CHECK(ev.status == eval_status::work_budget);
   CHECK(std::isnan(ev.loss));
 }
@@ -266,16 +271,19 @@ TEST_CASE("robertson settings: keys, per-component tolerances, and one-line inpu
       cli::resolve_settings("[task]\nname = robertson\nhidden = 5\ndepth = 6\nactivation = tanh\n"
                             "[ode]\natol_per_component = 1e-6, 1e-10,1e-6\n",
                             "x.ini", {}));
-  CHECK(cfg.task.depth == 6);
-  CHECK(cfg.task.activation == "tanh");
-  CHECK(cfg.task.solver.atol_per_component == std::vector<double>{1e-6, 1e-10, 1e-6});
-  CHECK(cfg.task.truth_atol_species == std::vector<double>{1e-20, 1e-24, 1e-24});
+  setting_reader r(cfg.values);
+  const auto rc = tasks::robertson_config::read(r, cfg.seed);
+  CHECK(rc.depth == 6);
+  CHECK(rc.activation == models::activation::tanh);
+  CHECK(rc.solver.atol_per_component == std::vector<double>{1e-6, 1e-10, 1e-6});
+  CHECK(rc.truth_atol_species == std::vector<double>{1e-20, 1e-24, 1e-24});
   CHECK(cfg.text.find("ode.atol_per_component = 1e-06,1e-10,1e-06\n") != std::string::npos);
-  CHECK(tasks::make_task(cfg.task)->name() == "robertson");
+  CHECK(tasks::make_task(cfg.task, cfg.values, cfg.seed)->name() == "robertson");
   const auto bad = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--task.name", "robertson"});
     return cli::to_run_config(cli::resolve_settings("", "", args));
   };
-  CHECK(bad({}).task.solver.atol_per_component.empty());
+  CHECK(bad({}).values.at("ode.atol_per_component") == "none");
   for (const char* list : {"1e-6,,1e-6", "1e-6,x", "0,1,1", "1e-6,", ""})
     CHECK_THROWS_WITH_AS(bad({"--ode.atol_per_component", list}),
                          doctest::Contains("is not a comma-separated list of positive numbers"),
@@ -285,24 +293,24 @@ TEST_CASE("robertson settings: keys, per-component tolerances, and one-line inpu
   auto c = small_config();
   c.solver.atol_per_component = {1e-6, 1e-6};
   CHECK_THROWS_WITH_AS(
-      tasks::make_task(c),
+      tasks::robertson_task{c},
       "ode.atol_per_component needs 3 values for task robertson (one per state), got 2",
       input_error);
   c = small_config();
   c.truth_atol_species = {1e-20};
-  CHECK_THROWS_AS(tasks::make_task(c), input_error);
+  CHECK_THROWS_AS(tasks::robertson_task{c}, input_error);
 }
 
 TEST_CASE("ES lowers the scaled MAE well below its initial value (data/ci/robertson_small.ini)") {
   const std::string ini = cli::read_config_text(std::string(ESBIO_REGRESSION_DIR) +
                                                 "/../../data/ci/robertson_small.ini");
   const auto cfg = cli::to_run_config(cli::resolve_settings(ini, "robertson_small.ini", {}));
-  REQUIRE(cfg.task.name == "robertson");
-  auto task = tasks::make_task(cfg.task);
+  REQUIRE(cfg.task == "robertson");
+  auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   auto st = tr.initial_state();
-  const double initial = task->evaluate(st.theta, 0).loss;
+  const double initial = task->make_evaluator()->evaluate(st.theta, 0).loss;
   REQUIRE(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);
   REQUIRE(st.history.size() == cfg.generations);
   double last = 0;
@@ -325,19 +333,21 @@ TEST_CASE("the Robertson adjoint gradient matches central differences of the sca
   // cost them 3e-4 relative accuracy; this one gives 1e-6.
   cfg.solver.adjoint_atol = 1e-14;
   tasks::robertson_task task(cfg);
+  auto task_ev = task.make_evaluator();
   auto theta = task.initial_params();
   // Non-zero biases too, so every block matters.
-  for (std::size_t k = 0; k < theta.size(); ++k) theta[k] += 0.05 * std::sin(3.0 * static_cast<double>(k));
+  for (std::size_t k = 0; k < theta.size(); ++k)
+    theta[k] += 0.05 * std::sin(3.0 * static_cast<double>(k));
   std::vector<double> grad(theta.size());
-  const auto ev = task.gradient(theta, 0, grad);
+  const auto ev = task_ev->gradient(theta, 0, grad);
   REQUIRE(ev.ok());
-  CHECK(ev.loss == doctest::Approx(task.evaluate(theta, 0).loss).epsilon(1e-9));
+  CHECK(ev.loss == doctest::Approx(task_ev->evaluate(theta, 0).loss).epsilon(1e-9));
   for (std::size_t k = 0; k < theta.size(); k += 3) {
     auto up = theta, down = theta;
     const double h = 1e-6;
     up[k] += h;
     down[k] -= h;
-    const double fd = (task.evaluate(up, 0).loss - task.evaluate(down, 0).loss) / (2 * h);
+    const double fd = (task_ev->evaluate(up, 0).loss - task_ev->evaluate(down, 0).loss) / (2 * h);
     CAPTURE(k);
     CHECK(grad[k] == doctest::Approx(fd).epsilon(1e-5).scale(1e-8));
   }

@@ -8,13 +8,14 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/es/strategy.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/spiral_task.hpp"
 
 using namespace esbio;
 
 namespace {
-tasks::task_config small_config() {
-  tasks::task_config c;
+tasks::spiral_config small_config() {
+  tasks::spiral_config c;
   c.hidden = 16;
   c.seed = 11;
   return c;
@@ -23,6 +24,7 @@ tasks::task_config small_config() {
 
 TEST_CASE("the spiral truth agrees with an independent SciPy DOP853 solve") {
   tasks::spiral_task task(small_config());
+  auto task_ev = task.make_evaluator();
   std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/spiral_truth_scipy.txt");
   REQUIRE(in);
   std::string line;
@@ -43,6 +45,7 @@ TEST_CASE("the spiral truth agrees with an independent SciPy DOP853 solve") {
 
 TEST_CASE("batches: distinct starts in range, the same for a generation, new each generation") {
   tasks::spiral_task task(small_config());
+  auto task_ev = task.make_evaluator();
   const auto a = task.batch_starts(3), b = task.batch_starts(3), c = task.batch_starts(4);
   CHECK(a == b);
   CHECK(a != c);
@@ -56,8 +59,9 @@ TEST_CASE("batches: distinct starts in range, the same for a generation, new eac
 
 TEST_CASE("with zero weights the prediction stands still: loss is the mean drift of the truth") {
   tasks::spiral_task task(small_config());
+  auto task_ev = task.make_evaluator();
   const std::vector<double> theta(task.layout().size(), 0.0);
-  const auto ev = task.evaluate(theta, 5);
+  const auto ev = task_ev->evaluate(theta, 5);
   REQUIRE(ev.ok());
   double expect = 0;
   for (auto s : task.batch_starts(5))
@@ -70,7 +74,8 @@ TEST_CASE("with zero weights the prediction stands still: loss is the mean drift
 
 TEST_CASE("the random initial model is far from the truth") {
   tasks::spiral_task task(small_config());
-  const auto ev = task.evaluate(task.initial_params(), 0);
+  auto task_ev = task.make_evaluator();
+  const auto ev = task_ev->evaluate(task.initial_params(), 0);
   REQUIRE(ev.ok());
   CHECK(ev.loss > 0.01);
   CHECK(std::isnan(ev.accuracy));
@@ -80,6 +85,7 @@ TEST_CASE("initial parameters follow the reference code's uniform ranges") {
   auto cfg = small_config();
   cfg.hidden = 400;
   tasks::spiral_task task(cfg);
+  auto task_ev = task.make_evaluator();
   const auto theta = task.initial_params();
   const auto& w1 = task.layout().block("W1");
   const auto& w2 = task.layout().block("W2");
@@ -97,26 +103,25 @@ TEST_CASE("a member that exhausts its step budget is a failure status, not a cra
   auto cfg = small_config();
   cfg.solver.max_steps_total = 20;
   tasks::spiral_task task(cfg);
+  auto task_ev = task.make_evaluator();
   std::vector<double> theta(task.layout().size(), 50.0);  // huge weights: violent dynamics
-  const auto ev = task.evaluate(theta, 0);
+  const auto ev = task_ev->evaluate(theta, 0);
   CHECK(ev.status == eval_status::work_budget);
   CHECK(std::isnan(ev.loss));
   cfg.solver.max_steps_total = 1000000;
-  CHECK(tasks::spiral_task(cfg).evaluate(theta, 0).ok());
+  CHECK(tasks::spiral_task(cfg).make_evaluator()->evaluate(theta, 0).ok());
 }
 
 TEST_CASE("invalid task settings are input errors") {
   auto cfg = small_config();
   cfg.batch = 991;
   CHECK_THROWS_AS(tasks::spiral_task{cfg}, input_error);
-  cfg = small_config();
-  cfg.name = "nope";
-  CHECK_THROWS_WITH_AS(tasks::make_task(cfg), doctest::Contains("unknown task 'nope'"),
+  CHECK_THROWS_WITH_AS(tasks::make_task("nope", {}, 0), doctest::Contains("unknown task 'nope'"),
                        input_error);
 }
 
 namespace {
-tasks::task_config gradient_config() {
+tasks::spiral_config gradient_config() {
   auto c = small_config();
   c.batch = 3;
   c.window = 6;
@@ -129,15 +134,16 @@ tasks::task_config gradient_config() {
 
 TEST_CASE("the spiral's adjoint gradient matches central differences of its loss") {
   tasks::spiral_task task(gradient_config());
+  auto task_ev = task.make_evaluator();
   auto theta = task.initial_params();
   std::vector<double> grad(theta.size());
-  const auto ev = task.gradient(theta, 7, grad);
+  const auto ev = task_ev->gradient(theta, 7, grad);
   REQUIRE(ev.ok());
-  CHECK(ev.loss == doctest::Approx(task.evaluate(theta, 7).loss).epsilon(1e-9));
+  CHECK(ev.loss == doctest::Approx(task_ev->evaluate(theta, 7).loss).epsilon(1e-9));
   const auto loss_at = [&](std::size_t k, double h) {
     auto t = theta;
     t[k] += h;
-    return task.evaluate(t, 7).loss;
+    return task_ev->evaluate(t, 7).loss;
   };
   // A few coordinates of each layer: the MAE is smooth where no residual changes sign.
   for (std::size_t k : {0ul, 5ul, 17ul, 31ul, 32ul, 40ul, 63ul}) {
@@ -155,9 +161,10 @@ TEST_CASE("ES estimates align with the BP gradient as the population grows (smal
   cfg.solver.rtol = 1e-9;
   cfg.solver.atol = 1e-11;
   tasks::spiral_task task(cfg);
+  auto task_ev = task.make_evaluator();
   const auto theta = task.initial_params();
   std::vector<double> bp(theta.size());
-  REQUIRE(task.gradient(theta, 2, bp).ok());
+  REQUIRE(task_ev->gradient(theta, 2, bp).ok());
   std::vector<double> cosines;
   for (std::size_t s : {16ul, 160ul, 1600ul}) {
     es::es_config e;
@@ -171,7 +178,7 @@ TEST_CASE("ES estimates align with the BP gradient as the population grows (smal
     std::vector<double> member(theta.size());
     for (std::size_t m = 0; m < strategy.evaluations(); ++m) {
       strategy.member_params(theta, 2, m, member);
-      evals.push_back(task.evaluate(member, 2, static_cast<std::uint32_t>(m)));
+      evals.push_back(task_ev->evaluate(member, 2, static_cast<std::uint32_t>(m)));
     }
     const auto est = strategy.estimate_gradient(evals, theta, 2);
     REQUIRE(est.usable);

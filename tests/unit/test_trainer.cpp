@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "esbio/dist/context.hpp"
+#include "esbio/tasks/spiral_task.hpp"
 #include "esbio/train/trainer.hpp"
 
 using namespace esbio;
@@ -17,10 +18,6 @@ train::run_config ci_config(std::uint32_t generations) {
   train::run_config c;
   c.seed = 3;
   c.generations = generations;
-  c.task.seed = c.seed;
-  c.task.hidden = 50;
-  c.task.solver.lmm = ode::method::adams;
-  c.task.solver.nls = ode::nonlinear_solver::fixed_point;
   c.es.seed = c.seed;
   c.es.population = 40;
   c.es.sigma = 0.02;
@@ -28,6 +25,18 @@ train::run_config ci_config(std::uint32_t generations) {
   c.optim.kind = es::optimizer_kind::adam;
   c.optim.lr = 0.02;
   return c;
+}
+
+tasks::spiral_config ci_task_config() {
+  tasks::spiral_config t;
+  t.seed = 3;
+  t.hidden = 50;
+  t.solver.lmm = ode::method::adams;
+  t.solver.nls = ode::nonlinear_solver::fixed_point;
+  return t;
+}
+std::unique_ptr<tasks::task> ci_task(const tasks::spiral_config& t = ci_task_config()) {
+  return std::make_unique<tasks::spiral_task>(t);
 }
 
 struct memory_sink final : train::checkpoint_sink {
@@ -45,7 +54,7 @@ double mean_loss(const std::vector<train::history_row>& h, std::size_t from, std
 
 TEST_CASE("ES lowers the spiral MAE far below its initial value") {
   const auto cfg = ci_config(150);
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   auto st = tr.initial_state();
@@ -60,7 +69,7 @@ TEST_CASE("ES lowers the spiral MAE far below its initial value") {
 TEST_CASE("a stopped and resumed run is bit-identical to an uninterrupted one") {
   auto cfg = ci_config(20);
   cfg.checkpoint_every = 5;
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
 
   train::trainer full(cfg, *task, *ctx);
@@ -77,7 +86,7 @@ TEST_CASE("a stopped and resumed run is bit-identical to an uninterrupted one") 
   REQUIRE(!sink.saved.empty());
 
   // Second leg starts from the bytes a checkpoint carries, in a fresh task and trainer.
-  auto task2 = tasks::make_task(cfg.task);
+  auto task2 = ci_task();
   train::trainer second(cfg, *task2, *ctx);
   train::train_state resumed;
   resumed.load_replica_bytes(sink.saved.back().replica_bytes());
@@ -89,7 +98,7 @@ TEST_CASE("a stopped and resumed run is bit-identical to an uninterrupted one") 
 
 TEST_CASE("a stop request ends the run at a generation boundary with a checkpoint") {
   auto cfg = ci_config(50);
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   memory_sink sink;
@@ -110,7 +119,7 @@ TEST_CASE("a stop request ends the run at a generation boundary with a checkpoin
 
 TEST_CASE("history rows record what happened") {
   const auto cfg = ci_config(4);
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   auto st = tr.initial_state();
@@ -127,10 +136,10 @@ TEST_CASE("history rows record what happened") {
     CHECK(std::isnan(r.accuracy));
   }
   // Validation uses one fixed batch: generation 0's value is the initial model's loss on it.
-  auto fresh = tasks::make_task(cfg.task);
+  auto fresh = ci_task();
   const auto theta0 = tr.initial_state().theta;
   CHECK(st.history[0].validation_loss ==
-        fresh->evaluate(theta0, tasks::validation_generation).loss);
+        fresh->make_evaluator()->evaluate(theta0, tasks::validation_generation).loss);
   CHECK(st.history[0].validation_loss != st.history[0].loss);
 }
 
@@ -138,7 +147,7 @@ TEST_CASE("method = bp trains the spiral on its adjoint gradient through the sam
   auto cfg = ci_config(60);
   cfg.method = train::training_method::bp;
   cfg.optim.lr = 0.01;
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   auto st = tr.initial_state();
@@ -156,9 +165,10 @@ TEST_CASE("method = bp trains the spiral on its adjoint gradient through the sam
 
 TEST_CASE("a run in which every evaluation fails stops after run.max_failed_generations") {
   auto cfg = ci_config(50);
-  cfg.task.solver.max_steps_total = 1;  // nothing integrates in one step
+  auto tc = ci_task_config();
+  tc.solver.max_steps_total = 1;  // nothing integrates in one step
   cfg.max_failed_generations = 4;
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   memory_sink sink;
@@ -187,7 +197,7 @@ TEST_CASE("a checkpoint that cannot be written stops every rank with the reason"
   };
   auto cfg = ci_config(30);
   cfg.checkpoint_every = 5;
-  auto task = tasks::make_task(cfg.task);
+  auto task = ci_task();
   auto ctx = dist::make_local_context();
   train::trainer tr(cfg, *task, *ctx);
   failing_sink sink;

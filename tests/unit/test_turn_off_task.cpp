@@ -14,9 +14,8 @@ using namespace esbio;
 namespace {
 
 // data/paper/turn_off.ini's task.
-tasks::task_config paper_task() {
-  tasks::task_config c;
-  c.name = "turn_off";
+tasks::turn_off_config paper_task() {
+  tasks::turn_off_config c;
   c.neuron.C = 1;
   c.neuron.EL = -55;
   c.solver.lmm = ode::method::bdf;
@@ -34,6 +33,7 @@ TEST_CASE("the task A neuron agrees with an independent SciPy Radau solve") {
   cfg.outputs = 41;
   cfg.solver.rtol = cfg.solver.atol = 1e-11;
   tasks::turn_off_task task(cfg);
+  auto task_ev = task.make_evaluator();
   const auto traj = task.trajectory(0.5);
   std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/ml_turn_off_scipy.txt");
   REQUIRE(in);
@@ -57,23 +57,26 @@ TEST_CASE("the neuron fires at W = 0.5 and is silent below W = 0.29") {
   auto cfg = paper_task();
   cfg.v0_sd = cfg.w0_sd = 0;
   tasks::turn_off_task task(cfg);
-  const double at_05 = task.evaluate(std::vector<double>{0.5}, 0).loss;
+  auto task_ev = task.make_evaluator();
+  const double at_05 = task_ev->evaluate(std::vector<double>{0.5}, 0).loss;
   // The accurate Python reference of SPEC (EL = -55, V0 = -40, w0 = 0.5) measured 0.222.
   CHECK(at_05 == doctest::Approx(0.222).epsilon(0.01));
-  CHECK(task.evaluate(std::vector<double>{0.2}, 0).loss < 1e-6);
-  CHECK(task.evaluate(std::vector<double>{0.35}, 0).loss > 0.05);
+  CHECK(task_ev->evaluate(std::vector<double>{0.2}, 0).loss < 1e-6);
+  CHECK(task_ev->evaluate(std::vector<double>{0.35}, 0).loss > 0.05);
 }
 
 TEST_CASE("heterogeneous members are different neurons; homogeneous ones are the same") {
   auto cfg = paper_task();
   tasks::turn_off_task same(cfg);
+  auto same_ev = same.make_evaluator();
   const std::vector<double> w{0.5};
-  CHECK(same.evaluate(w, 0, 1).loss == same.evaluate(w, 7, 9).loss);
+  CHECK(same_ev->evaluate(w, 0, 1).loss == same_ev->evaluate(w, 7, 9).loss);
   cfg.heterogeneous = true;
   tasks::turn_off_task het(cfg);
-  const double a = het.evaluate(w, 0, 1).loss, b = het.evaluate(w, 0, 9).loss;
+  auto het_ev = het.make_evaluator();
+  const double a = het_ev->evaluate(w, 0, 1).loss, b = het_ev->evaluate(w, 0, 9).loss;
   CHECK(a != b);
-  CHECK(het.evaluate(w, 5, 1).loss == a);  // fixed across generations
+  CHECK(het_ev->evaluate(w, 5, 1).loss == a);  // fixed across generations
 }
 
 TEST_CASE("ES silences the neuron within a CI budget") {
@@ -81,15 +84,15 @@ TEST_CASE("ES silences the neuron within a CI budget") {
   train::run_config c;
   c.seed = 0;
   c.generations = 20;
-  c.task = paper_task();
-  c.task.solver.rtol = c.task.solver.atol = 1e-6;
+  auto tc = paper_task();
+  tc.solver.rtol = tc.solver.atol = 1e-6;
   c.es.population = 30;
   c.es.sigma = 0.2;
   c.optim.kind = es::optimizer_kind::sgd;
   c.optim.lr = 0.1;
-  auto task = tasks::make_task(c.task);
+  const tasks::turn_off_task task(tc);
   auto ctx = dist::make_local_context();
-  train::trainer tr(c, *task, *ctx);
+  train::trainer tr(c, task, *ctx);
   auto st = tr.initial_state();
   tr.run(st, nullptr, {}, nullptr);
   MESSAGE("task A: loss " << st.history.front().loss << " -> " << st.history.back().loss
@@ -108,14 +111,15 @@ TEST_CASE("task A's adjoint gradient matches central differences where the loss 
     cfg.solver.rtol = 1e-11;
     cfg.solver.atol = 1e-11;
     tasks::turn_off_task task(cfg);
+    auto task_ev = task.make_evaluator();
     for (double w : {0.5, 0.35}) {
       std::vector<double> theta{w}, grad(1);
-      const auto ev = task.gradient(theta, 0, grad);
+      const auto ev = task_ev->gradient(theta, 0, grad);
       REQUIRE(ev.ok());
-      CHECK(ev.loss == doctest::Approx(task.evaluate(theta, 0).loss).epsilon(1e-9));
+      CHECK(ev.loss == doctest::Approx(task_ev->evaluate(theta, 0).loss).epsilon(1e-9));
       const auto central = [&](double h) {
-        return (task.evaluate(std::vector<double>{w + h}, 0).loss -
-                task.evaluate(std::vector<double>{w - h}, 0).loss) /
+        return (task_ev->evaluate(std::vector<double>{w + h}, 0).loss -
+                task_ev->evaluate(std::vector<double>{w - h}, 0).loss) /
                (2 * h);
       };
       // The variable-step solves make the loss noisy at the 1e-11 level, so central differences

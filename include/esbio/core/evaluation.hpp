@@ -25,6 +25,9 @@ struct evaluation {
   std::int32_t detail = 0;  // solver status code when status == solver_failure
   std::int64_t steps = 0;   // integrator steps, summed over the evaluation's solves
   std::int64_t rhs_evals = 0;
+  // The linear algebra behind the steps (0 for fixed-point and fixed-step solves): what a
+  // benchmark reports without re-running a task's solves itself.
+  std::int64_t lin_iters = 0, lin_setups = 0, error_test_fails = 0, nonlinear_fails = 0;
   double seconds = 0;  // wall time of the evaluation (statistics only, never used in θ; see timed)
 
   bool ok() const { return status == eval_status::ok; }

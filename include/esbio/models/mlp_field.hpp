@@ -17,7 +17,9 @@ namespace esbio::models {
 
 class cubic_mlp_field final : public ode::system {
  public:
-  cubic_mlp_field(std::size_t dim, std::size_t hidden) : d_(dim), h_(hidden), act_(hidden) {}
+  // dim is at most max_dim (the cube y^3 lives on the stack of every evaluation).
+  static constexpr std::size_t max_dim = 8;
+  cubic_mlp_field(std::size_t dim, std::size_t hidden);
 
   // Bind the weights to evaluate with; the spans must outlive the solves that use them.
   void bind(std::span<const double> w1, std::span<const double> w2);

@@ -13,37 +13,85 @@
 // mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model, stopped at every
 // token boundary, the readout the mean of T at the same instants.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 
+#include "esbio/core/settings.hpp"
 #include "esbio/models/ml_network.hpp"
+#include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_data.hpp"
 #include "esbio/tasks/task.hpp"
 
 namespace esbio::tasks {
 
+enum class evidence_integrator { fixed, bdf };
+
+struct evidence_config {
+  std::uint64_t seed = 0;
+  std::size_t neurons = 128;
+  std::size_t trials = 50;  // batch size, the same trials for every member
+  evidence_integrator integrator = evidence_integrator::fixed;  // the paper's scheme, or CVODE
+  double dt = 0.1;                                              // ms, fixed-step scheme
+  double token_ms = 4.0;                                        // each token held this long
+  double readout_ms = 10.0;       // readout: mean T over the last readout_ms
+  bool common_noise = false;      // all members share a generation's initial voltages
+  bool restart_at_tokens = true;  // bdf: re-initialise CVODE at every token boundary, or continue
+  double trial_v0_mean = -20, trial_v0_sd = 5, trial_w0 = 0.014173;
+  models::network_params network;  // [network], with the neuron constants of [neuron]
+  ode::solver_options solver;
+
+  static const std::vector<option_spec>& options();
+  static evidence_config read(setting_reader& r, std::uint64_t seed);
+  void validate() const;
+};
+
 class evidence_task final : public task {
  public:
-  explicit evidence_task(const task_config& cfg);
+  using config = evidence_config;
+  explicit evidence_task(evidence_config cfg);
 
   std::string name() const override { return "evidence"; }
   const param_layout& layout() const override { return layout_; }
   std::vector<double> initial_params() const override;
   bool classification() const override { return true; }
-  std::vector<std::string> exact_blocks() const override { return {"W_ro", "b_ro"}; }
   // d(mean cross-entropy)/d(W_ro, b_ro) = mean over trials of (softmax - onehot) (f, 1).
+  std::vector<std::string> exact_blocks() const override { return {"W_ro", "b_ro"}; }
+  // BPTT through the fixed-step scheme (the paper's own BP; src/tasks/evidence_bptt.cpp) for
+  // integrator = fixed, the continuous adjoint through every token segment
+  // (src/tasks/evidence_adjoint.cpp) for bdf.
+  bool has_gradient() const override { return true; }
+  std::unique_ptr<evaluator> make_evaluator() const override;
+
+  const evidence_config& config_values() const { return cfg_; }
+  const std::vector<double>& embeddings() const { return embeddings_; }  // vocabulary x 50
+  std::size_t token_steps() const { return token_steps_; }  // fixed-step steps per token
+  std::size_t readout_steps() const { return readout_steps_; }
+  // A generation's batch: the same trials for every member.
+  std::vector<evidence_trial> batch(std::uint32_t generation) const;
+
+ private:
+  evidence_config cfg_;
+  param_layout layout_;
+  std::vector<double> embeddings_;
+  std::size_t token_steps_ = 0, readout_steps_ = 0;
+};
+
+// The working state of task B's evaluations: the network bound to a theta, its integrator, the
+// batch of the last generation seen and the trials' states.
+class evidence_evaluator final : public evaluator {
+ public:
+  explicit evidence_evaluator(const evidence_task& task);
+
+  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                      std::uint32_t member = 0) override;
   bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
-  // The exact gradient of the centre's loss with respect to all of theta: BPTT through the
-  // fixed-step scheme (the paper's own BP; src/tasks/evidence_bptt.cpp) for integrator = fixed,
-  // the continuous adjoint through every token segment (src/tasks/evidence_adjoint.cpp) for bdf.
-  bool has_gradient() const override { return true; }
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
   // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state.
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
-  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
-                      std::uint32_t member = 0) override;
 
   // The readout features (trials x N, mean T over the readout window) of a batch, and whether
   // every trial integrated.
@@ -81,15 +129,16 @@ class evidence_task final : public task {
   // true; any other segment outputs only at its end.
   double segment_outputs(int tok, std::vector<double>& t_out, bool& readout) const;
 
-  task_config cfg_;
-  param_layout layout_;
-  std::vector<double> embeddings_;  // vocabulary x 50
+  const evidence_task& task_;
+  const evidence_config& cfg_;
+  const param_layout& layout_;
+  const std::vector<double>& embeddings_;
+  const std::size_t token_steps_, readout_steps_;
   models::ml_network net_;
   ode::integrator solver_;
-  std::uint32_t batch_generation_ = 0xFFFFFFFEu;
+  std::optional<std::uint32_t> batch_generation_;
   std::vector<evidence_trial> batch_;
   std::vector<double> v_, w_, t_, drive_, table_;  // trials x N state and per-word drives
-  std::size_t token_steps_, readout_steps_;
 };
 
 }  // namespace esbio::tasks

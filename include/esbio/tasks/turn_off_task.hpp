@@ -1,5 +1,5 @@
 #pragma once
-// Task A of SPEC.md ("turn off", Hazelden et al. 2023 Fig. 1; code figure_1_neurips.py):
+// Task A of the paper ("turn off", Hazelden et al. 2023 Fig. 1; code figure_1_neurips.py):
 // one Morris-Lecar neuron driven by I = input_scale * W, with W the only trainable parameter
 // (initially 0.5: the neuron fires repetitively). Loss: the mean spike indicator
 //   L(W) = (1/K) sum_k sigmoid((V(t_k) - 20) * 100),   t_k = K equally spaced times on [0, 500] ms,
@@ -8,48 +8,66 @@
 // with task.heterogeneous every member has its own draw and its own EL ~ N(EL, el_sd), as the
 // paper's batched population had.
 
+#include <cstdint>
+#include <vector>
+
+#include "esbio/core/settings.hpp"
 #include "esbio/models/morris_lecar.hpp"
+#include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/task.hpp"
 
 namespace esbio::tasks {
 
+struct turn_off_config {
+  std::uint64_t seed = 0;
+  models::ml_params neuron;   // [neuron]
+  double horizon = 500;       // ms
+  std::size_t outputs = 500;  // equally spaced output times on [0, horizon]
+  double input_scale = 100;   // I = input_scale * W
+  double w_init = 0.5;
+  double v0_mean = -40, v0_sd = 5, w0_mean = 0.5, w0_sd = 0.1;  // initial state, drawn per run
+  bool heterogeneous = false;  // each member its own EL and initial state (the paper's setup)
+  double el_sd = 2.5;          // spread of EL across members when heterogeneous
+  double spike_threshold = 20, spike_gain = 100;  // loss = mean sigmoid((V - thr) * gain)
+  ode::solver_options solver;
+
+  static const std::vector<option_spec>& options();
+  static turn_off_config read(setting_reader& r, std::uint64_t seed);
+  void validate() const;
+};
+
 class turn_off_task final : public task {
  public:
-  explicit turn_off_task(const task_config& cfg);
+  using config = turn_off_config;
+  explicit turn_off_task(turn_off_config cfg);
 
   std::string name() const override { return "turn_off"; }
   const param_layout& layout() const override { return layout_; }
   std::vector<double> initial_params() const override { return {cfg_.w_init}; }
-  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
-                      std::uint32_t member = 0) override;
-  // t, V, w, the spike indicator T and the stiffness ratio of the Jacobian along the trajectory
-  // (|fastest| / |slowest| real part of its eigenvalues; 1 for a complex pair).
-  std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
   // BP: the continuous adjoint of the mean spike indicator, dL/dW = input_scale dL/dI, for the
   // centre (member 0). This is the gradient the paper found flat: near zero between spikes,
   // huge across them, and growing with the horizon.
   bool has_gradient() const override { return true; }
-  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
-                      std::span<double> grad) override;
+  // Its traces: t, V, w, the spike indicator T and the stiffness ratio of the Jacobian along the
+  // trajectory (|fastest| / |slowest| real part of its eigenvalues; 1 for a complex pair).
+  std::unique_ptr<evaluator> make_evaluator() const override;
 
-  // V and w at the output times (outputs x 2, row-major) for member's neuron; NaN where the
-  // solve failed.
-  std::vector<double> trajectory(double w_param, std::uint32_t member = 0);
+  const turn_off_config& config_values() const { return cfg_; }
   const std::vector<double>& times() const { return times_; }
-
- private:
+  // A member's neuron: its constants and initial state (fixed across generations).
   struct neuron_setup {
     models::ml_params params;
     double v0, w0;
   };
   neuron_setup setup(std::uint32_t member) const;
-  ode::solve_result solve(double w_param, std::uint32_t member, std::vector<double>& out);
+  // V and w at the output times (outputs x 2, row-major) for member's neuron at W = w_param; NaN
+  // where the solve failed. A convenience with its own integrator.
+  std::vector<double> trajectory(double w_param, std::uint32_t member = 0) const;
 
-  task_config cfg_;
+ private:
+  turn_off_config cfg_;
   param_layout layout_;
-  std::vector<double> times_, out_;
-  models::ml_neuron neuron_;
-  ode::integrator solver_;
+  std::vector<double> times_;
 };
 
 }  // namespace esbio::tasks

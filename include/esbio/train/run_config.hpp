@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "esbio/core/settings.hpp"
 #include "esbio/es/optimizer.hpp"
 #include "esbio/es/strategy.hpp"
-#include "esbio/tasks/task.hpp"
 
 namespace esbio::train {
 
@@ -24,12 +24,14 @@ struct run_config {
   // Stop (outcome::failed) after this many consecutive generations in which every evaluation
   // failed; 0: never. Such a run only burns its allocation.
   std::uint32_t max_failed_generations = 10;
-  tasks::task_config task;
+  std::string task = "spiral";  // task.name: the registry builds it from `values`
   es::es_config es;
   es::optimizer_config optim;
 
-  // The resolved configuration as sorted "key = value" lines, and its hash without the keys that
-  // may change on --resume (see resumable_keys).
+  // The resolved configuration: every key that applies to this run (the general options and the
+  // task's own), canonically spelled, and as sorted "key = value" lines, the text the run file
+  // stores; its hash leaves out the keys that may change on --resume (see resumable_key).
+  settings values;
   std::string text;
 };
 

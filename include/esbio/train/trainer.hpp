@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,8 @@ using warning_fn = std::function<void(const std::string&)>;
 
 class trainer {
  public:
-  trainer(const run_config& cfg, tasks::task& task, dist::context& ctx);
+  // The task (a description) must outlive the trainer; the trainer makes its own evaluator.
+  trainer(run_config cfg, const tasks::task& task, dist::context& ctx);
 
   train_state initial_state() const;
   const es::strategy& strategy() const { return strategy_; }
@@ -75,8 +77,9 @@ class trainer {
   // to stop when nothing could be evaluated for too many generations in a row.
   bool account_failures(const history_row& row, const std::vector<evaluation>& evals);
 
-  const run_config& cfg_;
-  tasks::task& task_;
+  run_config cfg_;
+  const tasks::task& task_;
+  std::unique_ptr<tasks::evaluator> eval_;
   dist::context& ctx_;
   es::strategy strategy_;
   std::vector<evaluation> last_evals_;  // the generation's member evaluations, for accounting

@@ -1,4 +1,4 @@
-#include "values.hpp"
+#include "esbio/core/values.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "esbio/core/error.hpp"
 
-namespace esbio::cli {
+namespace esbio {
 
 std::string printable(std::string_view text) {
   std::string out;
@@ -112,4 +112,4 @@ std::string format_real(double v) {
   return std::string(buf, r.ptr);
 }
 
-}  // namespace esbio::cli
+}  // namespace esbio

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace esbio::cli {
+namespace esbio {
 
 // text with its control characters escaped (\n, \t, \x00, ...); UTF-8 passes through.
 std::string printable(std::string_view text);
@@ -37,4 +37,4 @@ std::vector<std::uint64_t> parse_count_list(const std::string& name, std::string
 // The shortest text that reads back as the same double.
 std::string format_real(double v);
 
-}  // namespace esbio::cli
+}  // namespace esbio

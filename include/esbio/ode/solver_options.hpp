@@ -1,0 +1,35 @@
+#pragma once
+// How a model is integrated: plain data, free of SUNDIALS, so that tasks can hold and describe
+// their solver settings without seeing the library (ode/integrator.hpp does).
+
+#include <vector>
+
+namespace esbio::ode {
+
+enum class method { bdf, adams };
+enum class nonlinear_solver { newton, fixed_point };
+// Linear solver inside Newton: dense LU (analytic or difference-quotient Jacobian), or GMRES with
+// the system's preconditioner if it has one and its Jacobian-vector products if it has them
+// (difference quotients otherwise, or with analytic_jacobian = false).
+enum class linear_solver { dense, gmres };
+
+struct solver_options {
+  method lmm = method::bdf;
+  nonlinear_solver nls = nonlinear_solver::newton;
+  linear_solver ls = linear_solver::dense;
+  int krylov_dim = 0;  // GMRES maximum Krylov dimension (0: SUNDIALS' default, 5)
+  double rtol = 1e-6;
+  double atol = 1e-8;
+  std::vector<double> atol_per_component;  // overrides atol where non-empty
+  long max_steps_per_output = 5000;        // CVODE's mxstep, between two output times
+  long max_steps_total = 1000000;  // work budget in steps, per evaluation (see begin_budget)
+  double max_seconds = 0;          // work budget in wall seconds per evaluation (0: none); makes
+                                   // results depend on machine speed, so off by default
+  // Absolute tolerance of the adjoint's lambda and gradient quadrature (0: atol). Their scale is
+  // the loss's, not the state's, so a state-sized atol can swamp small gradient entries.
+  double adjoint_atol = 0;
+  bool analytic_jacobian = true;  // false: CVODE's difference-quotient Jacobian
+  int max_order = 0;              // 0: CVODE's default (5 for BDF, 12 for Adams)
+};
+
+}  // namespace esbio::ode
