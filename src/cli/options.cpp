@@ -19,32 +19,16 @@ namespace esbio::cli {
 
 namespace {
 
-// Every key any task reads, once, with its default per task where they differ.
-struct task_key {
-  std::string help;
-  std::vector<std::pair<std::string, std::string>> defaults;  // task, default
-};
-const std::map<std::string, task_key>& task_keys() {
+// Every key any task reads, once, with the help line of the first task that reads it (each
+// task's own section of --help shows its own line and default).
+const std::map<std::string, std::string>& task_keys() {
   static const auto keys = [] {
-    std::map<std::string, task_key> k;
+    std::map<std::string, std::string> k;
     for (const auto& kind : tasks::task_kinds())
-      for (const auto& o : kind.options) {
-        auto& e = k[o.key];
-        if (e.help.empty()) e.help = o.help;
-        e.defaults.emplace_back(kind.name, o.default_value);
-      }
+      for (const auto& o : kind.options) k.emplace(o.key, o.help);
     return k;
   }();
   return keys;
-}
-
-std::string default_text(const task_key& k) {
-  bool same = true;
-  for (const auto& d : k.defaults) same = same && d.second == k.defaults.front().second;
-  if (same) return k.defaults.front().second;
-  std::string t;
-  for (const auto& [task, value] : k.defaults) t += (t.empty() ? "" : "; ") + task + ": " + value;
-  return t;
 }
 
 void add_option(po::options_description& d, const std::string& key, const std::string& help) {
@@ -61,7 +45,7 @@ po::options_description general_description() {
 // What the parser accepts: the general options and every task's.
 po::options_description config_description() {
   po::options_description d = general_description();
-  for (const auto& [key, k] : task_keys()) add_option(d, key, k.help);
+  for (const auto& [key, help] : task_keys()) add_option(d, key, help);
   return d;
 }
 
