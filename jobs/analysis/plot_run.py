@@ -43,11 +43,12 @@ def main():
     if method == "bp":
         ax[1].semilogy(gen, h["grad_norm"], ".", ms=2, color="C1", label="exact gradient")
     for b in np.unique(h["block"]) if method != "bp" else []:
-        if b < 0:  # no ES block (the reservoir ablation): nothing to draw
+        if b == -1:  # no ES block (the reservoir ablation): nothing to draw
             continue
         sel = h["block"] == b
-        ax[1].semilogy(gen[sel], h["grad_norm"][sel], ".", ms=2, color=f"C{1 + int(b)}",
-                       label=f"block {blocks[b] if b < len(blocks) else b}")
+        label = "all parameters" if b == -2 else f"block {blocks[b] if b < len(blocks) else b}"
+        ax[1].semilogy(gen[sel], h["grad_norm"][sel], ".", ms=2, color=f"C{1 + max(int(b), 0)}",
+                       label=label)
     ax[1].set(xlabel="generation", ylabel="|g|",
               title="BP gradient norm" if method == "bp" else "ES gradient-estimate norm")
     ax[1].legend(markerscale=4)

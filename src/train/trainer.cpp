@@ -55,7 +55,7 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.accuracy =
       task_.classification() ? centre.accuracy : std::numeric_limits<double>::quiet_NaN();
   row.sigma = 0;
-  row.block = -1;
+  row.block = no_block;
   row.evaluations = 1;
   row.failures = centre.ok() ? 0 : 1;
   row.solver_steps = centre.steps + validation[0].steps;
@@ -100,7 +100,9 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.accuracy =
       task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
   row.sigma = cfg_.es.sigma;
-  row.block = strategy_.trains() ? static_cast<std::int64_t>(range.id) : -1;
+  row.block = !strategy_.trains()        ? no_block
+              : cfg_.es.block_coordinate ? static_cast<std::int64_t>(range.id)
+                                         : all_blocks;
   row.failures = static_cast<std::int64_t>(est.failures);
   row.evaluations = static_cast<std::int64_t>(members);
   for (const auto& e : evals) row.solver_steps += e.steps;

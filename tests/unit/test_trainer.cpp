@@ -206,3 +206,19 @@ TEST_CASE("a checkpoint that cannot be written stops every rank with the reason"
   CHECK(tr.failure() == "the disk is full");
   CHECK(st.generation == 10);  // the failed save was generation 10's; no generation ran after it
 }
+
+TEST_CASE("/history/block tells one block, all parameters together, and no ES block apart") {
+  auto cfg = ci_config(2);
+  cfg.es.block_coordinate = false;
+  auto task = ci_task();
+  auto ctx = dist::make_local_context();
+  train::trainer all(cfg, *task, *ctx);
+  auto st = all.initial_state();
+  all.run(st, nullptr, {}, nullptr);
+  for (const auto& r : st.history) CHECK(r.block == train::all_blocks);
+  cfg.method = train::training_method::bp;
+  train::trainer bp(cfg, *task, *ctx);
+  auto sb = bp.initial_state();
+  bp.run(sb, nullptr, {}, nullptr);
+  for (const auto& r : sb.history) CHECK(r.block == train::no_block);
+}

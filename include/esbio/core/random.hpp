@@ -3,6 +3,10 @@
 //   (run seed, stream, generation, member, index)
 // through Philox-4x32-10, and the transforms to uniform and Gaussian variates are written here
 // rather than taken from <random>, whose distributions differ between standard libraries.
+// What holds: the Philox words and the uniform variates are exact integer and IEEE arithmetic,
+// the same on every machine. The Gaussian transform (Box-Muller) calls libm's log, sqrt, cos and
+// sin: the same bits on every rank of a job running one binary against one libm (esbio's
+// bit-identity contract), but another libm may differ in the last bit of a variate.
 
 #include <cstdint>
 #include <span>

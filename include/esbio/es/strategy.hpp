@@ -82,7 +82,10 @@ class strategy {
   const es_config& config() const { return cfg_; }
   bool trains() const { return !rotation_.empty(); }  // false in the reservoir ablation
   std::size_t evaluations() const;  // members evaluated per generation, the centre included
-  std::size_t range_count() const;  // how many distinct active ranges rotate
+  // The step counters an optimiser keeps for this strategy, indexed by active_range::id: one per
+  // parameter block with block-coordinate ES (ids are layout indices, even for blocks that do
+  // not rotate), one when every parameter moves together.
+  std::size_t range_count() const;
   active_range active(std::uint32_t generation) const;
 
   // out = theta with member m's perturbation added on the active range.

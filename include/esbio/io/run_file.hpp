@@ -4,7 +4,8 @@
 //   /                  attributes: format, program_version, git_revision, config, config_hash,
 //                      seed, ranks, task, method, sundials_version, mpi_version, start_time,
 //                      status (running | stopped | finished), generations_completed
-//   /history/<name>    extendible 1-D datasets, one row per generation
+//   /history/<name>    extendible 1-D datasets, one row per generation (block: the perturbed
+//                      block's index, -1 none, -2 all parameters together)
 //   /params/theta      final flat parameter vector; /params/<block> each block with its shape
 //   /checkpoint/...    theta, optimiser moments and step counts, generation: enough to resume
 //                      bit-identically

@@ -10,6 +10,10 @@
 
 namespace esbio::train {
 
+// /history/block when no block was perturbed by ES (BP, the reservoir ablation), and when every
+// parameter was perturbed together (es.block_coordinate = false).
+inline constexpr std::int64_t no_block = -1, all_blocks = -2;
+
 // One row of /history per generation.
 struct history_row {
   std::int64_t generation = 0;
@@ -18,7 +22,7 @@ struct history_row {
   double accuracy = 0;         // centre member's accuracy (NaN for regression tasks)
   double sigma = 0;
   double grad_norm = 0;
-  std::int64_t block = 0;  // index of the perturbed parameter block
+  std::int64_t block = 0;  // index of the perturbed parameter block, or no_block / all_blocks
   std::int64_t failures = 0;
   std::int64_t evaluations = 0;
   std::int64_t solver_steps = 0;
