@@ -1,0 +1,67 @@
+// The strategies' bits are part of the determinism contract: θ after a few generations of song
+// and openai runs, hashed, must stay what esbio computed before the ask/tell engine (the commit
+// before it, whose θ matched 0784c04's main bit for bit on every CI config, gave these hashes). A
+// change that moves them must say why in its commit and show agreement with an independent
+// reference.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "esbio/core/hash.hpp"
+#include "esbio/dist/context.hpp"
+#include "esbio/tasks/registry.hpp"
+#include "esbio/train/trainer.hpp"
+#include "options.hpp"
+
+using namespace esbio;
+
+namespace {
+
+std::uint64_t theta_hash(const std::string& ini, std::vector<std::string> args) {
+  const std::string path = std::string(ESBIO_REGRESSION_DIR) + "/../../data/" + ini;
+  const auto cfg =
+      cli::to_run_config(cli::resolve_settings(cli::read_config_text(path), path, args));
+  const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
+  auto ctx = dist::make_local_context();
+  train::trainer tr(cfg, *task, *ctx);
+  auto st = tr.initial_state();
+  REQUIRE(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);
+  return fnv1a(st.theta);
+}
+
+}  // namespace
+
+TEST_CASE("song and openai give the bits they always gave") {
+  struct known {
+    const char* ini;
+    std::vector<std::string> args;
+    std::uint64_t hash;
+  };
+  const known cases[] = {
+      {"ci/spiral_tiny.ini", {"--es.generations", "10"}, 0xf2f30b074b422fceull},
+      {"ci/spiral_tiny.ini",
+       {"--es.generations", "6", "--es.baseline", "mean"},
+       0x66a96dd8f928ba77ull},
+      {"ci/spiral_tiny.ini",
+       {"--es.generations", "6", "--es.strategy", "openai", "--es.weight_decay", "0.01"},
+       0xf1d20c057da16ca8ull},
+      {"ci/turn_off_fast.ini", {"--es.generations", "5"}, 0xc7cf98829bf1eceeull},
+      {"ci/evidence_small.ini", {"--es.generations", "5"}, 0xbb96d22d7ed8229aull},
+      {"ci/robertson_small.ini", {"--es.generations", "10"}, 0x812741c176150b0full},
+      {"paper/evidence.ini",
+       {"--es.generations", "4", "--task.neurons", "16", "--task.trials", "10", "--es.population",
+        "10"},
+       0xe8695397c0eb1c2full},
+  };
+  for (const auto& c : cases) {
+    const auto h = theta_hash(c.ini, c.args);
+    std::string what = c.ini;
+    for (const auto& a : c.args) what += " " + a;
+    CAPTURE(what);
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%016llxull", static_cast<unsigned long long>(h));
+    MESSAGE(what << ": " << hex);
+    CHECK(h == c.hash);
+  }
+}
