@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent reference for task B's network: the current-coupled Morris-Lecar network of
-SPEC 1.2 solved with SciPy's Radau, token by token (the drive is piecewise constant).
+docs/science.md 1.2 solved with SciPy's Radau, token by token (the drive is piecewise constant).
 
 N = 6 neurons, W_rec ~ U(0.001 +- 1/sqrt N), three tokens of 4 ms with drives ~ U(-0.2, 0.6),
 V0 = -20 + N(0, 25), w0 = 0.014173; output every 0.5 ms on (0, 12] ms.

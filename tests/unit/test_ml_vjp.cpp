@@ -1,5 +1,5 @@
 // Vector-Jacobian products of the Morris-Lecar models against their analytic Jacobians and
-// central finite differences of the right-hand side (the oracles of SPEC section 4).
+// central finite differences of the right-hand side (the oracles of docs/science.md section 4).
 #include <doctest/doctest.h>
 
 #include <cmath>

@@ -12,7 +12,7 @@ using namespace esbio;
 
 namespace {
 
-// A CI-sized version of the spiral protocol with the centre baseline (SPEC: the paper's
+// A CI-sized version of the spiral protocol with the centre baseline (docs/science.md 3.1: the paper's
 // baseline-free estimator is noise-dominated on this task).
 train::run_config ci_config(std::uint32_t generations) {
   train::run_config c;

@@ -2,7 +2,7 @@
 // Where evaluations run. The only layer that calls MPI (Arbor's distributed_context is the model):
 // a local context for tests and single-process runs, an MPI context for clusters, one interface.
 //
-// The generation protocol (DESIGN.md): every rank holds a replica of theta and the optimiser
+// The generation protocol (docs/design.md 3): every rank holds a replica of theta and the optimiser
 // state. evaluate() hands out work items dynamically and returns all results placed by index on
 // every rank, so every rank then applies the identical update. Only item indices, evaluation
 // records and flags cross the network; theta never does, so the bytes per generation are O(S)

@@ -1,5 +1,5 @@
 #pragma once
-// Gradient-estimating evolution strategies (SPEC section 3). A strategy is a value type with an
+// Gradient-estimating evolution strategies (docs/science.md 3). A strategy is a value type with an
 // explicit seed (pagmo2's algorithm style): it says which members to evaluate and how, and turns
 // their losses into a gradient estimate. It never sees MPI: the same code runs on every rank and
 // produces the same bits, because the noise of member m in generation g is regenerated from
@@ -30,7 +30,7 @@ baseline_kind parse_baseline(const std::string& name);
 const char* to_string(strategy_kind k);
 const char* to_string(baseline_kind k);
 
-// The largest population esbio accepts: its results (48 bytes a member) are broadcast every
+// The largest population esbio accepts: its results (88 bytes a member on the wire) are broadcast every
 // generation, so beyond this a typo would allocate gigabytes before the first evaluation.
 inline constexpr std::size_t max_population = 1'000'000;
 

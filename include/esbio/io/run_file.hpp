@@ -1,9 +1,9 @@
 #pragma once
-// The HDF5 run file (DESIGN.md, "Run files"): one per run, readable by h5py, h5ls and h5dump.
+// The HDF5 run file (docs/design.md 5): one per run, readable by h5py, h5ls and h5dump.
 //
 //   /                  attributes: format, program_version, git_revision, config, config_hash,
 //                      seed, ranks, task, method, sundials_version, mpi_version, start_time,
-//                      status (running | stopped | finished), generations_completed
+//                      status (running | stopped | failed | finished), generations_completed
 //   /history/<name>    extendible 1-D datasets, one row per generation (block: the perturbed
 //                      block's index, -1 none, -2 all parameters together)
 //   /params/theta      final flat parameter vector; /params/<block> each block with its shape

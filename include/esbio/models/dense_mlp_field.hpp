@@ -1,5 +1,5 @@
 #pragma once
-// The neural-ODE vector field of task D (Kim et al. 2021, ROBER.jl; SPEC 1.3):
+// The neural-ODE vector field of task D (Kim et al. 2021, ROBER.jl; docs/science.md 1.3):
 //
 //   f(u) = NN(u) o s,   s = yscale / t_end (per component),
 //   NN = A_L o g o A_{L-1} o ... o g o A_0,   A_l(x) = W_l x + b_l,

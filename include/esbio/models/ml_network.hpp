@@ -1,5 +1,5 @@
 #pragma once
-// The recurrent Morris-Lecar network of task B (SPEC 1.2; Hazelden et al. 2023, networks.py):
+// The recurrent Morris-Lecar network of task B (docs/science.md 1.2; Hazelden et al. 2023, networks.py):
 // N neurons (models/morris_lecar.hpp, C = 20, EL = -60) coupled by current,
 //
 //   I_i(t) = (Iapp + z_i(t)) * 36.75 + 39.9,   z(t) = x(t) W_inp + T(V(t)) W_rec,
@@ -18,7 +18,7 @@
 // (equations in src/models/ml_network_adjoint.cpp). semi_implicit_steps_vjp() is the exact
 // reverse of one step of the fixed scheme, for BPTT (src/models/ml_semi_implicit_adjoint.cpp).
 //
-// semi_implicit_step() is the paper's fixed-step scheme (paper-notes 1.2): w by a trapezoid-like
+// semi_implicit_step() is the paper's fixed-step scheme (docs/science.md 1.4): w by a trapezoid-like
 // update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
 // coupling lagged by one step (T from the previous step). It is a first-order approximation of
 // the continuous model, reproduced step for step for a faithful reproduction of the paper.
@@ -35,7 +35,7 @@ struct network_params {
   ml_params neuron;  // defaults: C = 20, EL = -60
   double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
   double vt = -3, kp = 8;
-  // The stiffness knob (SPEC 1.2, beyond the paper): a kinetic synapse per neuron,
+  // The stiffness knob (docs/science.md 1.2, beyond the paper): a kinetic synapse per neuron,
   //   ds_i/dt = alpha T(V_i) (1 - s_i) - beta s_i,   I_syn,i = syn_gain sum_j W_rec[j][i] s_j
   //   (E_syn - V_i),
   // replacing the current coupling T W_rec. Large alpha (~12 /ms) makes the network stiff.

@@ -1,5 +1,5 @@
 #pragma once
-// The Morris-Lecar neuron (Morris & Lecar 1981, Biophys. J. 35:193), in the form of SPEC 1.1:
+// The Morris-Lecar neuron (Morris & Lecar 1981, Biophys. J. 35:193), in the form of docs/science.md 1.1:
 //
 //   C dV/dt = I - gCa m_inf(V) (V - ECa) - gK w (V - EK) - gL (V - EL)
 //     dw/dt = phi (w_inf(V) - w) cosh((V - V3) / (2 V4))

@@ -2,7 +2,7 @@
 // Robertson's chemical kinetics (H. H. Robertson 1966; ROBER in Hairer & Wanner, "Solving ODEs
 // II", section IV.1), the stiff benchmark of Kim, Ji, Deng, Ma & Rackauckas 2021, "Stiff neural
 // ordinary differential equations" (Chaos 31, 093122; code DENG-MIT/StiffNeuralODE ROBER.jl),
-// task D of SPEC.md:
+// task D of docs/science.md 2.4:
 //
 //   y1' = -k1 y1 + k3 y2 y3
 //   y2' =  k1 y1 - k3 y2 y3 - k2 y2^2

@@ -1,5 +1,5 @@
 #pragma once
-// Task B of SPEC.md (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent network of N
+// Task B of docs/science.md 2.2 (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent network of N
 // Morris-Lecar neurons (models/ml_network.hpp) reads 50 tokens (tasks/evidence_data.hpp), each
 // held token_ms, and a linear readout of the mean output T over the last readout_ms gives three
 // logits: logits = W_ro mean_t T(V(t)) + b_ro. Loss: mean cross-entropy over the batch; accuracy:

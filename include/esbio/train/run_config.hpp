@@ -12,7 +12,7 @@
 namespace esbio::train {
 
 // es: the population estimates the gradient; bp: the task's exact gradient (adjoint or BPTT)
-// drives the same optimiser, the backpropagation baseline of SPEC section 4.
+// drives the same optimiser, the backpropagation baseline of docs/science.md 4.
 enum class training_method { es, bp };
 
 struct run_config {
