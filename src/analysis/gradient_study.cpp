@@ -1,5 +1,7 @@
 #include "esbio/analysis/gradient_study.hpp"
 
+#include "esbio/es/search.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -20,7 +22,9 @@ gradient_comparison compare_gradients(dist::context& ctx, const tasks::task& tas
   const std::size_t p = theta.size();
   gradient_comparison out;
   out.bp_gradient.assign(p, 0.0);
-  if (ctx.rank() == 0) out.bp = eval.gradient(theta, g, out.bp_gradient);
+  // Guided ES draws its noise around the exact gradient: then every rank needs it.
+  const bool everywhere = es::make_search(base, task.layout())->wants_gradient();
+  if (ctx.rank() == 0 || everywhere) out.bp = eval.gradient(theta, g, out.bp_gradient);
   out.bp_norm = std::sqrt(dot(out.bp_gradient, out.bp_gradient));
   const auto& bp = out.bp_gradient;
 
@@ -32,18 +36,26 @@ gradient_comparison compare_gradients(dist::context& ctx, const tasks::task& tas
         auto e = base;
         e.sigma = sigma;
         e.population = s;
-        e.block_coordinate = false;
+        e.block_coordinate = false;  // the whole gradient at once, every strategy
         e.blocks.clear();  // the whole gradient, whatever blocks training would split it into
         e.exact_blocks.clear();
         e.enabled = true;
         e.seed = seed + 1000003ull * r;  // independent noise per repeat
-        const es::strategy strategy(e, task.layout());
-        const auto evals = ctx.evaluate(strategy.evaluations(), [&](std::size_t m) {
-          strategy.member_params(theta, g, m, member);
+        const auto strategy = es::make_search(e, task.layout());
+        auto state = strategy->initial(theta);
+        if (strategy->wants_gradient()) strategy->observe_gradient(state, out.bp_gradient);
+        const auto evals = ctx.evaluate(strategy->evaluations(state), [&](std::size_t m) {
+          strategy->ask(theta, state, g, m, member);
           return eval.evaluate(member, g, static_cast<std::uint32_t>(m));
         });
         if (ctx.rank() != 0) continue;
-        const auto est = strategy.estimate_gradient(evals, theta, g);
+        const auto grad = strategy->gradient_estimate(theta, state, g, evals);
+        struct {
+          std::vector<double> grad;
+          bool usable;
+          std::size_t failures;
+        } est{grad.value_or(std::vector<double>(p, 0.0)), grad.has_value(), 0};
+        for (const auto& ev : evals) est.failures += ev.ok() ? 0 : 1;
         const double norm = std::sqrt(dot(est.grad, est.grad));
         estimate_row row;
         row.sigma = sigma;

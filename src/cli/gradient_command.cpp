@@ -105,9 +105,13 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
     text = cfg.text;
     if (!a.horizons.empty() && cfg.task != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
-    if (cfg.es.kind == es::strategy_kind::openai)
+    if (cfg.es.kind == es::strategy_kind::cmaes || cfg.es.kind == es::strategy_kind::sep_cmaes)
+      throw input_error(std::string("es.strategy = ") + es::to_string(cfg.es.kind) +
+                        " does not estimate a gradient (song, openai, snes, pgpe and guided do)");
+    if (cfg.es.kind == es::strategy_kind::openai || cfg.es.kind == es::strategy_kind::pgpe ||
+        cfg.es.kind == es::strategy_kind::guided)
       for (const auto s : a.populations)
-        if (s % 2 != 0) throw input_error("--populations: es.strategy = openai needs even S");
+        if (s % 2 != 0) throw input_error("--populations: mirrored pairs need even S");
     theta_bytes = run_file_theta(a.params_file);
     return 0;
   });

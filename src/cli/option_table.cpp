@@ -17,12 +17,18 @@ const std::vector<option_spec>& config_options() {
        "training method: es (evolution strategies) | bp (the task's exact gradient: adjoint or "
        "BPTT)"},
       {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B) | robertson (D)"},
-      {"es.strategy", "song", "ES estimator: song (Hazelden et al.) | openai (Salimans et al.)"},
-      {"es.population", "100", "members per generation S (song: centre included; openai: even)"},
+      {"es.strategy", "song",
+       "song (Hazelden et al.) | openai (Salimans et al.) | snes | pgpe | sep_cmaes | cmaes | "
+       "guided (README: which to try first)"},
+      {"es.population", "100",
+       "samples per generation S (song: centre included; openai, pgpe, guided: even; snes, "
+       "sep_cmaes, cmaes: 0 for the paper's 4 + 3 ln n)"},
       {"es.sigma", "0.01", "perturbation standard deviation"},
       {"es.baseline", "center",
        "song baseline subtracted from losses: none (paper) | center | mean"},
-      {"es.block_coordinate", "true", "perturb one parameter block per generation, in rotation"},
+      {"es.block_coordinate", "auto",
+       "perturb one parameter block per generation, in rotation: true | false | auto (true for "
+       "song and openai, false for the others, which move their blocks together)"},
       {"es.blocks", "all",
        "parameter blocks ES trains, comma-separated, in rotation (all: every block; none: no ES, "
        "only es.exact_blocks train)"},
@@ -32,14 +38,27 @@ const std::vector<option_spec>& config_options() {
        "loss of a failed member for song: max (the worst success plus the successes' spread) | "
        "a number (raised to that if not above every success)"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
+      {"es.noise", "full",
+       "noise of matrix blocks: full | lowrank (E = A B^T / sqrt(es.rank), EGGROLL); not cmaes"},
+      {"es.rank", "1", "es.noise = lowrank: the rank r of each matrix block's noise"},
+      {"es.sigma_lr", "default",
+       "snes, pgpe: step size of the sigma update (default: snes (3 + ln n)/(5 sqrt n), pgpe "
+       "0.1)"},
+      {"es.mean_lr", "default", "snes, sep_cmaes, cmaes: step size of the mean update (default 1)"},
+      {"es.sigma_max_change", "0.2", "pgpe: largest relative change of sigma per generation"},
+      {"es.restarts", "0", "cmaes, sep_cmaes: IPOP restarts, the population doubled each time"},
+      {"es.guided_k", "1", "guided: how many recent exact gradients span the guiding subspace"},
+      {"es.guided_alpha", "0.5", "guided: share of the noise variance outside the subspace"},
+      {"es.guided_beta", "2", "guided: scale of the estimate"},
       {"es.generations", "300", "generations to run (may be raised on --resume)"},
-      {"optim.name", "adam", "optimiser: sgd | adam | rmsprop"},
+      {"optim.name", "adam", "optimiser: sgd | adam | rmsprop | clipup"},
       {"optim.lr", "0.003", "learning rate"},
       {"optim.momentum", "0", "sgd momentum"},
       {"optim.beta1", "0.9", "adam first-moment decay"},
       {"optim.beta2", "0.999", "adam second-moment decay"},
       {"optim.alpha", "0.99", "rmsprop smoothing constant"},
       {"optim.eps", "1e-8", "adam / rmsprop epsilon"},
+      {"optim.max_speed", "0", "clipup: largest step (0: twice optim.lr)"},
       {"optim.weight_decay", "0", "decoupled weight decay (AdamW-style)"},
       {"optim.clip_norm", "0",
        "method = bp: rescale the gradient to at most this norm (0: off; the paper's BP on task "

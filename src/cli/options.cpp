@@ -201,14 +201,22 @@ train::run_config to_run_config(const settings& s) {
 
   auto& e = c.es;
   e.seed = c.seed;
-  const char* strategies[] = {"song", "openai"};
-  e.kind = es::parse_strategy(strategies[r.choice("es.strategy", {"song", "openai"})]);
+  const char* strategies[] = {"song", "openai", "snes", "pgpe", "sep_cmaes", "cmaes", "guided"};
+  e.kind = es::parse_strategy(strategies[r.choice(
+      "es.strategy", {"song", "openai", "snes", "pgpe", "sep_cmaes", "cmaes", "guided"})]);
   e.population = r.count("es.population", 0);
   e.sigma = r.real("es.sigma");
   const char* baselines[] = {"none", "center", "centre", "mean"};
   e.baseline =
       es::parse_baseline(baselines[r.choice("es.baseline", {"none", "center", "centre", "mean"})]);
-  e.block_coordinate = r.flag("es.block_coordinate");
+  const bool rotates = e.kind == es::strategy_kind::song || e.kind == es::strategy_kind::openai;
+  if (s.at("es.block_coordinate") == "auto") {
+    // Recorded as what it resolved to, so that a run file says what ran.
+    e.block_coordinate = rotates;
+    c.values["es.block_coordinate"] = rotates ? "true" : "false";
+  } else {
+    e.block_coordinate = r.flag("es.block_coordinate");
+  }
   if (s.at("es.blocks") == "none") {
     e.enabled = false;
     r.text("es.blocks");
@@ -218,25 +226,43 @@ train::run_config to_run_config(const settings& s) {
   e.exact_blocks = r.names("es.exact_blocks", "none");
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
+  e.noise.kind = r.choice("es.noise", {"full", "lowrank"}) == 0 ? es::noise_kind::full
+                                                                : es::noise_kind::lowrank;
+  e.noise.rank = r.count("es.rank", 1, 1024);
+  if (const auto v = r.real_or("es.sigma_lr", "default")) {
+    if (!(*v > 0)) throw input_error("es.sigma_lr must be positive");
+    e.sigma_lr = v;
+  }
+  if (const auto v = r.real_or("es.mean_lr", "default")) {
+    if (!(*v > 0)) throw input_error("es.mean_lr must be positive");
+    e.mean_lr = v;
+  }
+  e.sigma_max_change = r.real("es.sigma_max_change", true);
+  e.restarts = r.count("es.restarts", 0, 20);
+  e.guided_k = r.count("es.guided_k", 1, 1000);
+  e.guided_alpha = r.real("es.guided_alpha", false, true);
+  e.guided_beta = r.real("es.guided_beta", true);
   es::validate(e);
   c.generations =
       static_cast<std::uint32_t>(r.count("es.generations", 1, tasks::validation_generation - 1));
 
   auto& p = c.optim;
-  const char* optimizers[] = {"sgd", "adam", "rmsprop"};
-  p.kind = es::parse_optimizer(optimizers[r.choice("optim.name", {"sgd", "adam", "rmsprop"})]);
+  const char* optimizers[] = {"sgd", "adam", "rmsprop", "clipup"};
+  p.kind =
+      es::parse_optimizer(optimizers[r.choice("optim.name", {"sgd", "adam", "rmsprop", "clipup"})]);
   p.lr = r.real("optim.lr", true);
   p.momentum = r.real("optim.momentum", false, true);
   p.beta1 = r.real("optim.beta1", false, true);
   p.beta2 = r.real("optim.beta2", false, true);
   p.alpha = r.real("optim.alpha", false, true);
   p.eps = r.real("optim.eps", true);
+  p.max_speed = r.real("optim.max_speed", false, true);
   p.weight_decay = r.real("optim.weight_decay", false, true);
   p.clip_norm = r.real("optim.clip_norm", false, true);
   if (p.beta1 >= 1 || p.beta2 >= 1 || p.alpha >= 1)
     throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
   c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));
-  c.values = r.canonical();
+  for (const auto& [k, v] : r.canonical()) c.values[k] = v;
   c.text = settings_text(c.values);
   return c;
 }

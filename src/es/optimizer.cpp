@@ -11,7 +11,8 @@ optimizer_kind parse_optimizer(const std::string& name) {
   if (name == "sgd") return optimizer_kind::sgd;
   if (name == "adam") return optimizer_kind::adam;
   if (name == "rmsprop") return optimizer_kind::rmsprop;
-  throw input_error("unknown optimiser '" + name + "' (known: sgd, adam, rmsprop)");
+  if (name == "clipup") return optimizer_kind::clipup;
+  throw input_error("unknown optimiser '" + name + "' (known: sgd, adam, rmsprop, clipup)");
 }
 
 const char* to_string(optimizer_kind k) {
@@ -22,6 +23,8 @@ const char* to_string(optimizer_kind k) {
       return "adam";
     case optimizer_kind::rmsprop:
       return "rmsprop";
+    case optimizer_kind::clipup:
+      return "clipup";
   }
   return "unknown";
 }
@@ -41,40 +44,84 @@ void optimizer::restore(optimizer_state st) {
 
 void optimizer::step(std::span<double> theta, std::span<const double> grad, std::size_t offset,
                      std::size_t block) {
-  if (offset + grad.size() > theta.size() || block >= st_.steps.size())
-    throw std::out_of_range("optimizer::step: range outside the parameter vector");
-  const auto t = ++st_.steps[block];
+  const segment one{offset, grad.size(), block};
+  step(theta, grad, std::span<const segment>(&one, 1));
+}
+
+void optimizer::step(std::span<double> theta, std::span<const double> grad,
+                     std::span<const segment> segments) {
+  std::size_t total = 0;
+  for (const auto& s : segments) {
+    if (s.offset + s.size > theta.size() || s.block >= st_.steps.size())
+      throw std::out_of_range("optimizer::step: range outside the parameter vector");
+    total += s.size;
+  }
+  if (total != grad.size() || segments.empty())
+    throw std::invalid_argument("optimizer::step: the segments do not cover the gradient");
+  const auto t = st_.steps[segments.front().block] + 1;
+  for (const auto& s : segments) st_.steps[s.block] = t;
   const double lr = cfg_.lr;
-  double* th = theta.data() + offset;
-  double* m = st_.m.data() + offset;
-  double* v = st_.v.data() + offset;
-  const std::size_t n = grad.size();
-  if (cfg_.weight_decay != 0.0)
-    for (std::size_t k = 0; k < n; ++k) th[k] -= lr * cfg_.weight_decay * th[k];
-  switch (cfg_.kind) {
-    case optimizer_kind::sgd:
-      for (std::size_t k = 0; k < n; ++k) {
-        double d = grad[k];
-        if (cfg_.momentum != 0.0) d = m[k] = cfg_.momentum * m[k] + grad[k];
-        th[k] -= lr * d;
+  double inv_norm = 0;
+  if (cfg_.kind == optimizer_kind::clipup) {
+    double n2 = 0;
+    for (double g : grad) n2 += g * g;
+    inv_norm = n2 > 0 ? 1 / std::sqrt(n2) : 0.0;
+  }
+  // ClipUp clips the velocity of the whole step, so its new norm is needed before any update.
+  double v_scale = 1;
+  if (cfg_.kind == optimizer_kind::clipup) {
+    const double max_speed = cfg_.max_speed > 0 ? cfg_.max_speed : 2 * lr;
+    double v2 = 0;
+    std::size_t at = 0;
+    for (const auto& s : segments)
+      for (std::size_t k = 0; k < s.size; ++k, ++at) {
+        const double v = cfg_.momentum * st_.m[s.offset + k] + lr * grad[at] * inv_norm;
+        v2 += v * v;
       }
-      break;
-    case optimizer_kind::adam: {
-      const double c1 = 1.0 - std::pow(cfg_.beta1, static_cast<double>(t));
-      const double c2 = 1.0 - std::pow(cfg_.beta2, static_cast<double>(t));
-      for (std::size_t k = 0; k < n; ++k) {
-        m[k] = cfg_.beta1 * m[k] + (1.0 - cfg_.beta1) * grad[k];
-        v[k] = cfg_.beta2 * v[k] + (1.0 - cfg_.beta2) * grad[k] * grad[k];
-        th[k] -= lr * (m[k] / c1) / (std::sqrt(v[k] / c2) + cfg_.eps);
+    const double speed = std::sqrt(v2);
+    if (speed > max_speed) v_scale = max_speed / speed;
+  }
+  std::size_t at = 0;
+  for (const auto& s : segments) {
+    double* th = theta.data() + s.offset;
+    double* m = st_.m.data() + s.offset;
+    double* v = st_.v.data() + s.offset;
+    const double* gr = grad.data() + at;
+    at += s.size;
+    const std::size_t n = s.size;
+    if (cfg_.weight_decay != 0.0)
+      for (std::size_t k = 0; k < n; ++k) th[k] -= lr * cfg_.weight_decay * th[k];
+    switch (cfg_.kind) {
+      case optimizer_kind::sgd:
+        for (std::size_t k = 0; k < n; ++k) {
+          double d = gr[k];
+          if (cfg_.momentum != 0.0) d = m[k] = cfg_.momentum * m[k] + gr[k];
+          th[k] -= lr * d;
+        }
+        break;
+      case optimizer_kind::adam: {
+        const double c1 = 1.0 - std::pow(cfg_.beta1, static_cast<double>(t));
+        const double c2 = 1.0 - std::pow(cfg_.beta2, static_cast<double>(t));
+        for (std::size_t k = 0; k < n; ++k) {
+          m[k] = cfg_.beta1 * m[k] + (1.0 - cfg_.beta1) * gr[k];
+          v[k] = cfg_.beta2 * v[k] + (1.0 - cfg_.beta2) * gr[k] * gr[k];
+          th[k] -= lr * (m[k] / c1) / (std::sqrt(v[k] / c2) + cfg_.eps);
+        }
+        break;
       }
-      break;
+      case optimizer_kind::rmsprop:
+        for (std::size_t k = 0; k < n; ++k) {
+          v[k] = cfg_.alpha * v[k] + (1.0 - cfg_.alpha) * gr[k] * gr[k];
+          th[k] -= lr * gr[k] / (std::sqrt(v[k]) + cfg_.eps);
+        }
+        break;
+      case optimizer_kind::clipup:
+        for (std::size_t k = 0; k < n; ++k) {
+          m[k] = (cfg_.momentum * m[k] + lr * gr[k] * inv_norm) * v_scale;
+          th[k] -= m[k];
+        }
+        break;
     }
-    case optimizer_kind::rmsprop:
-      for (std::size_t k = 0; k < n; ++k) {
-        v[k] = cfg_.alpha * v[k] + (1.0 - cfg_.alpha) * grad[k] * grad[k];
-        th[k] -= lr * grad[k] / (std::sqrt(v[k]) + cfg_.eps);
-      }
-      break;
   }
 }
 

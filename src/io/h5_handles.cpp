@@ -92,6 +92,22 @@ bool exists(hid_t parent, const std::string& path) {
   return H5Lexists(parent, path.c_str(), H5P_DEFAULT) > 0;
 }
 
+std::vector<std::string> member_names(hid_t group) {
+  H5G_info_t info;
+  check(H5Gget_info(group, &info), "H5Gget_info");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const auto len =
+        H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) fail("member name");
+    std::string name(static_cast<std::size_t>(len), '\0');
+    H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1,
+                       H5P_DEFAULT);
+    names.push_back(name);
+  }
+  return names;
+}
+
 void write_attr(hid_t obj, const std::string& name, const std::string& value) {
   const auto t = string_type();
   const char* p = value.c_str();

@@ -31,6 +31,8 @@ class handle {
 
 handle create_group(hid_t parent, const std::string& name);
 bool exists(hid_t parent, const std::string& path);
+// The names of a group's members, in HDF5's name order.
+std::vector<std::string> member_names(hid_t group);
 
 void write_attr(hid_t obj, const std::string& name, const std::string& value);
 void write_attr(hid_t obj, const std::string& name, std::int64_t value);

@@ -82,6 +82,10 @@ void write_contents(hid_t file, const run_metadata& meta, const param_layout& la
   h5::write_1d(ck, "optimizer_m", st.optimizer.m, false);
   h5::write_1d(ck, "optimizer_v", st.optimizer.v, false);
   h5::write_1d(ck, "optimizer_steps", st.optimizer.steps, false);
+  if (!st.search.empty()) {
+    auto strat = h5::create_group(ck, "strategy");
+    for (const auto& [name, v] : st.search) h5::write_1d(strat, name, v, false);
+  }
 }
 
 }  // namespace
@@ -147,8 +151,7 @@ class run_reader {
   }
   hid_t open() {
     check_input_file(path_, "run file");
-    if (H5Fis_hdf5(path_.c_str()) <= 0)
-      throw input_error("'" + path_ + "' is not an HDF5 file");
+    if (H5Fis_hdf5(path_.c_str()) <= 0) throw input_error("'" + path_ + "' is not an HDF5 file");
     const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (id < 0) damaged("HDF5 cannot open it (truncated or corrupt)");
     file_ = h5::handle(id, H5Fclose, path_.c_str());
@@ -209,6 +212,12 @@ run_contents read_run_file(const std::string& path) {
       st.optimizer.m = h5::read_doubles(ck, "optimizer_m");
       st.optimizer.v = h5::read_doubles(ck, "optimizer_v");
       st.optimizer.steps = h5::read_ints(ck, "optimizer_steps");
+      // The strategy's own state (absent for song and openai, and in files written before it).
+      if (h5::exists(ck, "strategy")) {
+        h5::handle strat(H5Gopen2(ck, "strategy", H5P_DEFAULT), H5Gclose, "strategy");
+        for (const auto& name : h5::member_names(strat))
+          st.search[name] = h5::read_doubles(strat, name);
+      }
       if (generation < 0 || generation > 0xFFFFFFFELL)
         r.damaged("/checkpoint/generation = " + std::to_string(generation) + " is out of range");
       st.generation = static_cast<std::uint32_t>(generation);

@@ -18,12 +18,15 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
       task_(task),
       eval_(task.make_evaluator()),
       ctx_(ctx),
-      strategy_(cfg_.es, task.layout()) {
+      search_(es::make_search(cfg_.es, task.layout())) {
   const auto offered = task.exact_blocks();
   for (const auto& name : cfg_.es.exact_blocks)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
       throw input_error("es.exact_blocks: task " + task.name() +
                         " has no exact gradient for block '" + name + "'");
+  if (cfg_.method == training_method::es && search_->wants_gradient() && !task.has_gradient())
+    throw input_error("es.strategy = guided needs the task's exact gradient, and task " +
+                      task.name() + " has none in this configuration");
   if (cfg_.method == training_method::bp && !task.has_gradient())
     throw input_error("method = bp: task " + task.name() +
                       " has no backpropagation gradient in this configuration");
@@ -72,38 +75,35 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
 void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& row,
                             std::vector<double>& member_theta) {
   const std::uint32_t g = st.generation;
-  const std::size_t members = strategy_.evaluations();
   exact_step(st, opt, g);
+  if (search_->wants_gradient()) {
+    // Guided ES: the centre's exact gradient, the same on every rank, shapes this generation's
+    // noise; like the hybrid protocol's readout step it is computed everywhere, never sent.
+    std::vector<double> grad(st.theta.size(), 0.0);
+    const auto ev = eval_->gradient(st.theta, g, grad);
+    if (!ev.ok()) std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
+    search_->observe_gradient(st.search, grad);
+  }
+  const std::size_t members = search_->evaluations(st.search);
   // One extra item beyond the members: the centre on the fixed validation batch.
   auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
     if (m == members) return eval_->evaluate(st.theta, tasks::validation_generation);
-    strategy_.member_params(st.theta, g, m, member_theta);
+    search_->ask(st.theta, st.search, g, m, member_theta);
     return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
   });
   const evaluation validation = evals.back();
   evals.pop_back();
   last_evals_ = evals;
-  es::estimate est;
-  es::active_range range{0, 0, 0, "none"};
-  if (strategy_.trains()) {
-    est = strategy_.estimate_gradient(evals, st.theta, g);
-    range = strategy_.active(g);
-    row.grad_norm =
-        std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
-    if (est.usable) opt.step(st.theta, est.grad, range.offset, range.id);
-  } else {
-    for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
-  }
+  const auto summary = search_->tell(st.theta, st.search, opt, g, evals);
 
   row.loss = evals[0].loss;
   row.validation_loss = validation.loss;
   row.accuracy =
       task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
-  row.sigma = cfg_.es.sigma;
-  row.block = !strategy_.trains()        ? no_block
-              : cfg_.es.block_coordinate ? static_cast<std::int64_t>(range.id)
-                                         : all_blocks;
-  row.failures = static_cast<std::int64_t>(est.failures);
+  row.sigma = summary.sigma;
+  row.grad_norm = summary.grad_norm;
+  row.block = summary.block;
+  row.failures = static_cast<std::int64_t>(summary.failures);
   row.evaluations = static_cast<std::int64_t>(members);
   for (const auto& e : evals) row.solver_steps += e.steps;
   row.solver_steps += validation.steps;
@@ -112,8 +112,9 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
 train_state trainer::initial_state() const {
   train_state st;
   st.theta = task_.initial_params();
-  es::optimizer opt(cfg_.optim, st.theta.size(), strategy_.range_count());
+  es::optimizer opt(cfg_.optim, st.theta.size(), search_->range_count());
   st.optimizer = opt.state();
+  st.search = search_->initial(st.theta);
   return st;
 }
 
@@ -192,11 +193,12 @@ bool trainer::account_failures(const history_row& row, const std::vector<evaluat
 outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
                      const std::atomic<bool>* stop) {
   using clock = std::chrono::steady_clock;
-  es::optimizer opt(cfg_.optim, st.theta.size(), strategy_.range_count());
+  es::optimizer opt(cfg_.optim, st.theta.size(), search_->range_count());
   opt.restore(st.optimizer);
   std::vector<double> member_theta(st.theta.size());
   std::deque<double> recent_s;  // generation times for the ETA
-  const std::size_t members = cfg_.method == training_method::bp ? 1 : strategy_.evaluations();
+  const std::size_t members =
+      cfg_.method == training_method::bp ? 1 : search_->evaluations(st.search);
   failure_.clear();
   last_warning_ = -1;
   // The failure streak is part of the history, so a resumed run stops where an uninterrupted
@@ -244,7 +246,7 @@ outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& 
     ++st.generation;
 
     if (cfg_.hash_every > 0 && st.generation % cfg_.hash_every == 0 &&
-        !ctx_.all_equal(fnv1a(st.theta)))
+        !ctx_.all_equal(es::state_hash(st.theta, opt.state(), st.search)))
       throw consistency_error("ranks disagree on theta after generation " + std::to_string(g) +
                               ": the replicas diverged (non-deterministic evaluation?)");
 

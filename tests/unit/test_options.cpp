@@ -46,7 +46,7 @@ TEST_CASE("bad settings name themselves") {
   CHECK_THROWS_WITH_AS(bad({"--es.population", "-3"}),
                        "es.population = '-3' is not a non-negative integer", input_error);
   CHECK_THROWS_WITH_AS(bad({"--optim.name", "lbfgs"}),
-                       "optim.name = 'lbfgs' is not one of: sgd, adam, rmsprop", input_error);
+                       "optim.name = 'lbfgs' is not one of: sgd, adam, rmsprop, clipup", input_error);
   CHECK_THROWS_WITH_AS(bad({"--es.bogus", "1"}), doctest::Contains("es.bogus"), input_error);
   CHECK_THROWS_AS(resolve_settings("[es]\nfrobnicate = 2\n", "x.ini", {}), input_error);
   CHECK_THROWS_WITH_AS(resolve_settings("this is not ini\n", "x.ini", {}),

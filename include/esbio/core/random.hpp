@@ -21,6 +21,8 @@ enum class stream : std::uint32_t {
   batch = 3,         // data batches drawn per generation
   data = 4,          // fixed data sets (embeddings, a run's fixed initial states)
   trial_state = 5,   // per-evaluation initial states of network trials
+  lowrank = 6,       // the factors A, B of low-rank ES noise (es.noise = lowrank)
+  restart = 7,       // strategy restarts (IPOP-CMA-ES)
 };
 
 class random_stream {

@@ -11,7 +11,7 @@
 
 namespace esbio::es {
 
-enum class optimizer_kind { sgd, adam, rmsprop };
+enum class optimizer_kind { sgd, adam, rmsprop, clipup };
 optimizer_kind parse_optimizer(const std::string& name);  // throws input_error
 const char* to_string(optimizer_kind k);
 
@@ -23,6 +23,10 @@ struct optimizer_config {
   double alpha = 0.99;                // rmsprop smoothing
   double eps = 1e-8;                  // adam, rmsprop
   double weight_decay = 0.0;          // decoupled (AdamW-style): theta -= lr * wd * theta
+  // clipup (Toklu et al. 2020, "ClipUp: a simple and powerful optimizer for distribution-based
+  // policy evolution"): v = momentum v + lr g/|g|, clipped to |v| <= max_speed; theta -= v.
+  // 0: twice lr, the paper's recommendation.
+  double max_speed = 0.0;
   // method = bp: rescale a gradient whose Euclidean norm exceeds this to that norm before the
   // step (torch.nn.utils.clip_grad_norm_; the paper's BP on task B clips at 10). 0: never. ES
   // estimates are never clipped: the paper's ES did not clip.
@@ -44,6 +48,14 @@ class optimizer {
   // theta[offset + k] -= update(grad[k]) for k < grad.size(); block selects the step counter.
   void step(std::span<double> theta, std::span<const double> grad, std::size_t offset,
             std::size_t block);
+  // One step over several parameter blocks moved together (a strategy's active set): grad is
+  // their concatenation; every block's counter advances to the first one's count plus one, and
+  // clipup normalises over the whole of grad.
+  struct segment {
+    std::size_t offset, size, block;
+  };
+  void step(std::span<double> theta, std::span<const double> grad,
+            std::span<const segment> segments);
 
   const optimizer_config& config() const { return cfg_; }
   const optimizer_state& state() const { return st_; }

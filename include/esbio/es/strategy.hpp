@@ -20,18 +20,19 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/params.hpp"
+#include "esbio/es/noise.hpp"
 
 namespace esbio::es {
 
-enum class strategy_kind { song, openai };
+enum class strategy_kind { song, openai, snes, pgpe, sep_cmaes, cmaes, guided };
 enum class baseline_kind { none, center, mean };
 strategy_kind parse_strategy(const std::string& name);
 baseline_kind parse_baseline(const std::string& name);
 const char* to_string(strategy_kind k);
 const char* to_string(baseline_kind k);
 
-// The largest population esbio accepts: its results (88 bytes a member on the wire) are broadcast every
-// generation, so beyond this a typo would allocate gigabytes before the first evaluation.
+// The largest population esbio accepts: its results (88 bytes a member on the wire) are broadcast
+// every generation, so beyond this a typo would allocate gigabytes before the first evaluation.
 inline constexpr std::size_t max_population = 1'000'000;
 
 struct es_config {
@@ -52,9 +53,23 @@ struct es_config {
   std::optional<double> failure_penalty;
   double weight_decay = 0.0;  // openai's L2 term on the estimate
   std::uint64_t seed = 0;
+  // The noise of matrix blocks (noise.hpp), for every strategy whose noise is Gaussian.
+  noise_spec noise;
+  // Strategy parameters; unset: the strategy's published default (search.hpp says which).
+  std::optional<double> sigma_lr;  // snes, pgpe: the step size of the sigma update
+  std::optional<double> mean_lr;   // snes, sep_cmaes, cmaes: of the mean update
+  double sigma_max_change = 0.2;   // pgpe: per-step relative change of sigma, at most
+  std::size_t restarts = 0;        // cmaes: IPOP restarts (population doubled each time)
+  std::size_t guided_k = 1;        // guided: how many recent BP gradients span the subspace
+  double guided_alpha = 0.5;       // guided: share of the noise's variance off the subspace
+  double guided_beta = 2.0;        // guided: the estimate's scale
 };
 
 void validate(const es_config& cfg);  // throws input_error naming the bad setting
+
+// The layout indices of the blocks ES trains: es.blocks, or every block not in es.exact_blocks;
+// empty when ES is off (es.blocks = none). input_error for unknown or conflicting names.
+std::vector<std::size_t> trained_blocks(const es_config& cfg, const param_layout& layout);
 
 // The loss a raw-loss estimator gives a failed member: always strictly above every success, so a
 // failure never looks better than anything that was evaluated. With successes spanning

@@ -6,13 +6,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "esbio/es/optimizer.hpp"
+#include "esbio/es/search.hpp"
 
 namespace esbio::train {
 
 // /history/block when no block was perturbed by ES (BP, the reservoir ablation), and when every
 // parameter was perturbed together (es.block_coordinate = false).
-inline constexpr std::int64_t no_block = -1, all_blocks = -2;
+inline constexpr std::int64_t no_block = es::no_block, all_blocks = es::all_blocks;
 
 // One row of /history per generation.
 struct history_row {
@@ -33,10 +33,12 @@ struct history_row {
 struct train_state {
   std::vector<double> theta;
   es::optimizer_state optimizer;
+  es::search_state search;       // the strategy's own state (search.hpp); empty for song and openai
   std::uint32_t generation = 0;  // the next generation to run
   std::vector<history_row> history;
 
-  // The part every rank needs to continue (theta, optimiser, generation), as bytes.
+  // The part every rank needs to continue (theta, optimiser, strategy state, generation), as
+  // bytes.
   std::vector<char> replica_bytes() const;
   void load_replica_bytes(const std::vector<char>& bytes);
 };

@@ -16,7 +16,7 @@
 
 #include "esbio/dist/context.hpp"
 #include "esbio/es/optimizer.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/search.hpp"
 #include "esbio/tasks/task.hpp"
 #include "esbio/train/run_config.hpp"
 #include "esbio/train/train_state.hpp"
@@ -53,7 +53,6 @@ class trainer {
   trainer(run_config cfg, const tasks::task& task, dist::context& ctx);
 
   train_state initial_state() const;
-  const es::strategy& strategy() const { return strategy_; }
 
   // Run generations st.generation .. cfg.generations-1. sink may be null (non-root ranks);
   // stop is polled on rank 0 only and rank 0's view is broadcast.
@@ -81,7 +80,7 @@ class trainer {
   const tasks::task& task_;
   std::unique_ptr<tasks::evaluator> eval_;
   dist::context& ctx_;
-  es::strategy strategy_;
+  std::unique_ptr<es::search> search_;
   std::vector<evaluation> last_evals_;  // the generation's member evaluations, for accounting
   std::uint32_t failed_in_a_row_ = 0;
   std::int64_t last_warning_ = -1;

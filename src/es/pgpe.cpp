@@ -1,0 +1,123 @@
+// Policy gradients with parameter-based exploration (Sehnke et al. 2010, "Parameter-exploring
+// policy gradients", Neural Networks 23), symmetric sampling, as EvoTorch runs it
+// (evotorch.algorithms.PGPE): P = S/2 pairs x = mu +- eps_k, eps_k = sigma . z_k; the losses of
+// all 2P samples become centred ranks u in [-1/2, 1/2] (failures tie as the worst); then
+//   g_mu    = (1/P) sum_k (u+_k - u-_k)/2 eps_k                 through the optimiser,
+//   g_sigma = (1/P) sum_k ((u+_k + u-_k)/2 - mean u) (eps_k^2 - sigma^2) / sigma,
+//   sigma  <- sigma - eta_sigma g_sigma, each entry moved by at most sigma_max_change |sigma|,
+// with eta_sigma = 0.1 and a 20 % cap by default (EvoTorch's stdev_learning_rate and
+// stdev_max_change). Members 2k-1 and 2k are the pair k, as in openai. State: "sigma".
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "esbio/es/shaping.hpp"
+#include "factories.hpp"
+#include "joint.hpp"
+
+namespace esbio::es::detail {
+
+namespace {
+
+class pgpe final : public joint_search {
+ public:
+  pgpe(const es_config& cfg, const param_layout& layout)
+      : joint_search(cfg, layout),
+        pairs_(cfg.population / 2),
+        eta_sigma_(cfg.sigma_lr.value_or(0.1)) {}
+
+  search_state initial(std::span<const double>) const override {
+    return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
+  }
+  std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
+
+  void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
+           std::span<double> out) const override {
+    std::copy(theta.begin(), theta.end(), out.begin());
+    if (m == 0) return;
+    const auto k = static_cast<std::uint32_t>((m - 1) / 2 + 1);
+    const double sign = m % 2 == 1 ? 1.0 : -1.0;
+    std::vector<double> x(n_), z(n_);
+    gather(theta, x);
+    noise(g, k, z);
+    const auto& sigma = s.at("sigma");
+    for (std::size_t i = 0; i < n_; ++i) x[i] += sign * sigma[i] * z[i];
+    scatter(x, out);
+  }
+
+  generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t g,
+                          std::span<const evaluation> evals) const override {
+    generation_summary out;
+    out.block = all_blocks;
+    out.failures = count_failures(evals);
+    auto& sigma = s.at("sigma");
+    std::vector<double> g_mu, g_sigma;
+    if (!gradients(s, g, evals, g_mu, g_sigma)) {
+      out.sigma = mean_of(sigma);
+      return out;
+    }
+    double n2 = 0;
+    for (double v : g_mu) n2 += v * v;
+    out.grad_norm = std::sqrt(n2);
+    optimiser_step(theta, opt, g_mu);
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double cap = cfg_.sigma_max_change * std::abs(sigma[i]);
+      const double next = sigma[i] - eta_sigma_ * g_sigma[i];
+      sigma[i] = std::clamp(next, sigma[i] - cap, sigma[i] + cap);
+    }
+    out.sigma = mean_of(sigma);
+    return out;
+  }
+
+  // The smoothed loss's gradient (Gaussian smoothing, ranks as the loss): g_mu / sigma^2.
+  std::optional<std::vector<double>> gradient_estimate(
+      std::span<const double> theta, const search_state& s, std::uint32_t g,
+      std::span<const evaluation> evals) const override {
+    std::vector<double> g_mu, g_sigma;
+    if (!gradients(s, g, evals, g_mu, g_sigma)) return std::nullopt;
+    const auto& sigma = s.at("sigma");
+    for (std::size_t i = 0; i < n_; ++i) g_mu[i] /= sigma[i] * sigma[i];
+    return embed(g_mu, theta.size());
+  }
+
+ private:
+  bool gradients(const search_state& s, std::uint32_t g, std::span<const evaluation> evals,
+                 std::vector<double>& g_mu, std::vector<double>& g_sigma) const {
+    std::vector<double> loss(2 * pairs_);
+    std::size_t ok = 0;
+    for (std::size_t m = 1; m < evals.size(); ++m) {
+      loss[m - 1] = evals[m].ok() ? evals[m].loss : std::numeric_limits<double>::infinity();
+      ok += evals[m].ok() ? 1 : 0;
+    }
+    if (ok == 0) return false;
+    const auto u = centred_ranks(loss);
+    const double u_mean = mean_of(u);
+    const auto& sigma = s.at("sigma");
+    g_mu.assign(n_, 0.0);
+    g_sigma.assign(n_, 0.0);
+    std::vector<double> z(n_);
+    const double inv_p = 1 / static_cast<double>(pairs_);
+    for (std::size_t k = 0; k < pairs_; ++k) {
+      noise(g, static_cast<std::uint32_t>(k + 1), z);
+      const double diff = 0.5 * (u[2 * k] - u[2 * k + 1]) * inv_p;
+      const double base = (0.5 * (u[2 * k] + u[2 * k + 1]) - u_mean) * inv_p;
+      for (std::size_t i = 0; i < n_; ++i) {
+        const double eps = sigma[i] * z[i];
+        g_mu[i] += diff * eps;
+        g_sigma[i] += base * (eps * eps - sigma[i] * sigma[i]) / sigma[i];
+      }
+    }
+    return true;
+  }
+
+  std::size_t pairs_;
+  double eta_sigma_;
+};
+
+}  // namespace
+
+std::unique_ptr<search> make_pgpe(const es_config& cfg, const param_layout& layout) {
+  return std::make_unique<pgpe>(cfg, layout);
+}
+
+}  // namespace esbio::es::detail

@@ -1,0 +1,66 @@
+// song and openai on the ask/tell interface: the estimators of strategy.hpp, bit for bit as they
+// always ran (tests/unit/test_strategy_regression.cpp holds the hashes), stepped by the
+// configured optimiser on the active block (or on all of theta).
+#include <cmath>
+#include <numeric>
+
+#include "esbio/es/search.hpp"
+#include "factories.hpp"
+
+namespace esbio::es::detail {
+
+namespace {
+
+class estimator_search final : public search {
+ public:
+  estimator_search(const es_config& cfg, const param_layout& layout)
+      : s_(cfg, layout), p_(layout.size()) {}
+
+  bool trains() const override { return s_.trains(); }
+  std::size_t range_count() const override { return s_.range_count(); }
+  std::size_t evaluations(const search_state&) const override { return s_.evaluations(); }
+  void ask(std::span<const double> theta, const search_state&, std::uint32_t g, std::size_t m,
+           std::span<double> out) const override {
+    s_.member_params(theta, g, m, out);
+  }
+  generation_summary tell(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t g,
+                          std::span<const evaluation> evals) const override {
+    generation_summary out;
+    out.sigma = s_.config().sigma;
+    if (!s_.trains()) {
+      for (const auto& e : evals) out.failures += e.ok() ? 0 : 1;
+      return out;
+    }
+    const auto est = s_.estimate_gradient(evals, theta, g);
+    const auto range = s_.active(g);
+    out.failures = est.failures;
+    out.grad_norm =
+        std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
+    out.block = s_.config().block_coordinate ? static_cast<std::int64_t>(range.id) : all_blocks;
+    if (est.usable) opt.step(theta, est.grad, range.offset, range.id);
+    return out;
+  }
+  std::optional<std::vector<double>> gradient_estimate(
+      std::span<const double> theta, const search_state&, std::uint32_t g,
+      std::span<const evaluation> evals) const override {
+    if (!s_.trains()) return std::nullopt;
+    const auto est = s_.estimate_gradient(evals, theta, g);
+    if (!est.usable) return std::nullopt;
+    const auto range = s_.active(g);
+    std::vector<double> full(p_, 0.0);
+    std::copy(est.grad.begin(), est.grad.end(), full.begin() + static_cast<long>(range.offset));
+    return full;
+  }
+
+ private:
+  strategy s_;
+  std::size_t p_;
+};
+
+}  // namespace
+
+std::unique_ptr<search> make_estimator_search(const es_config& cfg, const param_layout& layout) {
+  return std::make_unique<estimator_search>(cfg, layout);
+}
+
+}  // namespace esbio::es::detail
