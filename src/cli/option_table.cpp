@@ -16,7 +16,9 @@ const std::vector<option_spec>& config_options() {
       {"method", "es",
        "training method: es (evolution strategies) | bp (the task's exact gradient: adjoint or "
        "BPTT)"},
-      {"task.name", "spiral", "task: spiral (C) | turn_off (A) | evidence (B) | robertson (D)"},
+      {"task.name", "spiral",
+       "task: spiral (C) | turn_off (A) | evidence (B) | robertson (D) | sphere | ellipsoid | "
+       "rosenbrock | rastrigin (benchmarks)"},
       {"es.strategy", "song",
        "song (Hazelden et al.) | openai (Salimans et al.) | snes | pgpe | sep_cmaes | cmaes | "
        "guided (README: which to try first)"},

@@ -72,13 +72,17 @@ std::vector<std::string> setting_reader::names(const std::string& key, const cha
   return out;
 }
 
-std::vector<double> setting_reader::reals(const std::string& key, const char* none_word) {
+std::vector<double> setting_reader::reals(const std::string& key, const char* none_word,
+                                          bool any_sign) {
   const auto& v = raw(key);
   out_[key] = v;
   if (v == none_word) return {};
-  auto out = parse_real_list(key, v);
+  auto out = parse_real_list(key, v, any_sign ? real_sign::any : real_sign::positive);
   std::string canon;
-  for (double x : out) canon += (canon.empty() ? "" : ",") + format_real(x);
+  for (double x : out) {
+    if (!canon.empty()) canon += ',';  // (appending "," + text trips GCC 12's -Wrestrict)
+    canon += format_real(x);
+  }
   out_[key] = canon;
   return out;
 }

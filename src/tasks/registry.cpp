@@ -2,6 +2,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/ode/integrator.hpp"
+#include "esbio/tasks/benchmark_task.hpp"
 #include "esbio/tasks/evidence_task.hpp"
 #include "esbio/tasks/robertson_task.hpp"
 #include "esbio/tasks/spiral_task.hpp"
@@ -16,6 +17,12 @@ const std::vector<task_kind>& task_kinds() {
       registered<evidence_task>("evidence",
                                 "task B: evidence integration by a Morris-Lecar network"),
       registered<robertson_task>("robertson", "task D: Robertson's stiff kinetics, a neural ODE"),
+      benchmark_kind(benchmark_function::sphere, "sphere", "benchmark: sum x^2"),
+      benchmark_kind(benchmark_function::ellipsoid, "ellipsoid",
+                     "benchmark: an ill-conditioned quadratic"),
+      benchmark_kind(benchmark_function::rosenbrock, "rosenbrock",
+                     "benchmark: Rosenbrock's valley"),
+      benchmark_kind(benchmark_function::rastrigin, "rastrigin", "benchmark: many local minima"),
   };
   return kinds;
 }

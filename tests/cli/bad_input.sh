@@ -167,6 +167,34 @@ expect_bad "trial states too many" "task.trials x task.neurons" train --config "
 expect_bad "too many parameters" "more than esbio's limit" train --config "$SOURCE_DIR/data/ci/robertson_small.ini" --out new.h5 --task.hidden 5000
 expect_bad "sigma infinite" "es.sigma = 'inf' is not a finite number" train --config "$TINY" --out new.h5 --es.sigma inf
 
+# The strategies' and benchmark tasks' options.
+SPHERE=(--task.name sphere --es.block_coordinate false)
+expect_bad "unknown strategy" "es.strategy = 'xnes' is not one of" train --config "$TINY" --out new.h5 --es.strategy xnes
+expect_bad "a joint strategy in rotation" "es.block_coordinate must be false" train --config "$TINY" --out new.h5 --es.strategy snes --es.block_coordinate true
+expect_bad "pgpe with an odd population" "even for the pgpe" train "${SPHERE[@]}" --out new.h5 --es.strategy pgpe --es.population 7
+expect_bad "population 0 for song" "es.population must be at least 2" train --config "$TINY" --out new.h5 --es.population 0
+expect_bad "unknown noise" "es.noise = 'sparse'" train --config "$TINY" --out new.h5 --es.noise sparse
+expect_bad "rank 0" "es.rank = '0' must be at least 1" train --config "$TINY" --out new.h5 --es.noise lowrank --es.rank 0
+expect_bad "negative rank" "es.rank = '-2'" train --config "$TINY" --out new.h5 --es.rank -2
+expect_bad "low-rank noise for CMA-ES" "CMA-ES shapes its own noise" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.noise lowrank
+expect_bad "sigma_lr not a number" "es.sigma_lr = 'fast'" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.sigma_lr fast
+expect_bad "sigma_lr zero" "es.sigma_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.sigma_lr 0
+expect_bad "mean_lr negative" "es.mean_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.mean_lr -1
+expect_bad "sigma_max_change zero" "es.sigma_max_change = '0' must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy pgpe --es.sigma_max_change 0
+expect_bad "restarts negative" "es.restarts = '-1'" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.restarts -1
+expect_bad "restarts too many" "es.restarts = '99' must be at most 20" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.restarts 99
+expect_bad "guided_k zero" "es.guided_k = '0' must be at least 1" train "${SPHERE[@]}" --out new.h5 --es.strategy guided --es.guided_k 0
+expect_bad "guided_alpha above 1" "es.guided_alpha must be between 0 and 1" train "${SPHERE[@]}" --out new.h5 --es.strategy guided --es.guided_alpha 1.5
+expect_bad "guided_beta negative" "es.guided_beta = '-2' must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy guided --es.guided_beta -2
+expect_bad "unknown optimiser" "optim.name = 'lion'" train --config "$TINY" --out new.h5 --optim.name lion
+expect_bad "clipup max_speed negative" "optim.max_speed = '-1' must not be negative" train "${SPHERE[@]}" --out new.h5 --optim.name clipup --optim.max_speed -1
+expect_bad "dimension zero" "task.dimension = '0' must be at least 1" train "${SPHERE[@]}" --out new.h5 --task.dimension 0
+expect_bad "dimension negative" "task.dimension = '-3'" train "${SPHERE[@]}" --out new.h5 --task.dimension -3
+expect_bad "x0 of the wrong length" "task.x0 has 2 values for task.dimension = 3" train "${SPHERE[@]}" --out new.h5 --task.dimension 3 --task.x0 1,2
+expect_bad "x0 infinite" "task.x0 = 'inf'" train "${SPHERE[@]}" --out new.h5 --task.x0 inf
+expect_bad "condition zero" "task.condition = '0' must be positive" train --task.name ellipsoid --es.block_coordinate false --out new.h5 --task.condition 0
+expect_bad "gradient of a strategy that estimates none" "does not estimate a gradient" gradient "${SPHERE[@]}" --out g.h5 --es.strategy cmaes
+
 # Text: a NUL byte or a newline cannot cut the message short or split it.
 expect_bad "NUL byte in an INI value" "line 2 contains the control byte \x00" train --config nul_value.ini --out new.h5
 expect_bad "NUL byte in an INI key" "nul_key.ini' line 2" train --config nul_key.ini --out new.h5

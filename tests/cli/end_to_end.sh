@@ -87,6 +87,17 @@ check "gradient plots" bash -c "'$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradie
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
+# A strategy with state of its own (CMA-ES: paths, covariance) checkpoints it and resumes
+# bit-identically through the run file, at another rank count.
+cma=(--task.name rosenbrock --es.strategy cmaes --es.population 0 --es.sigma 0.5 --quiet)
+"$ESBIO" train "${cma[@]}" --es.generations 12 --out cma_half.h5 || fail "cmaes first leg"
+mpi 2 "$ESBIO" train --out cma_half.h5 --resume --es.generations 24 --quiet || fail "cmaes resume"
+mpi 3 "$ESBIO" train "${cma[@]}" --es.generations 24 --out cma_full.h5 || fail "cmaes straight"
+check "cmaes: its covariance is in the checkpoint" "$PYTHON" -c \
+  'import h5py, sys; sys.exit(int(h5py.File("cma_full.h5")["checkpoint/strategy/C"].size != 100))'
+check "cmaes: resumed theta == uninterrupted (1 then 2 ranks vs 3)" same_dataset cma_half.h5 cma_full.h5 /params/theta
+check "cmaes: resumed covariance == uninterrupted" same_dataset cma_half.h5 cma_full.h5 /checkpoint/strategy/C
+
 # A killed write leaves FILE.tmp behind; the next run clears it once its input is accepted.
 printf 'half a checkpoint' > stale.h5.tmp
 "$ESBIO" train --config "$TINY" --out stale.h5 --quiet --es.generations 2 || fail "run over a stale .tmp"

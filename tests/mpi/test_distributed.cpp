@@ -7,6 +7,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/spiral_task.hpp"
 #include "esbio/train/trainer.hpp"
 #include "mpi_fixture.hpp"
@@ -158,5 +159,80 @@ TEST_CASE("diverged replicas are detected by the theta hash") {
     CHECK(tr.run(st, nullptr, {}, nullptr) == train::outcome::finished);
   } else {
     CHECK_THROWS_AS(tr.run(st, nullptr, {}, nullptr), consistency_error);
+  }
+}
+
+namespace {
+
+struct strategy_case {
+  es::strategy_kind kind;
+  std::size_t population;
+  const char* task;
+  es::noise_kind noise = es::noise_kind::full;
+};
+
+train::train_state run_strategy(dist::context& ctx, const strategy_case& c, std::uint32_t gens,
+                                train::train_state* resume_from = nullptr) {
+  train::run_config r;
+  r.seed = 23;
+  r.generations = gens;
+  r.hash_every = 3;
+  r.es.seed = r.seed;
+  r.es.kind = c.kind;
+  r.es.population = c.population;
+  r.es.sigma = 0.1;
+  r.es.block_coordinate = false;
+  r.es.noise.kind = c.noise;
+  r.es.noise.rank = 2;
+  r.es.baseline = es::baseline_kind::center;
+  r.optim.lr = 0.01;
+  const std::string name = c.task;
+  const auto values = name == "spiral"
+                          ? tasks::task_defaults("spiral", {{"task.hidden", "12"},
+                                                            {"ode.method", "adams"},
+                                                            {"ode.nonlinear", "fixedpoint"}})
+                          : tasks::task_defaults(name, {{"task.dimension", "12"}});
+  const auto task = tasks::make_task(name, values, r.seed);
+  train::trainer tr(r, *task, ctx);
+  auto st = resume_from ? *resume_from : tr.initial_state();
+  tr.run(st, nullptr, {}, nullptr);
+  return st;
+}
+
+const strategy_case every_strategy[] = {
+    {es::strategy_kind::song, 9, "rosenbrock"},
+    {es::strategy_kind::openai, 8, "rosenbrock"},
+    {es::strategy_kind::snes, 0, "rosenbrock"},
+    {es::strategy_kind::pgpe, 8, "rosenbrock"},
+    {es::strategy_kind::sep_cmaes, 0, "rosenbrock"},
+    {es::strategy_kind::cmaes, 0, "rosenbrock"},
+    {es::strategy_kind::guided, 8, "rosenbrock"},
+    {es::strategy_kind::openai, 8, "spiral", es::noise_kind::lowrank},
+    {es::strategy_kind::snes, 0, "spiral", es::noise_kind::lowrank},
+};
+
+}  // namespace
+
+TEST_CASE("every strategy: theta and its state bit-identical at any rank count and on resume") {
+  auto& ctx = *esbio_test_context;
+  auto local = dist::make_local_context();
+  for (const auto& c : every_strategy) {
+    CAPTURE(std::string(es::to_string(c.kind)) + " on " + c.task +
+            (c.noise == es::noise_kind::lowrank ? " (low-rank noise)" : ""));
+    const auto reference = run_strategy(*local, c, 12);
+    const auto distributed = run_strategy(ctx, c, 12);
+    CHECK(distributed.theta == reference.theta);
+    CHECK(distributed.search == reference.search);
+    CHECK(distributed.optimizer.m == reference.optimizer.m);
+    CHECK(reference.theta != run_strategy(*local, c, 1).theta);  // it moved
+    // Stopped at 5, the replica bytes to every rank (as --resume does), continued to 12.
+    auto half = run_strategy(ctx, c, 5);
+    std::vector<char> bytes = ctx.rank() == 0 ? half.replica_bytes() : std::vector<char>{};
+    ctx.broadcast(bytes);
+    train::train_state resumed;
+    resumed.load_replica_bytes(bytes);
+    const auto finished = run_strategy(ctx, c, 12, &resumed);
+    CHECK(finished.theta == reference.theta);
+    CHECK(finished.search == reference.search);
   }
 }

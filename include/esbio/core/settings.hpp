@@ -41,8 +41,9 @@ class setting_reader {
   std::string text(const std::string& key);
   // A comma-separated list of names; `none_word` stands for the empty list.
   std::vector<std::string> names(const std::string& key, const char* none_word);
-  // A comma-separated list of positive finite numbers; `none_word` stands for the empty list.
-  std::vector<double> reals(const std::string& key, const char* none_word);
+  // A comma-separated list of finite numbers (positive ones unless any_sign); `none_word` stands
+  // for the empty list.
+  std::vector<double> reals(const std::string& key, const char* none_word, bool any_sign = false);
   // A number, or `word` (nullopt).
   std::optional<double> real_or(const std::string& key, const char* word);
 
