@@ -10,7 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 out=runs/strategies
 mkdir -p "$out"
-esbio=build/release/esbio
+esbio=${ESBIO:-build/release/esbio}
 mpi=(mpirun --allow-run-as-root -np 2)
 
 run() { # name ranks args...

@@ -39,8 +39,10 @@ def main(folder):
             hit = np.nonzero(v <= goal)[0]
             reach = int(hit[0]) + 1 if hit.size else None
             wall = float(np.sum(h["wall_s"][:reach])) if reach else None
-            print(f"{cfg['es.strategy']:10} {len(v):11d} {str(reach) if reach else '>' + str(len(v)):>8}"
-                  f" {wall if wall is None else round(wall):>8} {np.mean(v[-50:]):10.5f}")
+            to_goal = str(reach) if reach else ">" + str(len(v))
+            wall_s = str(round(wall)) if wall is not None else "-"
+            print(f"{cfg['es.strategy']:10} {len(v):11d} {to_goal:>8} {wall_s:>8}"
+                  f" {np.mean(v[-50:]):10.5f}  {status}")
     runs = sorted(folder.glob("robertson-*.h5"))
     if runs:
         print("task D: scaled MAE at equal evaluations")

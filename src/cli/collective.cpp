@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "esbio/core/error.hpp"
+#include "esbio/core/hash.hpp"
+#include "esbio/core/platform.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/tasks/registry.hpp"
@@ -32,6 +34,16 @@ std::string broadcast_string(dist::context& ctx, const std::string& s) {
   std::vector<char> bytes(s.begin(), s.end());
   ctx.broadcast(bytes);
   return {bytes.begin(), bytes.end()};
+}
+
+bool same_instruction_set(dist::context& ctx) {
+  const auto mine = instruction_set();
+  if (ctx.all_equal(fnv1a(mine))) return true;
+  if (ctx.rank() == 0)
+    std::cerr << "esbio: error: the ranks of this job run on different instruction sets (rank 0: "
+              << mine << "), so their results would differ in the last bits; run on one kind "
+              << "of node, or build with cmake --preset portable\n";
+  return false;
 }
 
 bool agree_on(dist::context& ctx, const std::function<void()>& fn) {

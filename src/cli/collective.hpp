@@ -20,6 +20,10 @@ int root_decides(dist::context& ctx, const std::function<int()>& decide);
 
 std::string broadcast_string(dist::context& ctx, const std::string& s);
 
+// Whether every rank computes with the same instruction set (core/platform.hpp); if not, rank 0
+// says so in one line. Different CPUs in one job would break bit-identity silently.
+bool same_instruction_set(dist::context& ctx);
+
 // Run fn on every rank (building something from the shared configuration); if it throws an
 // input_error anywhere, rank 0 reports it and every rank gets false.
 bool agree_on(dist::context& ctx, const std::function<void()>& fn);

@@ -118,6 +118,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   if (status == -1) return 0;
   if (status != 0) return status;
 
+  if (!same_instruction_set(*ctx)) return 2;
   analysis_setup setup;
   if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_gradient_args(args);

@@ -39,7 +39,9 @@ int info(std::vector<std::string> args) {
             << "seed          " << m.seed << ", " << m.ranks << " rank(s), started " << m.start_time
             << "\n"
             << "built from    esbio " << m.program_version << " (" << m.git_revision
-            << "), SUNDIALS " << m.sundials_version << ", " << m.mpi_version << "\n";
+            << "), SUNDIALS " << m.sundials_version << ", " << m.mpi_version << "\n"
+            << "instructions  "
+            << (m.instruction_set.empty() ? "(not recorded)" : m.instruction_set) << "\n";
   if (!h.empty()) {
     double best = INFINITY, wall = 0;
     long long failures = 0, evals = 0;

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/platform.hpp"
 #include "esbio/core/values.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/version.hpp"
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
   if (args[0] == "--version") {
     std::cout << "esbio " << esbio::version << " (" << esbio::git_revision << ")\n";
     return 0;
+  }
+  if (const auto missing = esbio::missing_instructions(); !missing.empty()) {
+    std::cerr << "esbio: error: this esbio was built for instructions this CPU lacks (" << missing
+              << "); build it on this kind of node, or with cmake --preset portable\n";
+    return 2;
   }
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());

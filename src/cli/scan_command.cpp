@@ -105,6 +105,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   if (status == -1) return 0;
   if (status != 0) return status;
 
+  if (!same_instruction_set(*ctx)) return 2;
   analysis_setup setup;
   if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_scan_args(args);

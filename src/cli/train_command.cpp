@@ -15,6 +15,7 @@
 #include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
+#include "esbio/core/platform.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
@@ -151,6 +152,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
   if (status == -1) return 0;
   if (status != 0) return status;
 
+  if (!same_instruction_set(*ctx)) return 2;
   // Phase 2, every rank: the same configuration text gives the same task and trainer everywhere.
   const std::string text = broadcast_string(*ctx, p.text);
   std::vector<char> flags{static_cast<char>(p.resume), static_cast<char>(a.quiet)};
@@ -188,6 +190,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     meta.method = cfg.method == train::training_method::bp ? "bp" : "es";
     meta.sundials_version = ode::sundials_version();
     meta.mpi_version = dist::mpi_library_version();
+    meta.instruction_set = instruction_set();
     meta.start_time = resume ? p.previous.meta.start_time : now_utc();
     auto s = std::make_unique<run_file_sink>(a.out, meta, task->layout());
     s->completed(st);

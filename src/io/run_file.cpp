@@ -51,6 +51,7 @@ void write_contents(hid_t file, const run_metadata& meta, const param_layout& la
   h5::write_attr(file, "method", meta.method);
   h5::write_attr(file, "sundials_version", meta.sundials_version);
   h5::write_attr(file, "mpi_version", meta.mpi_version);
+  h5::write_attr(file, "instruction_set", meta.instruction_set);
   h5::write_attr(file, "start_time", meta.start_time);
   h5::write_attr(file, "status", meta.status);
   h5::write_attr(file, "generations_completed", static_cast<std::int64_t>(st.generation));
@@ -194,6 +195,8 @@ run_contents read_run_file(const std::string& path) {
     m.method = text("method");
     m.sundials_version = text("sundials_version");
     m.mpi_version = text("mpi_version");
+    if (H5Aexists(file, "instruction_set") > 0)
+      m.instruction_set = h5::read_attr_string(file, "instruction_set");
     m.start_time = text("start_time");
     m.status = text("status");
     for (const char* name : {"config_hash", "seed", "ranks"}) r.need_attr(file, "", name);

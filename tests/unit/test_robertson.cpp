@@ -109,7 +109,9 @@ TEST_CASE("the Robertson truth agrees with SciPy's Radau and conserves y1 + y2 +
     double t, y[3];
     ls >> i >> t >> y[0] >> y[1] >> y[2];
     REQUIRE(i < task.times().size());
-    CHECK(task.times()[i] == doctest::Approx(t).epsilon(1e-15));
+    // The same instants: a native build's fused multiply-adds move the log-spaced grid by a few
+    // ulp from NumPy's.
+    CHECK(task.times()[i] == doctest::Approx(t).epsilon(1e-13));
     for (int s = 0; s < 3; ++s) {
       // Relative per entry, y3's 1.6e-11 at the first observation included.
       const double err = std::abs(task.truth()[3 * i + s] - y[s]) / std::abs(y[s]);

@@ -54,8 +54,16 @@ TEST_CASE("song and openai give the bits they always gave") {
         "10"},
        0xe8695397c0eb1c2full},
   };
+  // The hashes are the portable Release build's (tests/CMakeLists.txt; CI builds it in
+  // jobs/local/portable.sh): a native build's vector width and fused multiply-adds, or the asan
+  // preset's -O2 (scalar libm where -O3 calls libmvec), move the last bits, by design. There the
+  // test holds what it can: a run reproduces itself.
   for (const auto& c : cases) {
     const auto h = theta_hash(c.ini, c.args);
+    if (!ESBIO_GOLDEN_BITS) {
+      CHECK(h == theta_hash(c.ini, c.args));
+      continue;
+    }
     std::string what = c.ini;
     for (const auto& a : c.args) what += " " + a;
     CAPTURE(what);

@@ -2,7 +2,8 @@
 // The HDF5 run file (docs/design.md 5): one per run, readable by h5py, h5ls and h5dump.
 //
 //   /                  attributes: format, program_version, git_revision, config, config_hash,
-//                      seed, ranks, task, method, sundials_version, mpi_version, start_time,
+//                      seed, ranks, task, method, sundials_version, mpi_version,
+//                      instruction_set, start_time,
 //                      status (running | stopped | failed | finished), generations_completed
 //   /history/<name>    extendible 1-D datasets, one row per generation (block: the perturbed
 //                      block's index, -1 none, -2 all parameters together)
@@ -34,6 +35,7 @@ struct run_metadata {
   std::int64_t ranks = 1;
   std::string task, method = "es";
   std::string sundials_version, mpi_version, start_time;
+  std::string instruction_set;  // core/platform.hpp; empty in files written before it
   std::string status = "running";
 };
 
