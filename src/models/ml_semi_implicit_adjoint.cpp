@@ -20,11 +20,17 @@
 //          + lw+ (dt wi'(V) + (w - w+) dtau/dV) / (tau + h),  dtau/dV = -tau tanh(x) / (2 V4)
 //   lT'  = lz W_rec^T,   dL/dW_rec += T_prev^T lz,   dL/dd += lz
 //
+// The partials come from the forward's exponentials (ml_network_kernels.cpp): with
+// x = (V - V3)/(2 V4), y = (V - V1)/V2, u = e^{-|x|}, s = e^{-2|y|},
+//   m = 1/(1 + e^{-2y}),  m' = 2 m (1 - m) / V2,   wi = 1/(1 + e^{-4x}),  wi' = 2 wi (1 - wi) / V4,
+//   tau = 2u / (phi (1 + u^2)),  tanh(x) = sign(x) (1 - u^2) / (1 + u^2),
+// two exps and three reciprocals in place of three tanh, a cosh and three divisions.
+//
 // (primes: the adjoints of the pre-step state). T_prev reaches the step only through z, so lT'
 // is the coupling term alone; the caller adds the readout's dL/dT of that earlier step.
 // The two coupling products share one pass over W_rec and dL/dW_rec per four trials, like the
 // forward (both are bound by loads from cache, not by arithmetic). Compiled with -ffast-math
-// -fopenmp-simd like the forward, for libmvec's vector tanh/cosh.
+// -fopenmp-simd like the forward, for libmvec's vector exp.
 #include <algorithm>
 #include <cmath>
 
@@ -101,24 +107,30 @@ void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const dou
   double* lw = lambda_w.data();
   double* lt = lambda_t.data();
   double* gd = grad_drive.data();
+  const double v1 = q.V1, inv_v2 = 1 / q.V2, v3 = q.V3, inv_2v4 = 1 / (2 * q.V4);
 #pragma omp simd
   for (std::size_t k = 0; k < total; ++k) {
     const double vk = vp[k], wk = wp[k], vnk = vn[k], wnk = wn[k], tnk = tn[k];
-    const double th_m = std::tanh((vk - q.V1) / q.V2);
-    const double th_w = std::tanh((vk - q.V3) / q.V4);
-    const double xc = (vk - q.V3) / (2 * q.V4);
-    const double m_inf = 0.5 * (1 + th_m);
-    const double dm = 0.5 * (1 - th_m * th_m) / q.V2;
-    const double dwinf = 0.5 * (1 - th_w * th_w) / q.V4;
-    const double tau = 1 / (q.phi * std::cosh(xc));
-    const double dtau = -tau * std::tanh(xc) / (2 * q.V4);
+    // m, wi, tau and tanh(x) from u = e^{-|x|} and s = e^{-2|y|}, as in the forward.
+    const double x = (vk - v3) * inv_2v4, y = (vk - v1) * inv_v2;
+    const double u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
+    const double u2 = u * u, u4 = u2 * u2, pm = 1 + s, qw = 1 + u4;
+    const double r_pq = 1 / (pm * qw);
+    const double m_inf = (y >= 0 ? 1 : s) * qw * r_pq, w_inf = (x >= 0 ? 1 : u4) * pm * r_pq;
+    const double dm = 2 * m_inf * (1 - m_inf) * inv_v2;
+    const double dwinf = 4 * w_inf * (1 - w_inf) * inv_2v4;
+    const double a_tau = 2 * u, b_tau = q.phi * (1 + u2);
+    const double r_tau = 1 / (b_tau * (a_tau + half * b_tau));
+    const double tau = a_tau * (a_tau + half * b_tau) * r_tau;  // A / B
+    const double inv_th = b_tau * b_tau * r_tau;                // 1 / (tau + h)
+    const double th_x = (x >= 0 ? 1 : -1) * (1 - u2) / (1 + u2);
+    const double dtau = -tau * th_x * inv_2v4;
     const double g = (q.gCa * m_inf + q.gK * wnk + q.gL) * inv_c;
     const double d_inv = 1 / (1 + half * g);
     const double a = (lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp) * d_inv;
     const double lg = -a * half * (vk + vnk), le = a * dt;
     const double lwn = lw[k] + q.gK * (lg + q.EK * le) * inv_c;
     const double lm = q.gCa * (lg + q.ECa * le) * inv_c;
-    const double inv_th = 1 / (tau + half);
     lz[k] = a * z_gain;
     gd[k] += lz[k];
     lw[k] = lwn * (tau - half) * inv_th;
