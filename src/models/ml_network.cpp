@@ -21,6 +21,7 @@ ml_network::ml_network(std::size_t n, network_params p)
 void ml_network::bind_recurrent(std::span<const double> w_rec) {
   if (w_rec.size() != n_ * n_) throw std::invalid_argument("ml_network: W_rec must be N x N");
   w_rec_ = w_rec;
+  pack_recurrent();
 }
 
 void ml_network::set_drive(std::span<const double> drive) {

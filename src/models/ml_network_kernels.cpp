@@ -7,6 +7,8 @@
 // rank running the same binary.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include "esbio/models/ml_network.hpp"
 
@@ -14,63 +16,95 @@ namespace esbio::models {
 
 namespace {
 
-// Register tiles of the batched product: `rows` trials x `cols` outputs of z stay in registers
-// over the whole sum, so each step of the sum loads `cols` matrix entries and `rows` inputs for
-// rows x cols multiply-adds (12-16 accumulators: the vector registers of the instruction set,
-// minus room for the loads).
+// The batched product z (trials x n) += t (trials x n) W (n x n) of the fixed-step scheme, with
+// GCC's vector extensions at the build's vector width (vec<real>: 2 doubles with SSE2, 4 with
+// AVX2, 8 with AVX-512; twice as many floats). W is copied by bind_recurrent() into panels of
+// panel_cols columns, each panel contiguous (n rows of panel_vectors vectors): a panel (16 KB at
+// N = 128 in float64 with AVX-512) stays in L1 while every trial passes over it. In W's own
+// row-major layout the rows of a panel are n * 8 bytes apart and fall into a few cache sets,
+// which evicted each other (the kernel before this one reached 40 % of the limit for that
+// reason).
+//
+// A register tile holds tile_rows trials x panel_cols outputs of z over the whole sum: per j it
+// loads panel_vectors vectors of W and broadcasts tile_rows inputs for tile_rows x
+// panel_vectors multiply-adds (AVX-512: 20 accumulators + 2 + 1 of the 32 registers; SSE2 and
+// AVX2: 10 + 2 + 1 of 16). tile_rows divides the paper's 50 trials. Every entry is summed in
+// increasing j with one accumulator, whichever path computes it (tile, single-row tile or the
+// scalar edge over the last n % panel_cols columns): the same arithmetic as an untiled loop.
 #if defined(__AVX512F__)
-constexpr std::size_t tile_rows = 4, tile_cols = 32;
+constexpr std::size_t vector_bytes = 64, tile_rows = 10;
 #elif defined(__AVX2__)
-constexpr std::size_t tile_rows = 4, tile_cols = 12;
+constexpr std::size_t vector_bytes = 32, tile_rows = 5;
 #else
-constexpr std::size_t tile_rows = 4, tile_cols = 6;
+constexpr std::size_t vector_bytes = 16, tile_rows = 5;
 #endif
+constexpr std::size_t panel_vectors = 2;
 
-// z[b][i] += sum_j t[b][j] w[j][i] for `rows` trials and `cols` outputs from i0, the sum in
-// increasing j for every entry whichever path computes it (the same arithmetic as an untiled
-// loop, so tiles and edges agree).
-template <std::size_t rows, std::size_t cols>
-void product_tile(std::size_t n, const double* t, const double* w, double* z, std::size_t i0) {
-  double acc[rows][cols];
+template <class real>
+using vec [[gnu::vector_size(vector_bytes)]] = real;
+
+template <class real>
+constexpr std::size_t panel_cols = panel_vectors * vector_bytes / sizeof(real);
+
+template <class real, std::size_t rows>
+void product_tile(std::size_t n, const real* t, const real* panel, real* z, std::size_t i0) {
+  constexpr std::size_t lanes = vector_bytes / sizeof(real), nv = panel_vectors;
+  vec<real> acc[rows][nv];
   for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t k = 0; k < cols; ++k) acc[r][k] = z[r * n + i0 + k];
+    for (std::size_t c = 0; c < nv; ++c)
+      std::memcpy(&acc[r][c], z + r * n + i0 + c * lanes, vector_bytes);
   for (std::size_t j = 0; j < n; ++j) {
-    const double* row = w + j * n + i0;
-#pragma GCC unroll 8
+    vec<real> wv[nv];
+    for (std::size_t c = 0; c < nv; ++c)
+      std::memcpy(&wv[c], panel + (j * nv + c) * lanes, vector_bytes);
     for (std::size_t r = 0; r < rows; ++r) {
-      const double tj = t[r * n + j];
-#pragma omp simd
-      for (std::size_t k = 0; k < cols; ++k) acc[r][k] += tj * row[k];
+      const vec<real> tj = vec<real>{} + t[r * n + j];
+      for (std::size_t c = 0; c < nv; ++c) acc[r][c] += tj * wv[c];
     }
   }
   for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t k = 0; k < cols; ++k) z[r * n + i0 + k] = acc[r][k];
+    for (std::size_t c = 0; c < nv; ++c)
+      std::memcpy(z + r * n + i0 + c * lanes, &acc[r][c], vector_bytes);
 }
 
-void product_edge(std::size_t n, std::size_t rows, const double* t, const double* w, double* z,
+template <class real>
+void product_edge(std::size_t n, std::size_t rows, const real* t, const real* w, real* z,
                   std::size_t i0, std::size_t i1) {
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t i = i0; i < i1; ++i) {
-      double acc = z[r * n + i];
+      real acc = z[r * n + i];
       for (std::size_t j = 0; j < n; ++j) acc += t[r * n + j] * w[j * n + i];
       z[r * n + i] = acc;
     }
 }
 
-// z (trials x n) += t (trials x n) w (n x n), all row-major. A panel of tile_cols columns of w
-// (32 KB at N = 128, AVX-512) stays in L1 while every trial passes over it; w as a whole does not
-// fit.
-void batched_product(std::size_t n, std::size_t trials, const double* t, const double* w,
-                     double* z) {
-  const std::size_t full_cols = n / tile_cols * tile_cols;
+template <class real>
+void batched_product(std::size_t n, std::size_t trials, const real* t,
+                     const ml_network::fixed_weights<real>& w, real* z) {
+  constexpr std::size_t cols = panel_cols<real>;
+  const std::size_t full_cols = n / cols * cols;
   const std::size_t full_rows = trials / tile_rows * tile_rows;
-  for (std::size_t i0 = 0; i0 < full_cols; i0 += tile_cols) {
+  for (std::size_t i0 = 0; i0 < full_cols; i0 += cols) {
+    const real* panel = w.panels.data() + i0 * n;
     for (std::size_t b = 0; b < full_rows; b += tile_rows)
-      product_tile<tile_rows, tile_cols>(n, t + b * n, w, z + b * n, i0);
+      product_tile<real, tile_rows>(n, t + b * n, panel, z + b * n, i0);
     for (std::size_t b = full_rows; b < trials; ++b)
-      product_tile<1, tile_cols>(n, t + b * n, w, z + b * n, i0);
+      product_tile<real, 1>(n, t + b * n, panel, z + b * n, i0);
   }
-  product_edge(n, trials, t, w, z, full_cols, n);
+  product_edge(n, trials, t, w.rows.data(), z, full_cols, n);
+}
+
+template <class real>
+void pack(std::size_t n, std::span<const double> w, ml_network::fixed_weights<real>& out) {
+  constexpr std::size_t cols = panel_cols<real>;
+  out.rows.resize(n * n);
+  for (std::size_t k = 0; k < n * n; ++k) out.rows[k] = static_cast<real>(w[k]);
+  const std::size_t full_cols = n / cols * cols;
+  out.panels.resize(full_cols * n);
+  for (std::size_t i0 = 0; i0 < full_cols; i0 += cols)
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t k = 0; k < cols; ++k)
+        out.panels[i0 * n + j * cols + k] = out.rows[j * n + i0 + k];
 }
 
 // The neuron update of the fixed-step scheme, per trial and neuron (h = dt/2):
@@ -154,8 +188,23 @@ void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, st
   double* z = zb_.data();
   // z = drive + T W_rec, one matrix-matrix product per step.
   std::copy(drive.begin(), drive.begin() + static_cast<std::ptrdiff_t>(total), z);
-  batched_product(n, trials, t_prev.data(), w_rec_.data(), z);
+  batched_product(n, trials, t_prev.data(), fixed_d_, z);
   neuron_update<double>(total, p_, dt, v.data(), w.data(), t_prev.data(), z);
+}
+
+template <class real>
+void ml_network::coupling_product(std::size_t trials, const real* t, real* z) const {
+  if constexpr (std::is_same_v<real, float>)
+    batched_product(n_, trials, t, fixed_f_, z);
+  else
+    batched_product(n_, trials, t, fixed_d_, z);
+}
+template void ml_network::coupling_product<double>(std::size_t, const double*, double*) const;
+template void ml_network::coupling_product<float>(std::size_t, const float*, float*) const;
+
+void ml_network::pack_recurrent() {
+  pack(n_, w_rec_, fixed_d_);
+  pack(n_, w_rec_, fixed_f_);
 }
 
 void ml_network::recurrent_product(const double* x, double* out) const {

@@ -136,7 +136,7 @@ void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const dou
     lw[k] = lwn * (tau - half) * inv_th;
     lv[k] = a * (1 - half * g) + lm * dm + lwn * (dt * dwinf + (wk - wnk) * dtau) * inv_th;
   }
-  const double* wr = w_rec_.data();
+  const double* wr = fixed_d_.rows.data();  // W_rec as the forward read it
   const double* tp = t_prev.data();
   double* gw = grad_w_rec.data();
   std::size_t b = 0;

@@ -57,6 +57,7 @@ TEST_CASE("one reversed step of the fixed scheme matches central differences") {
   const double dt = 0.1;
   // L = mu . step(state): a random linear functional of the new state.
   const auto loss = [&] {
+    net.bind_recurrent(w_rec);  // the scheme reads W_rec as bound
     auto v1 = v, w1 = w, t1 = t;
     net.semi_implicit_steps(trials, v1, w1, t1, drive, dt);
     double s = 0;

@@ -50,6 +50,8 @@ class ml_network final : public ode::system {
   ml_network(std::size_t n, network_params p = {});
 
   // W_rec, N x N row-major (z_i = sum_j T_j W_rec[j][i]); must outlive the solves using it.
+  // The fixed-step scheme and its reverse use a copy made here (in its panel layout, in float64
+  // and float32): after changing W_rec, bind it again.
   void bind_recurrent(std::span<const double> w_rec);
   // x W_inp of the current token (N values).
   void set_drive(std::span<const double> drive);
@@ -86,6 +88,18 @@ class ml_network final : public ode::system {
   // of the new V. Uses the drive set by set_drive().
   void semi_implicit_step(std::span<double> v, std::span<double> w, std::span<double> t_prev,
                           double dt);
+  // W_rec as the fixed-step scheme reads it: row-major and in column panels for the batched
+  // product (ml_network_kernels.cpp).
+  template <class real>
+  struct fixed_weights {
+    std::vector<real> rows, panels;
+  };
+
+  // z (trials x N) += t (trials x N) W_rec: the fixed-step scheme's coupling product, exposed for
+  // bench/src/coupling.cpp. Instantiated for double and float.
+  template <class real>
+  void coupling_product(std::size_t trials, const real* t, real* z) const;
+
   // The same step for `trials` independent trials at once (the way ES evaluates a batch):
   // v, w, t_prev and drive are trials x N, row-major (drive: x W_inp of each trial's token).
   void semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
@@ -113,12 +127,15 @@ class ml_network final : public ode::system {
   void outputs(const double* v);  // t_ = T(V)
   // out_i = sum_j x_j W_rec[j][i], without the drive.
   void recurrent_product(const double* x, double* out) const;
+  void pack_recurrent();  // fixed_d_ and fixed_f_ from w_rec_
   // The partials of J at y into lin (see ml_network_kernels.cpp for the layout).
   void linearise(const double* y, std::vector<double>& lin);
 
   std::size_t n_;
   network_params p_;
   std::span<const double> w_rec_;
+  fixed_weights<double> fixed_d_;
+  fixed_weights<float> fixed_f_;
   std::vector<double> drive_;
   std::vector<double> t_, z_, zb_;  // scratch
   std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
