@@ -55,7 +55,8 @@ std::vector<real> converted(const std::vector<double>& x) {
 
 int main(int argc, char** argv) {
   const auto arg = [&](int k, long fallback) { return argc > k ? std::atol(argv[k]) : fallback; };
-  const auto n = static_cast<std::size_t>(arg(1, 128)), trials = static_cast<std::size_t>(arg(2, 50));
+  const auto n = static_cast<std::size_t>(arg(1, 128)),
+             trials = static_cast<std::size_t>(arg(2, 50));
   const long steps = arg(3, 2000);
   const int reps = static_cast<int>(arg(4, 7));
   std::vector<double> w(n * n), t(trials * n);
@@ -89,8 +90,8 @@ int main(int argc, char** argv) {
          }));
   report("OpenBLAS sgemm", best_of(reps, [&] {
            for (long s = 0; s < steps; ++s)
-             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, ni, ni, 1.0f, tf.data(),
-                         ni, wf.data(), ni, 1.0f, zf.data(), ni);
+             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, ni, ni, 1.0f, tf.data(), ni,
+                         wf.data(), ni, 1.0f, zf.data(), ni);
          }));
 #endif
   // Keep the results alive.

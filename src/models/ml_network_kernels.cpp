@@ -44,7 +44,7 @@ template <class real>
 using vec [[gnu::vector_size(vector_bytes)]] = real;
 
 template <class real>
-constexpr std::size_t panel_cols = panel_vectors * vector_bytes / sizeof(real);
+constexpr std::size_t panel_cols = panel_vectors* vector_bytes / sizeof(real);
 
 template <class real, std::size_t rows>
 void product_tile(std::size_t n, const real* t, const real* panel, real* z, std::size_t i0) {
@@ -135,8 +135,13 @@ void pack(std::size_t n, std::span<const double> w, ml_network::fixed_weights<re
 //   e   = E / (P Rw),    E = (gCa ECa nm Rw + gK EK Nw P + gL EL P Rw) / C
 //   V+  = Nv / D,        Nv = V (P Rw - h G) + dt (E + c P Rw),   D = P Rw + h G
 //
-// (c the input current over C), and one reciprocal r = 1/(Rw D) gives both: w+ = Nw D r,
-// V+ = Nv Rw r. T+ = nt / (1 + q) with q = e^{-|V+ - Vt|/Kp} is a second reciprocal (it needs
+// (c the input current over C), and one reciprocal r = 1/(Rw D) gives both, computed as
+// increments (with dt = 2h):
+//
+//   w+ = w + (Nw - w Rw) / Rw = w + dt B (nw - w Q) D r,
+//   V+ = V + (Nv - V D) / D   = V + dt (E + c P Rw - G V) Rw r.
+//
+// T+ = nt / (1 + q) with q = e^{-|V+ - Vt|/Kp} is a second reciprocal (it needs
 // V+). The same function as the formula above, rounded differently: float64 trajectories agree
 // with the formula's to ~1e-12 mV over a trial (tests/unit/test_ml_network.cpp keeps the formula
 // and checks 1e-9). Everything is branch-free (selects), so `omp simd` vectorises the loop with
@@ -162,16 +167,18 @@ void neuron_update(std::size_t total, const network_params& p, real dt, real* v,
     const real u2 = u * u, u4 = u2 * u2;
     const real nw = x >= 0 ? real(1) : u4, qw = 1 + u4;
     const real a = 2 * u, b = phi * (1 + u2);
-    const real n_w = dt * nw * b + (a - h * b) * w[k] * qw, r_w = (a + h * b) * qw;
+    const real wk = w[k];
+    const real n_w = dt * nw * b + (a - h * b) * wk * qw, r_w = (a + h * b) * qw;
     const real nm = y >= 0 ? real(1) : s, pm = 1 + s, pr = pm * r_w;
     const real gg = g_ca * nm * r_w + g_k * n_w * pm + g_l * pr;
     const real ee = e_ca * nm * r_w + e_k * n_w * pm + e_l * pr;
     const real c = z[k] * gain + bias;
     const real d = pr + h * gg;
-    const real n_v = vk * (pr - h * gg) + dt * (ee + c * pr);
     const real r = 1 / (r_w * d);
-    const real v_new = n_v * r_w * r;
-    w[k] = n_w * d * r;
+    // As increments (Nv / D - V and Nw / Rw - w, simplified with dt = 2h): their rounding
+    // errors are relative to the change in a step, not to V and w, which float32 needs.
+    const real v_new = vk + dt * (ee + c * pr - gg * vk) * r_w * r;
+    w[k] = wk + dt * b * (nw - wk * qw) * d * r;
     v[k] = v_new;
     const real o = (v_new - vt) * inv_kp, e_o = std::exp(-std::abs(o));
     t[k] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
@@ -180,16 +187,34 @@ void neuron_update(std::size_t total, const network_params& p, real dt, real* v,
 
 }  // namespace
 
+template <class real>
+void ml_network::steps(std::size_t trials, real* v, real* w, real* t_prev, const real* drive,
+                       double dt) {
+  const std::size_t total = trials * n_;
+  auto& zb = [this]() -> std::vector<real>& {
+    if constexpr (std::is_same_v<real, float>)
+      return zb_f_;
+    else
+      return zb_;
+  }();
+  zb.resize(total);
+  real* z = zb.data();
+  // z = drive + T W_rec, one matrix-matrix product per step.
+  std::copy(drive, drive + total, z);
+  coupling_product(trials, t_prev, z);
+  neuron_update<real>(total, p_, static_cast<real>(dt), v, w, t_prev, z);
+}
+
 void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
                                      std::span<double> t_prev, std::span<const double> drive,
                                      double dt) {
-  const std::size_t n = n_, total = trials * n;
-  zb_.resize(total);
-  double* z = zb_.data();
-  // z = drive + T W_rec, one matrix-matrix product per step.
-  std::copy(drive.begin(), drive.begin() + static_cast<std::ptrdiff_t>(total), z);
-  batched_product(n, trials, t_prev.data(), fixed_d_, z);
-  neuron_update<double>(total, p_, dt, v.data(), w.data(), t_prev.data(), z);
+  steps(trials, v.data(), w.data(), t_prev.data(), drive.data(), dt);
+}
+
+void ml_network::semi_implicit_steps(std::size_t trials, std::span<float> v, std::span<float> w,
+                                     std::span<float> t_prev, std::span<const float> drive,
+                                     double dt) {
+  steps(trials, v.data(), w.data(), t_prev.data(), drive.data(), dt);
 }
 
 template <class real>

@@ -33,6 +33,7 @@
 // -fopenmp-simd like the forward, for libmvec's vector exp.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "esbio/models/ml_network.hpp"
 
@@ -42,17 +43,18 @@ namespace {
 
 // lt[b][j] = sum_i W[j][i] lz[b][i] and gw[j][i] += sum_b tp[b][j] lz[b][i], for four trials
 // b at once: the reduction and the rank-4 update of row j share one sweep over it.
-void coupling_reverse4(std::size_t n, const double* wr, const double* tp, const double* lz,
-                       double* lt, double* gw) {
-  const double *l0 = lz, *l1 = lz + n, *l2 = lz + 2 * n, *l3 = lz + 3 * n;
+template <class real>
+void coupling_reverse4(std::size_t n, const real* wr, const real* tp, const real* lz, real* lt,
+                       real* gw) {
+  const real *l0 = lz, *l1 = lz + n, *l2 = lz + 2 * n, *l3 = lz + 3 * n;
   for (std::size_t j = 0; j < n; ++j) {
-    const double* row = wr + j * n;
-    double* grow = gw + j * n;
-    const double t0 = tp[j], t1 = tp[n + j], t2 = tp[2 * n + j], t3 = tp[3 * n + j];
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const real* row = wr + j * n;
+    real* grow = gw + j * n;
+    const real t0 = tp[j], t1 = tp[n + j], t2 = tp[2 * n + j], t3 = tp[3 * n + j];
+    real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #pragma omp simd reduction(+ : a0, a1, a2, a3)
     for (std::size_t i = 0; i < n; ++i) {
-      const double r = row[i];
+      const real r = row[i];
       a0 += r * l0[i];
       a1 += r * l1[i];
       a2 += r * l2[i];
@@ -66,13 +68,14 @@ void coupling_reverse4(std::size_t n, const double* wr, const double* tp, const 
   }
 }
 
-void coupling_reverse1(std::size_t n, const double* wr, const double* tp, const double* lz,
-                       double* lt, double* gw) {
+template <class real>
+void coupling_reverse1(std::size_t n, const real* wr, const real* tp, const real* lz, real* lt,
+                       real* gw) {
   for (std::size_t j = 0; j < n; ++j) {
-    const double* row = wr + j * n;
-    double* grow = gw + j * n;
-    const double t0 = tp[j];
-    double a0 = 0;
+    const real* row = wr + j * n;
+    real* grow = gw + j * n;
+    const real t0 = tp[j];
+    real a0 = 0;
 #pragma omp simd reduction(+ : a0)
     for (std::size_t i = 0; i < n; ++i) {
       a0 += row[i] * lz[i];
@@ -84,6 +87,74 @@ void coupling_reverse1(std::size_t n, const double* wr, const double* tp, const 
 
 }  // namespace
 
+template <class real>
+void ml_network::steps_vjp(std::size_t trials, const real* v, const real* w, const real* t_prev,
+                           const real* v_new, const real* w_new, const real* t_new, double dt,
+                           real* lv, real* lw, real* lt, real* grad_drive, real* grad_w_rec) {
+  const std::size_t n = n_, total = trials * n;
+  auto& lzv = [this]() -> std::vector<real>& {
+    if constexpr (std::is_same_v<real, float>)
+      return lz_f_;
+    else
+      return lz_;
+  }();
+  lzv.resize(total);
+  real* lz = lzv.data();
+  const auto& q = p_.neuron;
+  const real inv_c = real(1 / q.C), half = real(dt / 2), inv_kp = real(1 / p_.kp), h = real(dt);
+  const real z_gain = real(dt * p_.input_gain / q.C);
+  const real g_ca = real(q.gCa), g_k = real(q.gK), g_l = real(q.gL), e_ca = real(q.ECa),
+             e_k = real(q.EK), phi = real(q.phi);
+  const real* vp = v;
+  const real* wp = w;
+  const real* vn = v_new;
+  const real* wn = w_new;
+  const real* tn = t_new;
+  real* gd = grad_drive;
+  const real v1 = real(q.V1), inv_v2 = real(1 / q.V2), v3 = real(q.V3),
+             inv_2v4 = real(1 / (2 * q.V4));
+#pragma omp simd
+  for (std::size_t k = 0; k < total; ++k) {
+    const real vk = vp[k], wk = wp[k], vnk = vn[k], wnk = wn[k], tnk = tn[k];
+    // m, wi, tau and tanh(x) from u = e^{-|x|} and s = e^{-2|y|}, as in the forward.
+    const real x = (vk - v3) * inv_2v4, y = (vk - v1) * inv_v2;
+    const real u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
+    const real u2 = u * u, u4 = u2 * u2, pm = 1 + s, qw = 1 + u4;
+    const real r_pq = 1 / (pm * qw);
+    const real m_inf = (y >= 0 ? real(1) : s) * qw * r_pq;
+    const real w_inf = (x >= 0 ? real(1) : u4) * pm * r_pq;
+    const real dm = 2 * m_inf * (1 - m_inf) * inv_v2;
+    const real dwinf = 4 * w_inf * (1 - w_inf) * inv_2v4;
+    const real a_tau = 2 * u, b_tau = phi * (1 + u2);
+    const real r_tau = 1 / (b_tau * (a_tau + half * b_tau));
+    const real tau = a_tau * (a_tau + half * b_tau) * r_tau;  // A / B
+    const real inv_th = b_tau * b_tau * r_tau;                // 1 / (tau + h)
+    const real th_x = (x >= 0 ? real(1) : real(-1)) * (1 - u2) / (1 + u2);
+    const real dtau = -tau * th_x * inv_2v4;
+    const real g = (g_ca * m_inf + g_k * wnk + g_l) * inv_c;
+    const real d_inv = 1 / (1 + half * g);
+    const real a = (lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp) * d_inv;
+    const real lg = -a * half * (vk + vnk), le = a * h;
+    const real lwn = lw[k] + g_k * (lg + e_k * le) * inv_c;
+    const real lm = g_ca * (lg + e_ca * le) * inv_c;
+    lz[k] = a * z_gain;
+    gd[k] += lz[k];
+    lw[k] = lwn * (tau - half) * inv_th;
+    lv[k] = a * (1 - half * g) + lm * dm + lwn * (h * dwinf + (wk - wnk) * dtau) * inv_th;
+  }
+  const real* wr = [this] {
+    if constexpr (std::is_same_v<real, float>)
+      return fixed_f_.rows.data();
+    else
+      return fixed_d_.rows.data();
+  }();  // W_rec as the forward read it
+  const real* tp = t_prev;
+  real* gw = grad_w_rec;
+  std::size_t b = 0;
+  for (; b + 4 <= trials; b += 4) coupling_reverse4(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
+  for (; b < trials; ++b) coupling_reverse1(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
+}
+
 void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const double> v,
                                          std::span<const double> w, std::span<const double> t_prev,
                                          std::span<const double> v_new,
@@ -92,56 +163,21 @@ void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const dou
                                          std::span<double> lambda_v, std::span<double> lambda_w,
                                          std::span<double> lambda_t, std::span<double> grad_drive,
                                          std::span<double> grad_w_rec) {
-  const std::size_t n = n_, total = trials * n;
-  lz_.resize(total);
-  double* lz = lz_.data();
-  const auto& q = p_.neuron;
-  const double inv_c = 1 / q.C, half = dt / 2, inv_kp = 1 / p_.kp;
-  const double z_gain = dt * p_.input_gain * inv_c;
-  const double* vp = v.data();
-  const double* wp = w.data();
-  const double* vn = v_new.data();
-  const double* wn = w_new.data();
-  const double* tn = t_new.data();
-  double* lv = lambda_v.data();
-  double* lw = lambda_w.data();
-  double* lt = lambda_t.data();
-  double* gd = grad_drive.data();
-  const double v1 = q.V1, inv_v2 = 1 / q.V2, v3 = q.V3, inv_2v4 = 1 / (2 * q.V4);
-#pragma omp simd
-  for (std::size_t k = 0; k < total; ++k) {
-    const double vk = vp[k], wk = wp[k], vnk = vn[k], wnk = wn[k], tnk = tn[k];
-    // m, wi, tau and tanh(x) from u = e^{-|x|} and s = e^{-2|y|}, as in the forward.
-    const double x = (vk - v3) * inv_2v4, y = (vk - v1) * inv_v2;
-    const double u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
-    const double u2 = u * u, u4 = u2 * u2, pm = 1 + s, qw = 1 + u4;
-    const double r_pq = 1 / (pm * qw);
-    const double m_inf = (y >= 0 ? 1 : s) * qw * r_pq, w_inf = (x >= 0 ? 1 : u4) * pm * r_pq;
-    const double dm = 2 * m_inf * (1 - m_inf) * inv_v2;
-    const double dwinf = 4 * w_inf * (1 - w_inf) * inv_2v4;
-    const double a_tau = 2 * u, b_tau = q.phi * (1 + u2);
-    const double r_tau = 1 / (b_tau * (a_tau + half * b_tau));
-    const double tau = a_tau * (a_tau + half * b_tau) * r_tau;  // A / B
-    const double inv_th = b_tau * b_tau * r_tau;                // 1 / (tau + h)
-    const double th_x = (x >= 0 ? 1 : -1) * (1 - u2) / (1 + u2);
-    const double dtau = -tau * th_x * inv_2v4;
-    const double g = (q.gCa * m_inf + q.gK * wnk + q.gL) * inv_c;
-    const double d_inv = 1 / (1 + half * g);
-    const double a = (lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp) * d_inv;
-    const double lg = -a * half * (vk + vnk), le = a * dt;
-    const double lwn = lw[k] + q.gK * (lg + q.EK * le) * inv_c;
-    const double lm = q.gCa * (lg + q.ECa * le) * inv_c;
-    lz[k] = a * z_gain;
-    gd[k] += lz[k];
-    lw[k] = lwn * (tau - half) * inv_th;
-    lv[k] = a * (1 - half * g) + lm * dm + lwn * (dt * dwinf + (wk - wnk) * dtau) * inv_th;
-  }
-  const double* wr = fixed_d_.rows.data();  // W_rec as the forward read it
-  const double* tp = t_prev.data();
-  double* gw = grad_w_rec.data();
-  std::size_t b = 0;
-  for (; b + 4 <= trials; b += 4) coupling_reverse4(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
-  for (; b < trials; ++b) coupling_reverse1(n, wr, tp + b * n, lz + b * n, lt + b * n, gw);
+  steps_vjp(trials, v.data(), w.data(), t_prev.data(), v_new.data(), w_new.data(), t_new.data(), dt,
+            lambda_v.data(), lambda_w.data(), lambda_t.data(), grad_drive.data(),
+            grad_w_rec.data());
+}
+
+void ml_network::semi_implicit_steps_vjp(std::size_t trials, std::span<const float> v,
+                                         std::span<const float> w, std::span<const float> t_prev,
+                                         std::span<const float> v_new, std::span<const float> w_new,
+                                         std::span<const float> t_new, double dt,
+                                         std::span<float> lambda_v, std::span<float> lambda_w,
+                                         std::span<float> lambda_t, std::span<float> grad_drive,
+                                         std::span<float> grad_w_rec) {
+  steps_vjp(trials, v.data(), w.data(), t_prev.data(), v_new.data(), w_new.data(), t_new.data(), dt,
+            lambda_v.data(), lambda_w.data(), lambda_t.data(), grad_drive.data(),
+            grad_w_rec.data());
 }
 
 }  // namespace esbio::models

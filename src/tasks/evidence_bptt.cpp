@@ -21,6 +21,7 @@
 // computes. Cost: two forward passes plus one reverse pass.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "esbio/tasks/evidence_task.hpp"
 
@@ -28,31 +29,47 @@ namespace esbio::tasks {
 
 evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
                                              std::uint32_t generation, std::span<double> grad) {
+  return cfg_.precision == evidence_precision::float32
+             ? gradient_bptt_as<float>(theta, generation, grad)
+             : gradient_bptt_as<double>(theta, generation, grad);
+}
+
+// In float32 the states, the adjoints and each token's dL/dW_rec and dL/d drive are float (the
+// arithmetic of a float32 autograd); the sums over tokens, the readout and dL/dW_inp are float64.
+template <class real>
+evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
+                                                std::uint32_t generation, std::span<double> grad) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
   const std::size_t readout_from = steps - readout_steps_;
   std::fill(grad.begin(), grad.end(), 0.0);
   evaluation ev;
   prepare(theta, generation, 0);
+  auto st = state_as<real>();
 
   // Forward, as features_fixed(), keeping (V, w, T) at every token boundary.
-  std::vector<double> ck(3 * tokens * total), f(total, 0.0);
+  std::vector<real> ck(3 * tokens * total);
+  std::vector<double> f(total, 0.0);
   const auto set_drive = [&](std::size_t tok) {
-    for (std::size_t b = 0; b < trials; ++b)
-      std::copy_n(table_.data() + batch_[b].tokens[tok] * n, n, drive_.data() + b * n);
+    for (std::size_t b = 0; b < trials; ++b) {
+      const double* row = table_.data() + batch_[b].tokens[tok] * n;
+      std::transform(row, row + n, st.drive.begin() + static_cast<std::ptrdiff_t>(b * n),
+                     [](double x) { return static_cast<real>(x); });
+    }
   };
-  t_.assign(total, 0.0);
-  drive_.resize(total);
+  st.t.assign(total, real(0));
+  st.drive.resize(total);
   for (std::size_t tok = 0; tok < tokens; ++tok) {
-    double* c = ck.data() + 3 * tok * total;
-    std::copy(v_.begin(), v_.end(), c);
-    std::copy(w_.begin(), w_.end(), c + total);
-    std::copy(t_.begin(), t_.end(), c + 2 * total);
+    real* c = ck.data() + 3 * tok * total;
+    std::copy(st.v.begin(), st.v.end(), c);
+    std::copy(st.w.begin(), st.w.end(), c + total);
+    std::copy(st.t.begin(), st.t.end(), c + 2 * total);
     set_drive(tok);
     for (std::size_t k = tok * s_tok; k < (tok + 1) * s_tok; ++k) {
-      net_.semi_implicit_steps(trials, v_, w_, t_, drive_, cfg_.dt);
+      net_.semi_implicit_steps(trials, std::span<real>(st.v), std::span<real>(st.w),
+                               std::span<real>(st.t), std::span<const real>(st.drive), cfg_.dt);
       if (k >= readout_from)
-        for (std::size_t i = 0; i < total; ++i) f[i] += t_[i];
+        for (std::size_t i = 0; i < total; ++i) f[i] += static_cast<double>(st.t[i]);
     }
   }
   for (double& x : f) x /= static_cast<double>(readout_steps_);
@@ -62,16 +79,26 @@ evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
   // Readout: the exact readout gradient, and dL/dT of each readout step.
   std::vector<double> lt_readout;
   readout_backward(theta, f, grad, lt_readout);
-  for (double& x : lt_readout) x /= static_cast<double>(readout_steps_);
+  std::vector<real> lt_step(total);
+  for (std::size_t i = 0; i < total; ++i)
+    lt_step[i] = static_cast<real>(lt_readout[i] / static_cast<double>(readout_steps_));
 
   // Backward, token by token from the last, each token's states recomputed from its checkpoint.
   const auto& rec = layout_.block("W_rec");
   const auto grad_rec = grad.subspan(rec.offset, rec.size());
-  std::vector<double> xs(3 * (s_tok + 1) * total);  // states k = 0..S of the token: V, w, T
+  std::vector<real> xs(3 * (s_tok + 1) * total);  // states k = 0..S of the token: V, w, T
   const auto state = [&](std::size_t k, int which) {
-    return std::span<double>(xs.data() + (3 * k + static_cast<std::size_t>(which)) * total, total);
+    return std::span<real>(xs.data() + (3 * k + static_cast<std::size_t>(which)) * total, total);
   };
-  std::vector<double> lv(total, 0.0), lw(total, 0.0), lt(total, 0.0), ld(total);
+  // dL/dW_rec: float64 straight into grad; float32 per token, then added to grad.
+  constexpr bool f32 = std::is_same_v<real, float>;
+  std::vector<real> lv(total, 0), lw(total, 0), lt(total, 0), ld(total), gw(f32 ? n * n : 0);
+  const auto gw_step = [&] {
+    if constexpr (f32)
+      return std::span<real>(gw);
+    else
+      return grad_rec;
+  }();
   std::vector<double> d_table(vocabulary * n, 0.0);
   for (std::size_t tok = tokens; tok-- > 0;) {
     for (int q = 0; q < 3; ++q)
@@ -80,20 +107,26 @@ evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
     set_drive(tok);
     for (std::size_t k = 0; k < s_tok; ++k) {
       for (int q = 0; q < 3; ++q) std::copy_n(state(k, q).begin(), total, state(k + 1, q).begin());
-      net_.semi_implicit_steps(trials, state(k + 1, 0), state(k + 1, 1), state(k + 1, 2), drive_,
-                               cfg_.dt);
+      net_.semi_implicit_steps(trials, state(k + 1, 0), state(k + 1, 1), state(k + 1, 2),
+                               std::span<const real>(st.drive), cfg_.dt);
     }
-    std::fill(ld.begin(), ld.end(), 0.0);
+    std::fill(ld.begin(), ld.end(), real(0));
+    if constexpr (f32) std::fill(gw.begin(), gw.end(), real(0));
     for (std::size_t k = s_tok; k-- > 0;) {
       if (tok * s_tok + k >= readout_from)
-        for (std::size_t i = 0; i < total; ++i) lt[i] += lt_readout[i];
-      net_.semi_implicit_steps_vjp(trials, state(k, 0), state(k, 1), state(k, 2), state(k + 1, 0),
-                                   state(k + 1, 1), state(k + 1, 2), cfg_.dt, lv, lw, lt, ld,
-                                   grad_rec);
+        for (std::size_t i = 0; i < total; ++i) lt[i] += lt_step[i];
+      net_.semi_implicit_steps_vjp(
+          trials, std::span<const real>(state(k, 0)), std::span<const real>(state(k, 1)),
+          std::span<const real>(state(k, 2)), std::span<const real>(state(k + 1, 0)),
+          std::span<const real>(state(k + 1, 1)), std::span<const real>(state(k + 1, 2)), cfg_.dt,
+          std::span<real>(lv), std::span<real>(lw), std::span<real>(lt), std::span<real>(ld),
+          gw_step);
     }
+    if constexpr (f32)
+      for (std::size_t k = 0; k < n * n; ++k) grad_rec[k] += static_cast<double>(gw[k]);
     for (std::size_t b = 0; b < trials; ++b) {
       double* row = d_table.data() + batch_[b].tokens[tok] * n;
-      for (std::size_t i = 0; i < n; ++i) row[i] += ld[b * n + i];
+      for (std::size_t i = 0; i < n; ++i) row[i] += static_cast<double>(ld[b * n + i]);
     }
   }
 

@@ -28,6 +28,9 @@ const std::vector<option_spec>& evidence_config::options() {
       {"task.integrator", "fixed",
        "evidence: fixed (the paper's scheme) | bdf (CVODE, continuous)"},
       {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
+      {"task.precision", "float64",
+       "evidence, fixed: float64 | float32 arithmetic of the scheme, forward and BPTT (the "
+       "paper's was float32)"},
       {"task.token_ms", "4", "evidence: how long each token is held (ms)"},
       {"task.readout_ms", "10", "evidence: readout averages T over the last readout_ms"},
       {"task.token_boundaries", "restart",
@@ -60,6 +63,9 @@ evidence_config evidence_config::read(setting_reader& r, std::uint64_t seed) {
   c.integrator = r.choice("task.integrator", {"fixed", "bdf"}) == 0 ? evidence_integrator::fixed
                                                                     : evidence_integrator::bdf;
   c.dt = r.real("task.dt", true);
+  c.precision = r.choice("task.precision", {"float64", "float32"}) == 0
+                    ? evidence_precision::float64
+                    : evidence_precision::float32;
   c.token_ms = r.real("task.token_ms", true);
   c.readout_ms = r.real("task.readout_ms", true);
   c.common_noise = r.flag("task.common_noise");
@@ -96,6 +102,9 @@ void evidence_config::validate() const {
     throw input_error(
         "network.synapse = kinetic needs task.integrator = bdf (the paper's scheme "
         "has current coupling only)");
+  if (precision == evidence_precision::float32 && integrator != evidence_integrator::fixed)
+    throw input_error(
+        "task.precision = float32 needs task.integrator = fixed (CVODE integrates in float64)");
   if (!(dt > 0)) throw input_error("task.dt must be positive");
   const auto token = steps_in(token_ms, dt, "task.token_ms");
   const auto readout = steps_in(readout_ms, dt, "task.readout_ms");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
@@ -38,26 +39,60 @@ void evidence_evaluator::initial_state(std::uint32_t generation, std::uint32_t m
   w_.assign(total, cfg_.trial_w0);
 }
 
+template <>
+evidence_evaluator::fixed_state<double> evidence_evaluator::state_as<double>() {
+  return {v_, w_, t_, drive_};
+}
+
+template <>
+evidence_evaluator::fixed_state<float> evidence_evaluator::state_as<float>() {
+  v_f_.resize(v_.size());
+  w_f_.resize(w_.size());
+  // The initial state is drawn in float64 (the same draws in both precisions), then rounded.
+  std::transform(v_.begin(), v_.end(), v_f_.begin(), [](double x) { return float(x); });
+  std::transform(w_.begin(), w_.end(), w_f_.begin(), [](double x) { return float(x); });
+  return {v_f_, w_f_, t_f_, drive_f_};
+}
+
 bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder& rec) {
+  return cfg_.precision == evidence_precision::float32 ? features_fixed_as<float>(out, rec)
+                                                       : features_fixed_as<double>(out, rec);
+}
+
+template <class real>
+bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
   const std::size_t steps = token_steps_ * evidence_tokens;
-  t_.assign(total, 0.0);  // the reference code starts the lagged coupling from T = 0
-  drive_.resize(total);
+  auto st = state_as<real>();
+  st.t.assign(total, real(0));  // the reference code starts the lagged coupling from T = 0
+  st.drive.resize(total);
   out.assign(total, 0.0);
-  if (rec) rec(all_trials, 0, v_.data());
+  std::vector<double> volts;  // the recorder's float64 copy of a float32 state
+  const auto record = [&](int boundary) {
+    if constexpr (std::is_same_v<real, double>) {
+      rec(all_trials, boundary, st.v.data());
+    } else {
+      volts.assign(st.v.begin(), st.v.end());
+      rec(all_trials, boundary, volts.data());
+    }
+  };
+  if (rec) record(0);
   for (std::size_t s = 0; s < steps; ++s) {
-    if (rec && s > 0 && s % token_steps_ == 0)
-      rec(all_trials, static_cast<int>(s / token_steps_), v_.data());
+    if (rec && s > 0 && s % token_steps_ == 0) record(static_cast<int>(s / token_steps_));
     if (s % token_steps_ == 0) {
       const std::size_t tok = s / token_steps_;
-      for (std::size_t b = 0; b < trials; ++b)
-        std::copy_n(table_.data() + batch_[b].tokens[tok] * n, n, drive_.data() + b * n);
+      for (std::size_t b = 0; b < trials; ++b) {
+        const double* row = table_.data() + batch_[b].tokens[tok] * n;
+        std::transform(row, row + n, st.drive.begin() + static_cast<std::ptrdiff_t>(b * n),
+                       [](double x) { return static_cast<real>(x); });
+      }
     }
-    net_.semi_implicit_steps(trials, v_, w_, t_, drive_, cfg_.dt);
+    net_.semi_implicit_steps(trials, std::span<real>(st.v), std::span<real>(st.w),
+                             std::span<real>(st.t), std::span<const real>(st.drive), cfg_.dt);
     if (s >= steps - readout_steps_)
-      for (std::size_t k = 0; k < total; ++k) out[k] += t_[k];
+      for (std::size_t k = 0; k < total; ++k) out[k] += static_cast<double>(st.t[k]);
   }
-  if (rec) rec(all_trials, evidence_tokens, v_.data());
+  if (rec) record(evidence_tokens);
   bool finite = true;
   for (double& f : out) {
     f /= static_cast<double>(readout_steps_);

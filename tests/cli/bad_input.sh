@@ -90,6 +90,8 @@ expect_bad "simulate a foreign file" "not an esbio run file" simulate --params f
 expect_bad "simulate over an existing file" "--force" simulate --config "$TINY" --out good.h5
 expect_bad "simulate with a bad override" "task.hidden" simulate --config "$TINY" --out sim.h5 --task.hidden 0
 expect_bad "kinetic synapse with the fixed-step scheme" "network.synapse" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --network.synapse kinetic
+expect_bad "an unknown precision" "task.precision = 'half' is not one of: float64, float32" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.precision half
+expect_bad "float32 with CVODE" "task.precision = float32 needs task.integrator = fixed" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.precision float32 --task.integrator bdf
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "gradient without --out" "--out" gradient --config "$TINY"
 expect_bad "gradient with a bad sigma list" "--sigmas" gradient --config "$TINY" --out g.h5 --sigmas 0.1,x

@@ -236,3 +236,37 @@ TEST_CASE("every strategy: theta and its state bit-identical at any rank count a
     CHECK(finished.search == reference.search);
   }
 }
+
+TEST_CASE("task B in float64 and float32: theta bit-identical at any rank count, ES and BPTT") {
+  auto& ctx = *esbio_test_context;
+  auto local = dist::make_local_context();
+  for (const char* precision : {"float64", "float32"}) {
+    for (const auto method : {train::training_method::es, train::training_method::bp}) {
+      CAPTURE(std::string(precision) + (method == train::training_method::bp ? " bp" : " es"));
+      train::run_config r;
+      r.seed = 31;
+      r.generations = 4;
+      r.hash_every = 2;
+      r.method = method;
+      r.es.seed = r.seed;
+      r.es.population = 6;
+      r.es.sigma = 0.05;
+      r.optim.lr = 0.01;
+      const auto task = tasks::make_task(
+          "evidence",
+          tasks::task_defaults(
+              "evidence",
+              {{"task.neurons", "8"}, {"task.trials", "4"}, {"task.precision", precision}}),
+          r.seed);
+      const auto run = [&](dist::context& c) {
+        train::trainer tr(r, *task, c);
+        auto st = tr.initial_state();
+        tr.run(st, nullptr, {}, nullptr);
+        return st;
+      };
+      const auto reference = run(*local);
+      CHECK(run(ctx).theta == reference.theta);
+      CHECK(reference.theta != train::trainer(r, *task, *local).initial_state().theta);
+    }
+  }
+}

@@ -142,6 +142,32 @@ TEST_CASE("BPTT through the fixed scheme: the exact gradient of the task B loss"
   }
 }
 
+TEST_CASE("BPTT in float32 runs and follows the float64 gradient") {
+  // Finite differences check the float64 gradient above; float32 is compared with it.
+  auto cfg = tiny();
+  tasks::evidence_task t64(cfg);
+  cfg.precision = tasks::evidence_precision::float32;
+  tasks::evidence_task t32(cfg);
+  tasks::evidence_evaluator e64(t64), e32(t32);
+  auto theta = t64.initial_params();
+  const auto& rec = t64.layout().block("W_rec");
+  for (std::size_t k = 0; k < rec.size(); ++k) theta[rec.offset + k] *= 3;
+  std::vector<double> g64(theta.size()), g32(theta.size());
+  const auto a = e64.gradient(theta, 2, g64), b = e32.gradient(theta, 2, g32);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(b.loss == e32.evaluate(theta, 2, 0).loss);  // the float32 forward, bit for bit
+  CHECK(b.loss == doctest::Approx(a.loss).epsilon(1e-5));
+  double dot = 0, n64 = 0, diff = 0;
+  for (std::size_t k = 0; k < theta.size(); ++k) {
+    dot += g64[k] * g32[k];
+    n64 += g64[k] * g64[k];
+    diff += (g64[k] - g32[k]) * (g64[k] - g32[k]);
+  }
+  MESSAGE("|g32 - g64| / |g64| = " << std::sqrt(diff / n64));
+  CHECK(std::sqrt(diff / n64) < 1e-3);
+}
+
 TEST_CASE("the continuous adjoint of task B (BDF path) matches central differences") {
   for (const bool kinetic : {false, true}) {
     CAPTURE(kinetic);

@@ -1,6 +1,6 @@
 #pragma once
-// The recurrent Morris-Lecar network of task B (docs/science.md 1.2; Hazelden et al. 2023, networks.py):
-// N neurons (models/morris_lecar.hpp, C = 20, EL = -60) coupled by current,
+// The recurrent Morris-Lecar network of task B (docs/science.md 1.2; Hazelden et al. 2023,
+// networks.py): N neurons (models/morris_lecar.hpp, C = 20, EL = -60) coupled by current,
 //
 //   I_i(t) = (Iapp + z_i(t)) * 36.75 + 39.9,   z(t) = x(t) W_inp + T(V(t)) W_rec,
 //   T(V) = sigmoid((V - Vt) / Kp),  Vt = -3 mV, Kp = 8 mV,  Iapp = 0.1,
@@ -18,10 +18,11 @@
 // (equations in src/models/ml_network_adjoint.cpp). semi_implicit_steps_vjp() is the exact
 // reverse of one step of the fixed scheme, for BPTT (src/models/ml_semi_implicit_adjoint.cpp).
 //
-// semi_implicit_step() is the paper's fixed-step scheme (docs/science.md 1.4): w by a trapezoid-like
-// update linear in w, then V by Crank-Nicolson with the conductances frozen at the new w and the
-// coupling lagged by one step (T from the previous step). It is a first-order approximation of
-// the continuous model, reproduced step for step for a faithful reproduction of the paper.
+// semi_implicit_step() is the paper's fixed-step scheme (docs/science.md 1.4): w by a
+// trapezoid-like update linear in w, then V by Crank-Nicolson with the conductances frozen at the
+// new w and the coupling lagged by one step (T from the previous step). It is a first-order
+// approximation of the continuous model, reproduced step for step for a faithful reproduction of
+// the paper.
 
 #include <span>
 #include <vector>
@@ -102,18 +103,28 @@ class ml_network final : public ode::system {
 
   // The same step for `trials` independent trials at once (the way ES evaluates a batch):
   // v, w, t_prev and drive are trials x N, row-major (drive: x W_inp of each trial's token).
+  // In float64 or float32: the same code (ml_network_kernels.cpp), templated on the scalar.
   void semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
                            std::span<double> t_prev, std::span<const double> drive, double dt);
+  void semi_implicit_steps(std::size_t trials, std::span<float> v, std::span<float> w,
+                           std::span<float> t_prev, std::span<const float> drive, double dt);
   // Reverse of semi_implicit_steps() for BPTT. (v, w, t_prev) is the state before the step,
   // (v_new, w_new, t_new) the state it produced (all trials x N). On entry lambda_v, lambda_w,
   // lambda_t hold dL/d(v_new, w_new, t_new); on return dL/d(v, w, t_prev). dL/d drive is added
-  // to grad_drive (trials x N) and dL/dW_rec to grad_w_rec (N x N, as bound).
+  // to grad_drive (trials x N) and dL/dW_rec to grad_w_rec (N x N, as bound). The float32
+  // version is the same arithmetic in float.
   void semi_implicit_steps_vjp(std::size_t trials, std::span<const double> v,
                                std::span<const double> w, std::span<const double> t_prev,
                                std::span<const double> v_new, std::span<const double> w_new,
                                std::span<const double> t_new, double dt, std::span<double> lambda_v,
                                std::span<double> lambda_w, std::span<double> lambda_t,
                                std::span<double> grad_drive, std::span<double> grad_w_rec);
+  void semi_implicit_steps_vjp(std::size_t trials, std::span<const float> v,
+                               std::span<const float> w, std::span<const float> t_prev,
+                               std::span<const float> v_new, std::span<const float> w_new,
+                               std::span<const float> t_new, double dt, std::span<float> lambda_v,
+                               std::span<float> lambda_w, std::span<float> lambda_t,
+                               std::span<float> grad_drive, std::span<float> grad_w_rec);
 
  private:
   // z = P^-1 r or P^-T r with the blocks of the last precondition_setup.
@@ -128,6 +139,12 @@ class ml_network final : public ode::system {
   // out_i = sum_j x_j W_rec[j][i], without the drive.
   void recurrent_product(const double* x, double* out) const;
   void pack_recurrent();  // fixed_d_ and fixed_f_ from w_rec_
+  template <class real>
+  void steps(std::size_t trials, real* v, real* w, real* t_prev, const real* drive, double dt);
+  template <class real>
+  void steps_vjp(std::size_t trials, const real* v, const real* w, const real* t_prev,
+                 const real* v_new, const real* w_new, const real* t_new, double dt, real* lv,
+                 real* lw, real* lt, real* grad_drive, real* grad_w_rec);
   // The partials of J at y into lin (see ml_network_kernels.cpp for the layout).
   void linearise(const double* y, std::vector<double>& lin);
 
@@ -138,9 +155,11 @@ class ml_network final : public ode::system {
   fixed_weights<float> fixed_f_;
   std::vector<double> drive_;
   std::vector<double> t_, z_, zb_;  // scratch
-  std::vector<double> lz_;          // scratch of the adjoints: dL/dz, trials x N
-  std::vector<double> lin_, jv_;    // jvp linearisation and product scratch
-  std::vector<double> adj_lin_;     // vjp's linearisation
+  std::vector<float> zb_f_;
+  std::vector<double> lz_;  // scratch of the adjoints: dL/dz, trials x N
+  std::vector<float> lz_f_;
+  std::vector<double> lin_, jv_;  // jvp linearisation and product scratch
+  std::vector<double> adj_lin_;   // vjp's linearisation
   // The inverse blocks: with current coupling four N-vectors (entries 00, 01, 10, 11 of each
   // neuron's 2 x 2 inverse); with the kinetic synapse, per neuron a 3 x 3 inverse, row-major.
   // prec_lin_ is the linearisation they came from (its own, so that the Krylov product's stays).

@@ -1,17 +1,16 @@
 #pragma once
-// Task B of docs/science.md 2.2 (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent network of N
-// Morris-Lecar neurons (models/ml_network.hpp) reads 50 tokens (tasks/evidence_data.hpp), each
-// held token_ms, and a linear readout of the mean output T over the last readout_ms gives three
-// logits: logits = W_ro mean_t T(V(t)) + b_ro. Loss: mean cross-entropy over the batch; accuracy:
-// argmax against the label.
-// Parameters: W_inp (50 x N), W_rec (N x N), W_ro (3 x N), b_ro (3 x 1), initialised as the
-// reference code did: W_inp, W_ro ~ U(0.1 +- 1/sqrt N), b_ro ~ U(+-1/sqrt N),
-// W_rec ~ U(0.001 +- 1/sqrt N) with each entry set to 0.001 with probability 0.2.
-// Initial state per trial and neuron: V0 = -20 + N(0, 5^2), w0 = 0.014173, drawn per generation
-// and member (the paper's fresh draws), or per generation only with task.common_noise.
-// Integrators: the paper's fixed-step scheme (dt = 0.1, lagged coupling, T0 = 0, the readout the
-// mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model, stopped at every
-// token boundary, the readout the mean of T at the same instants.
+// Task B of docs/science.md 2.2 (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent
+// network of N Morris-Lecar neurons (models/ml_network.hpp) reads 50 tokens
+// (tasks/evidence_data.hpp), each held token_ms, and a linear readout of the mean output T over the
+// last readout_ms gives three logits: logits = W_ro mean_t T(V(t)) + b_ro. Loss: mean cross-entropy
+// over the batch; accuracy: argmax against the label. Parameters: W_inp (50 x N), W_rec (N x N),
+// W_ro (3 x N), b_ro (3 x 1), initialised as the reference code did: W_inp, W_ro ~ U(0.1 +- 1/sqrt
+// N), b_ro ~ U(+-1/sqrt N), W_rec ~ U(0.001 +- 1/sqrt N) with each entry set to 0.001 with
+// probability 0.2. Initial state per trial and neuron: V0 = -20 + N(0, 5^2), w0 = 0.014173, drawn
+// per generation and member (the paper's fresh draws), or per generation only with
+// task.common_noise. Integrators: the paper's fixed-step scheme (dt = 0.1, lagged coupling, T0 = 0,
+// the readout the mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model,
+// stopped at every token boundary, the readout the mean of T at the same instants.
 
 #include <cstdint>
 #include <functional>
@@ -26,6 +25,9 @@
 namespace esbio::tasks {
 
 enum class evidence_integrator { fixed, bdf };
+// The arithmetic of the fixed-step scheme's state, forward and BPTT (the paper ran float32). The
+// readout (features, logits, loss) and the gradients' sums over tokens stay in float64.
+enum class evidence_precision { float64, float32 };
 
 struct evidence_config {
   std::uint64_t seed = 0;
@@ -33,6 +35,7 @@ struct evidence_config {
   std::size_t trials = 50;  // batch size, the same trials for every member
   evidence_integrator integrator = evidence_integrator::fixed;  // the paper's scheme, or CVODE
   double dt = 0.1;                                              // ms, fixed-step scheme
+  evidence_precision precision = evidence_precision::float64;   // fixed-step scheme
   double token_ms = 4.0;                                        // each token held this long
   double readout_ms = 10.0;       // readout: mean T over the last readout_ms
   bool common_noise = false;      // all members share a generation's initial voltages
@@ -123,6 +126,18 @@ class evidence_evaluator final : public evaluator {
   bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
                 std::vector<double>& out, evaluation& ev, const recorder& rec = {});
   bool features_fixed(std::vector<double>& out, const recorder& rec);
+  template <class real>
+  bool features_fixed_as(std::vector<double>& out, const recorder& rec);
+  template <class real>
+  evaluation gradient_bptt_as(std::span<const double> theta, std::uint32_t generation,
+                              std::span<double> grad);
+  // The fixed-step state in float64 (v_, w_, t_, drive_) or float32 (the *_f_ vectors).
+  template <class real>
+  struct fixed_state {
+    std::vector<real>&v, &w, &t, &drive;
+  };
+  template <class real>
+  fixed_state<real> state_as();
   bool features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec);
   // BDF path: the output times of token tok's segment and its start time. A segment inside the
   // readout window outputs at its readout instants (the last being its end) and `readout` is
@@ -139,6 +154,7 @@ class evidence_evaluator final : public evaluator {
   std::optional<std::uint32_t> batch_generation_;
   std::vector<evidence_trial> batch_;
   std::vector<double> v_, w_, t_, drive_, table_;  // trials x N state and per-word drives
+  std::vector<float> v_f_, w_f_, t_f_, drive_f_;   // the same in float32
 };
 
 }  // namespace esbio::tasks
