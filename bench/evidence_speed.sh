@@ -6,7 +6,8 @@
 #
 # esbio: `mpirun -np 2 esbio train --config data/paper/evidence.ini` in float64 and float32
 # (task.precision), seconds per generation from the run file's /history/wall_s (median over the
-# generations after the first). PyTorch: bench/torch_evidence.py (101 evaluations of 50 trials x
+# generations after the first), the continuous model (task.integrator = bdf) and the fraction of
+# the floating-point limit (bench/src/flops.cpp) the fixed-step scheme reaches. PyTorch: bench/torch_evidence.py (101 evaluations of 50 trials x
 # 2000 steps, 2 threads), float32 and float64, oneDNN on and off. Needs python3-torch (and, for
 # PyTorch's matrix products, OpenBLAS: libopenblas0; without it libblas.so.3 is the reference BLAS).
 set -euo pipefail
@@ -37,6 +38,25 @@ EOF
 )
   echo "esbio $precision: ${secs[esbio_$precision]} s per generation"
 done
+
+# The continuous model (CVODE BDF, float64 only): 2 generations, the second timed.
+mpirun --allow-run-as-root -np 2 "$esbio" train --config data/paper/evidence.ini \
+  --es.generations 2 --task.integrator bdf --out "$tmp/bdf.h5" --quiet
+secs[esbio_bdf]=$($py -c "import sys, h5py; print(f'{h5py.File(sys.argv[1])[\"history/wall_s\"][-1]:.3f}')" "$tmp/bdf.h5")
+echo "esbio bdf (continuous model, float64): ${secs[esbio_bdf]} s per generation"
+
+# The fixed-step scheme against the floating-point limit: 101 evaluations x 2000 steps of the
+# coupling (2 x 50 x 128^2 flops) and the neuron update (40 flops per neuron and trial, each
+# exp and reciprocal counted as one: an undercount), over 2 cores at the widest vector limit
+# esbio_bench_flops measures (float32 twice the float64 rate).
+limit=$("$build/bench/esbio_bench_flops" | awk '{print $2}' | sort -g | tail -1)
+fraction() {
+  $py -c "f = 101 * 2000 * (2 * 50 * 128**2 + 40 * 50 * 128); r = f / $1 / 2 / 1e9
+print(f'{r:.1f} GFLOP/s per core, {r / ($limit * $2):.0%} of the {$limit * $2:.0f} GFLOP/s limit')"
+}
+echo "floating-point limit per core (float64): $limit GFLOP/s"
+echo "  esbio float64: $(fraction "${secs[esbio_float64]}" 1)"
+echo "  esbio float32: $(fraction "${secs[esbio_float32]}" 2)"
 
 for dtype in float32 float64; do
   for mk in on off; do
