@@ -51,8 +51,7 @@ class guided final : public joint_search {
            std::span<double> out) const override {
     std::copy(theta.begin(), theta.end(), out.begin());
     if (m == 0) return;
-    const auto k = static_cast<std::uint32_t>((m - 1) / 2 + 1);
-    const double sign = m % 2 == 1 ? 1.0 : -1.0;
+    const auto [k, sign] = mirrored(m);
     std::vector<double> x(n_), eps(n_);
     gather(theta, x);
     perturbation(s, g, k, eps);

@@ -3,6 +3,7 @@
 // sep_cmaes, cmaes, guided) share: the trained blocks as one vector x of n entries, ranks of
 // losses with failures last, and the mean's (theta's) gather and scatter.
 
+#include <cstdint>
 #include <vector>
 
 #include "esbio/es/search.hpp"
@@ -38,5 +39,15 @@ class joint_search : public search {
 };
 
 double mean_of(const std::vector<double>& v);
+
+// Member m > 0 of a mirrored population (pgpe, guided): pair (m + 1) / 2, counted from 1, taken
+// with + for odd m and - for even m.
+struct mirrored_member {
+  std::uint32_t pair;
+  double sign;
+};
+inline mirrored_member mirrored(std::size_t m) {
+  return {static_cast<std::uint32_t>((m - 1) / 2 + 1), m % 2 == 1 ? 1.0 : -1.0};
+}
 
 }  // namespace esbio::es::detail
