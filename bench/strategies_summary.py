@@ -28,7 +28,7 @@ def main(folder):
     bp_file = folder / "spiral-bp.h5"
     if bp_file.exists():
         h, _, status = history(bp_file)
-        goal = float(np.mean(h["validation_loss"][-50:]))
+        goal = float(np.nanmean(h["validation_loss"][-50:]))
         print(f"task C: BP final validation MAE {goal:.5f} ({len(h['loss'])} generations, {status})")
         print(f"{'strategy':10} {'generations':>11} {'to goal':>8} {'wall s':>8} {'final MAE':>10}")
         for run in sorted(folder.glob("spiral-*.h5")):
@@ -42,7 +42,7 @@ def main(folder):
             to_goal = str(reach) if reach else ">" + str(len(v))
             wall_s = str(round(wall)) if wall is not None else "-"
             print(f"{cfg['es.strategy']:10} {len(v):11d} {to_goal:>8} {wall_s:>8}"
-                  f" {np.mean(v[-50:]):10.5f}  {status}")
+                  f" {np.nanmean(v[-50:]):10.5f}  {status}")
     runs = sorted(folder.glob("robertson-*.h5"))
     if runs:
         print("task D: scaled MAE at equal evaluations")

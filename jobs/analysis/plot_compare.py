@@ -36,8 +36,9 @@ def main():
             name = label(f, cfg)
         gen = h["generation"] + 1
         wall = np.cumsum(h["wall_s"])
-        ax[0].semilogy(gen, h["validation_loss"], color=f"C{i}", label=name)
-        ax[1].semilogy(wall, h["validation_loss"], color=f"C{i}", label=name)
+        v = np.isfinite(h["validation_loss"])  # run.validate_every > 1: NaN in between
+        ax[0].semilogy(gen[v], h["validation_loss"][v], color=f"C{i}", label=name)
+        ax[1].semilogy(wall[v], h["validation_loss"][v], color=f"C{i}", label=name)
         if np.isfinite(h["accuracy"]).any():
             classification = True
             ax[2].plot(gen, 100 * h["accuracy"], color=f"C{i}", lw=0.8, label=name)

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Plot what happened in an esbio run: loss, gradient-estimate norm and failures per generation.
+"""Plot what happened in an esbio run: loss, gradient-estimate norm and failures per generation,
+and for classification tasks the accuracy on the batch and on the held-out validation set.
 
 usage: /usr/bin/python3 jobs/analysis/plot_run.py RUN.h5 [OUT.png]
 Reads only the run file (h5py), so it works on any machine the file is copied to.
@@ -37,7 +38,10 @@ def main():
         ax[0].semilogy(gen[w - 1:], moving_average(h["loss"], w), color="C0",
                        label=f"{w}-generation mean")
     if "validation_loss" in h:
-        ax[0].semilogy(gen, h["validation_loss"], color="C2", label="centre loss (fixed batch)")
+        # run.validate_every > 1 leaves NaN between validations: draw the validated generations.
+        v = np.isfinite(h["validation_loss"])
+        ax[0].semilogy(gen[v], h["validation_loss"][v], color="C2", marker="." if v.sum() < 50 else None,
+                       label="centre loss (validation set)")
     ax[0].set(xlabel="generation", ylabel="loss", title=f"{task}: loss")
     ax[0].legend(fontsize=8)
     if method == "bp":
@@ -62,6 +66,10 @@ def main():
         if len(gen) >= w:
             ax[3].plot(gen[w - 1:], 100 * moving_average(acc, w), color="C0",
                        label=f"{w}-generation mean")
+        if "validation_accuracy" in h and np.isfinite(h["validation_accuracy"]).any():
+            v = np.isfinite(h["validation_accuracy"])
+            ax[3].plot(gen[v], 100 * h["validation_accuracy"][v], color="C2",
+                       marker="." if v.sum() < 50 else None, label="centre (validation set)")
         ax[3].axhline(100 / 3, color="k", ls=":", lw=0.8, label="chance")
         ax[3].set(xlabel="generation", ylabel="accuracy (%)", title="accuracy")
         ax[3].legend(fontsize=8)

@@ -10,6 +10,10 @@ const std::vector<option_spec>& config_options() {
   static const std::vector<option_spec> specs{
       {"run.seed", "0", "run seed: every random number derives from it"},
       {"run.hash_every", "10", "generations between theta-hash comparisons across ranks"},
+      {"run.validate_every", "1",
+       "generations between evaluations of the centre on the task's fixed validation set "
+       "(/history/validation_loss and validation_accuracy; NaN in between; the last generation "
+       "always)"},
       {"run.max_failed_generations", "10",
        "stop (exit 1) after this many generations in a row in which every evaluation failed (0: "
        "never)"},

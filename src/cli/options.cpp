@@ -193,6 +193,7 @@ train::run_config to_run_config(const settings& s) {
   c.seed = r.count("run.seed", 0, std::numeric_limits<std::uint64_t>::max());
   c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
   c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
+  c.validate_every = static_cast<std::uint32_t>(r.count("run.validate_every", 1, 1u << 30));
   c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
                                                    : train::training_method::es;
   c.task = r.text("task.name");

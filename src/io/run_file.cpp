@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
+#include <string_view>
 
 #include "esbio/core/error.hpp"
 #include "esbio/io/output_file.hpp"
@@ -25,10 +27,18 @@ struct int_column {
   std::int64_t history_row::*field;
 };
 constexpr real_column real_columns[] = {
-    {"loss", &history_row::loss},           {"validation_loss", &history_row::validation_loss},
-    {"accuracy", &history_row::accuracy},   {"sigma", &history_row::sigma},
-    {"grad_norm", &history_row::grad_norm}, {"wall_s", &history_row::wall_s},
+    {"loss", &history_row::loss},
+    {"validation_loss", &history_row::validation_loss},
+    {"validation_accuracy", &history_row::validation_accuracy},
+    {"accuracy", &history_row::accuracy},
+    {"sigma", &history_row::sigma},
+    {"grad_norm", &history_row::grad_norm},
+    {"wall_s", &history_row::wall_s},
 };
+// Columns added after the format's first files: absent in older files, read as NaN.
+bool added_later(const char* column) {
+  return std::string_view(column) == "validation_accuracy";
+}
 constexpr int_column int_columns[] = {
     {"generation", &history_row::generation},
     {"block", &history_row::block},
@@ -235,6 +245,10 @@ run_contents read_run_file(const std::string& path) {
     const auto gens = h5::read_ints(hist, "generation");
     st.history.resize(gens.size());
     for (const auto& c : real_columns) {
+      if (added_later(c.name) && !h5::exists(hist, c.name)) {
+        for (auto& row : st.history) row.*c.field = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
       r.need_dataset(hist, "/history/", c.name);
       const auto v = h5::read_doubles(hist, c.name);
       if (v.size() != gens.size()) r.damaged("the history columns differ in length");

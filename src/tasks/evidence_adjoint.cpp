@@ -24,7 +24,7 @@ evaluation evidence_evaluator::gradient(std::span<const double> theta, std::uint
 
 evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
                                                 std::uint32_t generation, std::span<double> grad) {
-  const std::size_t n = cfg_.neurons, trials = cfg_.trials, m = net_.size();
+  const std::size_t n = cfg_.neurons, trials = task_.trials_in(generation), m = net_.size();
   const std::size_t tokens = evidence_tokens, boundaries = tokens + 1;
   std::fill(grad.begin(), grad.end(), 0.0);
 

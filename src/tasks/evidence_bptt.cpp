@@ -39,12 +39,12 @@ evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
 template <class real>
 evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
                                                 std::uint32_t generation, std::span<double> grad) {
-  const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
-  const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
-  const std::size_t readout_from = steps - readout_steps_;
   std::fill(grad.begin(), grad.end(), 0.0);
   evaluation ev;
-  prepare(theta, generation, 0);
+  prepare(theta, generation, 0);  // loads the generation's batch
+  const std::size_t n = cfg_.neurons, trials = batch_.size(), total = trials * n;
+  const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
+  const std::size_t readout_from = steps - readout_steps_;
   auto st = state_as<real>();
 
   // Forward, as features_fixed(), keeping (V, w, T) at every token boundary.

@@ -25,6 +25,8 @@ const std::vector<option_spec>& evidence_config::options() {
   static const std::vector<option_spec> own{
       {"task.neurons", "128", "evidence: network size N"},
       {"task.trials", "50", "evidence: trials per batch (shared by a generation's members)"},
+      {"task.validation_trials", "500",
+       "evidence: trials of the fixed validation set (held-out accuracy and loss)"},
       {"task.integrator", "fixed",
        "evidence: fixed (the paper's scheme) | bdf (CVODE, continuous)"},
       {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
@@ -60,6 +62,7 @@ evidence_config evidence_config::read(setting_reader& r, std::uint64_t seed) {
   c.seed = seed;
   c.neurons = r.count("task.neurons", 1, 1u << 14);
   c.trials = r.count("task.trials", 1, 1u << 16);
+  c.validation_trials = r.count("task.validation_trials", 1, 1u << 16);
   c.integrator = r.choice("task.integrator", {"fixed", "bdf"}) == 0 ? evidence_integrator::fixed
                                                                     : evidence_integrator::bdf;
   c.dt = r.real("task.dt", true);
@@ -98,6 +101,11 @@ void evidence_config::validate() const {
   if (trials * neurons > (std::size_t{1} << 20))
     throw input_error("task.trials x task.neurons = " + std::to_string(trials * neurons) +
                       " is more than the limit of 1048576 trial states");
+  if (validation_trials < 1) throw input_error("task.validation_trials must be at least 1");
+  if (validation_trials * neurons > (std::size_t{1} << 20))
+    throw input_error(
+        "task.validation_trials x task.neurons = " + std::to_string(validation_trials * neurons) +
+        " is more than the limit of 1048576 trial states");
   if (network.kinetic && integrator == evidence_integrator::fixed)
     throw input_error(
         "network.synapse = kinetic needs task.integrator = bdf (the paper's scheme "
@@ -130,7 +138,7 @@ std::unique_ptr<evaluator> evidence_task::make_evaluator() const {
 }
 
 std::vector<evidence_trial> evidence_task::batch(std::uint32_t generation) const {
-  return evidence_batch(cfg_.seed, generation, cfg_.trials);
+  return evidence_batch(cfg_.seed, generation, trials_in(generation));
 }
 
 std::vector<double> evidence_task::initial_params() const {

@@ -30,7 +30,7 @@ const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t gener
 }
 
 void evidence_evaluator::initial_state(std::uint32_t generation, std::uint32_t member) {
-  const std::size_t total = cfg_.trials * cfg_.neurons;
+  const std::size_t total = task_.trials_in(generation) * cfg_.neurons;
   const random_stream rs(cfg_.seed, stream::trial_state, generation,
                          cfg_.common_noise ? 0 : member);
   v_.resize(total);
@@ -61,7 +61,7 @@ bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder
 
 template <class real>
 bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recorder& rec) {
-  const std::size_t n = cfg_.neurons, trials = cfg_.trials, total = trials * n;
+  const std::size_t n = cfg_.neurons, trials = batch_.size(), total = trials * n;
   const std::size_t steps = token_steps_ * evidence_tokens;
   auto st = state_as<real>();
   st.t.assign(total, real(0));  // the reference code starts the lagged coupling from T = 0
@@ -119,7 +119,7 @@ double evidence_evaluator::segment_outputs(int tok, std::vector<double>& t_out,
 
 bool evidence_evaluator::features_bdf(std::vector<double>& out, evaluation& ev,
                                       const recorder& rec) {
-  const std::size_t n = cfg_.neurons, trials = cfg_.trials;
+  const std::size_t n = cfg_.neurons, trials = batch_.size();
   out.assign(trials * n, 0.0);
   const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
   std::vector<double> y(m, 0.0), t_out, res_out;
@@ -202,9 +202,9 @@ void evidence_evaluator::readout_backward(std::span<const double> theta,
   const std::size_t n = cfg_.neurons;
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
-  dl_df.assign(cfg_.trials * n, 0.0);
-  const double inv_b = 1 / static_cast<double>(cfg_.trials);
-  for (std::size_t b = 0; b < cfg_.trials; ++b) {
+  dl_df.assign(batch_.size() * n, 0.0);
+  const double inv_b = 1 / static_cast<double>(batch_.size());
+  for (std::size_t b = 0; b < batch_.size(); ++b) {
     double p[evidence_classes];
     logits_of(theta, f.data() + b * n, p);
     const double top = *std::max_element(p, p + evidence_classes);
@@ -264,7 +264,7 @@ void evidence_evaluator::score(std::span<const double> theta, const std::vector<
   const std::size_t n = cfg_.neurons;
   double loss = 0;
   std::size_t correct = 0;
-  for (std::size_t b = 0; b < cfg_.trials; ++b) {
+  for (std::size_t b = 0; b < batch_.size(); ++b) {
     double logits[evidence_classes];
     logits_of(theta, f.data() + b * n, logits);
     const double top = *std::max_element(logits, logits + evidence_classes);
@@ -274,14 +274,15 @@ void evidence_evaluator::score(std::span<const double> theta, const std::vector<
     const auto pred = std::max_element(logits, logits + evidence_classes) - logits;
     correct += pred == batch_[b].label ? 1 : 0;
   }
-  ev.loss = loss / static_cast<double>(cfg_.trials);
-  ev.accuracy = static_cast<double>(correct) / static_cast<double>(cfg_.trials);
+  ev.loss = loss / static_cast<double>(batch_.size());
+  ev.accuracy = static_cast<double>(correct) / static_cast<double>(batch_.size());
   if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
 }
 
 std::vector<named_array> evidence_evaluator::traces(std::span<const double> theta,
                                                     std::uint32_t generation) {
-  const std::size_t n = cfg_.neurons, trials = cfg_.trials, samples = evidence_tokens + 1;
+  const std::size_t n = cfg_.neurons, trials = task_.trials_in(generation),
+                    samples = evidence_tokens + 1;
   std::vector<double> v(trials * samples * n, std::nan("")), f;
   const auto keep = [&](std::size_t trial, int boundary, const double* volts) {
     const auto first = trial == all_trials ? 0 : trial;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
@@ -51,17 +52,18 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   std::vector<double> grad(st.theta.size(), 0.0);
   const evaluation centre = eval_->gradient(st.theta, g, grad);
   last_evals_.assign(1, centre);
-  const auto validation = ctx_.evaluate(
-      1, [&](std::size_t) { return eval_->evaluate(st.theta, tasks::validation_generation); });
+  const auto validation = ctx_.evaluate(validates(g) ? 1 : 0, [&](std::size_t) {
+    return eval_->evaluate(st.theta, tasks::validation_generation);
+  });
   row.loss = centre.loss;
-  row.validation_loss = validation[0].loss;
+  record_validation(validation.empty() ? nullptr : &validation[0], row);
   row.accuracy =
       task_.classification() ? centre.accuracy : std::numeric_limits<double>::quiet_NaN();
   row.sigma = 0;
   row.block = no_block;
   row.evaluations = 1;
   row.failures = centre.ok() ? 0 : 1;
-  row.solver_steps = centre.steps + validation[0].steps;
+  row.solver_steps = centre.steps + (validation.empty() ? 0 : validation[0].steps);
   bool finite = centre.ok();
   for (double v : grad) finite = finite && std::isfinite(v);
   if (!finite) {
@@ -85,19 +87,24 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
     search_->observe_gradient(st.search, grad);
   }
   const std::size_t members = search_->evaluations(st.search);
-  // One extra item beyond the members: the centre on the fixed validation batch.
-  auto evals = ctx_.evaluate(members + 1, [&](std::size_t m) {
+  // One extra item beyond the members, in validating generations: the centre on the fixed
+  // validation set.
+  const bool validating = validates(g);
+  auto evals = ctx_.evaluate(members + (validating ? 1 : 0), [&](std::size_t m) {
     if (m == members) return eval_->evaluate(st.theta, tasks::validation_generation);
     search_->ask(st.theta, st.search, g, m, member_theta);
     return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
   });
-  const evaluation validation = evals.back();
-  evals.pop_back();
+  std::optional<evaluation> validation;
+  if (validating) {
+    validation = evals.back();
+    evals.pop_back();
+  }
   last_evals_ = evals;
   const auto summary = search_->tell(st.theta, st.search, opt, g, evals);
 
   row.loss = evals[0].loss;
-  row.validation_loss = validation.loss;
+  record_validation(validation ? &*validation : nullptr, row);
   row.accuracy =
       task_.classification() ? evals[0].accuracy : std::numeric_limits<double>::quiet_NaN();
   row.sigma = summary.sigma;
@@ -106,7 +113,17 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.failures = static_cast<std::int64_t>(summary.failures);
   row.evaluations = static_cast<std::int64_t>(members);
   for (const auto& e : evals) row.solver_steps += e.steps;
-  row.solver_steps += validation.steps;
+  if (validation) row.solver_steps += validation->steps;
+}
+
+bool trainer::validates(std::uint32_t generation) const {
+  return generation % cfg_.validate_every == 0 || generation + 1 == cfg_.generations;
+}
+
+void trainer::record_validation(const evaluation* v, history_row& row) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  row.validation_loss = v ? v->loss : nan;
+  row.validation_accuracy = v && task_.classification() ? v->accuracy : nan;
 }
 
 train_state trainer::initial_state() const {

@@ -20,6 +20,23 @@ check "resumed 10->20 theta == uninterrupted 20" same_dataset np1.h5 half.h5 /pa
 check "resumed optimiser state == uninterrupted" same_dataset np1.h5 half.h5 /checkpoint/optimizer_v
 check "resumed loss history == uninterrupted" same_dataset np1.h5 half.h5 /history/loss
 
+# A run file written before /history/validation_accuracy existed reads it as NaN and resumes.
+mpi 2 "$ESBIO" train --config "$TINY" --out old.h5 --quiet --es.generations 10 || fail "old-format leg"
+"$PYTHON" -c 'import h5py; del h5py.File("old.h5", "r+")["history/validation_accuracy"]' || fail "h5py"
+mpi 2 "$ESBIO" train --out old.h5 --resume --quiet --es.generations 20 || fail "resume an older run file"
+check "older run file resumed: theta == uninterrupted" same_dataset np1.h5 old.h5 /params/theta
+check "older run file: its rows read as NaN, new rows written" "$PYTHON" -c '
+import h5py, numpy as np, sys
+a = h5py.File("old.h5")["history/validation_accuracy"][:]
+sys.exit(int(not (len(a) == 20 and np.isnan(a).all())))'
+check "run.validate_every leaves NaN between validations, theta unchanged" bash -c \
+  "'$ESBIO' train --config '$TINY' --out every5.h5 --quiet --run.validate_every 5 && '$PYTHON' -c '
+import h5py, numpy as np, sys
+f, g = h5py.File(\"every5.h5\"), h5py.File(\"np1.h5\")
+v = f[\"history/validation_loss\"][:]
+ok = np.array_equal(np.flatnonzero(~np.isnan(v)), [0, 5, 10, 15, 19])
+ok = ok and np.array_equal(f[\"params/theta\"][:], g[\"params/theta\"][:])
+sys.exit(int(not ok))'"
 mpi 3 "$ESBIO" train --config "$TINY" --out h50.h5 --quiet --es.generations 6 --task.hidden 50 || fail "H=50"
 mpi 3 "$ESBIO" train --config "$TINY" --out h1000.h5 --quiet --es.generations 6 --task.hidden 1000 || fail "H=1000"
 check "bytes per generation equal for H=50 and H=1000" same_dataset h50.h5 h1000.h5 /history/bytes_communicated
@@ -58,7 +75,7 @@ import h5py, numpy as np, sys
 s, a, b = (h5py.File(f)["traces"] for f in ("sim_spiral.h5", "sim_a.h5", "sim_b.h5"))
 ok = s["prediction"].shape == (1000, 2) and np.allclose(s["truth"][0], [2, 0])
 ok &= a["V"][:].max() > 20 and abs(a["T"][:].mean() - 0.22) < 0.01   # fires at W = 0.5
-ok &= b["V"].shape == (20, 51, 16) and b["logits"].shape == (20, 3)
+ok &= b["V"].shape == (60, 51, 16) and b["logits"].shape == (60, 3)   # the validation set
 sys.exit(not ok)'
 # The backpropagation baseline: every rank computes the same gradient, so any rank count gives
 # the same bits; esbio gradient spreads the ES members over the ranks.

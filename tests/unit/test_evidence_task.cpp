@@ -109,6 +109,43 @@ TEST_CASE("with a zero readout every logit is 0: loss ln 3, accuracy = share of 
   CHECK(ev.accuracy == zeros / 6);  // ties go to the first class
 }
 
+TEST_CASE(
+    "the validation set has task.validation_trials trials; its accuracy reaches the history") {
+  auto cfg = small();
+  cfg.validation_trials = 7;
+  tasks::evidence_task task(cfg);
+  CHECK(task.batch(4).size() == 6);
+  const auto held_out = task.batch(tasks::validation_generation);
+  REQUIRE(held_out.size() == 7);
+  // With a zero readout the accuracy is the share of label 0 (ties go to the first class).
+  tasks::evidence_evaluator task_ev(task);
+  auto theta = task.initial_params();
+  for (const char* name : {"W_ro", "b_ro"}) {
+    const auto& blk = task.layout().block(name);
+    std::fill(theta.begin() + blk.offset, theta.begin() + blk.offset + blk.size(), 0.0);
+  }
+  double zeros = 0;
+  for (const auto& t : held_out) zeros += t.label == 0;
+  const auto ev = task_ev.evaluate(theta, tasks::validation_generation, 0);
+  REQUIRE(ev.ok());
+  CHECK(ev.accuracy == zeros / 7);
+  // A short run writes the centre's held-out accuracy and loss every generation.
+  train::run_config r;
+  r.seed = cfg.seed;
+  r.generations = 2;
+  r.es.seed = r.seed;
+  r.es.population = 6;
+  auto ctx = dist::make_local_context();
+  train::trainer tr(r, task, *ctx);
+  auto st = tr.initial_state();
+  const auto centre =
+      tasks::evidence_evaluator(task).evaluate(st.theta, tasks::validation_generation, 0);
+  tr.run(st, nullptr, {}, nullptr);
+  CHECK(st.history[0].validation_accuracy == centre.accuracy);
+  CHECK(st.history[0].validation_loss == centre.loss);
+  CHECK(std::round(st.history[1].validation_accuracy * 7) == st.history[1].validation_accuracy * 7);
+}
+
 TEST_CASE("readout features are mean outputs in (0, 1) and the logits are affine in them") {
   tasks::evidence_task task(small());
   tasks::evidence_evaluator task_ev(task);

@@ -35,6 +35,7 @@ train::train_state sample_state() {
     r.generation = g;
     r.loss = 1.0 / (g + 1);
     r.accuracy = std::nan("");
+    r.validation_accuracy = g == 2 ? std::nan("") : 0.25 * g;
     r.bytes_communicated = 100 + g;
     r.failures = g % 2;
     st.history.push_back(r);
@@ -68,6 +69,8 @@ TEST_CASE("a run file reads back exactly what was written") {
   CHECK(rc.state.history[3].loss == st.history[3].loss);
   CHECK(rc.state.history[4].bytes_communicated == 104);
   CHECK(std::isnan(rc.state.history[0].accuracy));
+  CHECK(rc.state.history[3].validation_accuracy == 0.75);
+  CHECK(std::isnan(rc.state.history[2].validation_accuracy));
 }
 
 TEST_CASE("reading refuses what is not an esbio run file, with input errors") {

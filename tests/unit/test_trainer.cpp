@@ -12,8 +12,8 @@ using namespace esbio;
 
 namespace {
 
-// A CI-sized version of the spiral protocol with the centre baseline (docs/science.md 3.1: the paper's
-// baseline-free estimator is noise-dominated on this task).
+// A CI-sized version of the spiral protocol with the centre baseline (docs/science.md 3.1: the
+// paper's baseline-free estimator is noise-dominated on this task).
 train::run_config ci_config(std::uint32_t generations) {
   train::run_config c;
   c.seed = 3;
@@ -141,6 +141,31 @@ TEST_CASE("history rows record what happened") {
   CHECK(st.history[0].validation_loss ==
         fresh->make_evaluator()->evaluate(theta0, tasks::validation_generation).loss);
   CHECK(st.history[0].validation_loss != st.history[0].loss);
+}
+
+TEST_CASE("run.validate_every: the validation set in every k-th and the last generation only") {
+  auto every = ci_config(8);
+  auto third = every;
+  third.validate_every = 3;
+  auto task = ci_task();
+  auto ctx = dist::make_local_context();
+  const auto run = [&](const train::run_config& c) {
+    train::trainer tr(c, *task, *ctx);
+    auto st = tr.initial_state();
+    tr.run(st, nullptr, {}, nullptr);
+    return st;
+  };
+  const auto a = run(every), b = run(third);
+  CHECK(b.theta == a.theta);  // validation never moves theta
+  for (std::size_t g = 0; g < 8; ++g) {
+    CAPTURE(g);
+    const bool validated = g % 3 == 0 || g == 7;
+    CHECK(std::isnan(b.history[g].validation_loss) == !validated);
+    if (validated) CHECK(b.history[g].validation_loss == a.history[g].validation_loss);
+    CHECK(std::isnan(a.history[g].validation_accuracy));  // a regression task
+    CHECK(b.history[g].solver_steps <= a.history[g].solver_steps);
+    CHECK((b.history[g].solver_steps == a.history[g].solver_steps) == validated);
+  }
 }
 
 TEST_CASE("method = bp trains the spiral on its adjoint gradient through the same optimiser") {

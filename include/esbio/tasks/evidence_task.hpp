@@ -32,7 +32,8 @@ enum class evidence_precision { float64, float32 };
 struct evidence_config {
   std::uint64_t seed = 0;
   std::size_t neurons = 128;
-  std::size_t trials = 50;  // batch size, the same trials for every member
+  std::size_t trials = 50;              // batch size, the same trials for every member
+  std::size_t validation_trials = 500;  // the fixed validation set (validation_generation)
   evidence_integrator integrator = evidence_integrator::fixed;  // the paper's scheme, or CVODE
   double dt = 0.1;                                              // ms, fixed-step scheme
   evidence_precision precision = evidence_precision::float64;   // fixed-step scheme
@@ -70,8 +71,12 @@ class evidence_task final : public task {
   const std::vector<double>& embeddings() const { return embeddings_; }  // vocabulary x 50
   std::size_t token_steps() const { return token_steps_; }  // fixed-step steps per token
   std::size_t readout_steps() const { return readout_steps_; }
-  // A generation's batch: the same trials for every member.
+  // A generation's batch: the same trials for every member; the validation generation's is the
+  // fixed validation set of validation_trials.
   std::vector<evidence_trial> batch(std::uint32_t generation) const;
+  std::size_t trials_in(std::uint32_t generation) const {
+    return generation == validation_generation ? cfg_.validation_trials : cfg_.trials;
+  }
 
  private:
   evidence_config cfg_;

@@ -24,6 +24,9 @@ struct run_config {
   // Stop (outcome::failed) after this many consecutive generations in which every evaluation
   // failed; 0: never. Such a run only burns its allocation.
   std::uint32_t max_failed_generations = 10;
+  // The centre on the task's fixed validation set every this many generations (and in the last):
+  // with task B's 500 validation trials a tenth of a paper-size generation each time.
+  std::uint32_t validate_every = 1;
   std::string task = "spiral";  // task.name: the registry builds it from `values`
   es::es_config es;
   es::optimizer_config optim;

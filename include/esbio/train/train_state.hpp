@@ -18,8 +18,9 @@ inline constexpr std::int64_t no_block = es::no_block, all_blocks = es::all_bloc
 struct history_row {
   std::int64_t generation = 0;
   double loss = 0;             // centre member's loss on the generation's batch
-  double validation_loss = 0;  // centre's loss on the task's fixed validation batch
-  double accuracy = 0;         // centre member's accuracy (NaN for regression tasks)
+  double validation_loss = 0;  // centre's loss on the task's fixed validation set (NaN: skipped)
+  double validation_accuracy = 0;  // and its accuracy (NaN: skipped, or a regression task)
+  double accuracy = 0;             // centre member's accuracy (NaN for regression tasks)
   double sigma = 0;
   double grad_norm = 0;
   std::int64_t block = 0;  // index of the perturbed parameter block, or no_block / all_blocks

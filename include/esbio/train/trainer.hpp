@@ -69,6 +69,10 @@ class trainer {
   // method = bp: every rank computes the same exact gradient of the centre's loss (the task is
   // deterministic, so theta still never crosses the network) and steps every parameter.
   void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
+  // Whether generation g evaluates the validation set (run.validate_every, and the last), and
+  // its loss and accuracy into row (NaN when v is null).
+  bool validates(std::uint32_t g) const;
+  void record_validation(const evaluation* v, history_row& row) const;
   void es_generation(train_state& st, es::optimizer& opt, history_row& row,
                      std::vector<double>& member_theta);
 
