@@ -28,7 +28,8 @@ echo "esbio: $esbio ($(basename "$build")), $generations generations on 2 ranks"
 declare -A secs
 for precision in float64 float32; do
   mpirun --allow-run-as-root -np 2 "$esbio" train --config data/paper/evidence.ini \
-    --es.generations "$generations" --task.precision "$precision" --out "$tmp/$precision.h5" --quiet
+    --es.generations "$generations" --task.precision "$precision" --task.validation_trials 50 \
+    --out "$tmp/$precision.h5" --quiet
   secs[esbio_$precision]=$($py - "$tmp/$precision.h5" <<'EOF'
 import sys, h5py, numpy as np
 w = h5py.File(sys.argv[1])["history/wall_s"][:]
@@ -41,7 +42,7 @@ done
 
 # The continuous model (CVODE BDF, float64 only): 2 generations, the second timed.
 mpirun --allow-run-as-root -np 2 "$esbio" train --config data/paper/evidence.ini \
-  --es.generations 2 --task.integrator bdf --out "$tmp/bdf.h5" --quiet
+  --es.generations 2 --task.integrator bdf --task.validation_trials 50 --out "$tmp/bdf.h5" --quiet
 secs[esbio_bdf]=$($py -c "import sys, h5py; print(f'{h5py.File(sys.argv[1])[\"history/wall_s\"][-1]:.3f}')" "$tmp/bdf.h5")
 echo "esbio bdf (continuous model, float64): ${secs[esbio_bdf]} s per generation"
 
