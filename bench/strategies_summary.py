@@ -45,13 +45,28 @@ def main(folder):
                   f" {np.nanmean(v[-50:]):10.5f}  {status}")
     runs = sorted(folder.glob("robertson-*.h5"))
     if runs:
-        print("task D: scaled MAE at equal evaluations")
-        print(f"{'strategy':10} {'evaluations':>11} {'generations':>11} {'final MAE':>10} {'failures':>8}")
+        # OpenAI-ES is the reference: its loss after as many evaluations as each run made, and
+        # how many evaluations each run needed to reach OpenAI-ES's final loss.
+        ref = folder / "robertson-openai.h5"
+        ref_h = history(ref)[0] if ref.exists() else None
+        ref_evals = np.cumsum(ref_h["evaluations"]) if ref_h is not None else None
+        ref_final = float(np.mean(ref_h["loss"][-50:])) if ref_h is not None else float("nan")
+        print(f"task D: scaled MAE; OpenAI-ES's final (mean of its last 50 generations) {ref_final:.4f}")
+        print(f"{'strategy':10} {'evaluations':>11} {'generations':>11} {'final MAE':>10}"
+              f" {'openai then':>11} {'evals to openai final':>22} {'failures':>8}")
         for run in runs:
             h, cfg, status = history(run)
             k = max(1, len(h["loss"]) // 100)
-            print(f"{cfg['es.strategy']:10} {int(np.sum(h['evaluations'])):11d} {len(h['loss']):11d}"
-                  f" {np.mean(h['loss'][-k:]):10.4f} {int(np.sum(h['failures'])):8d}  {status}")
+            evals = np.cumsum(h["evaluations"])
+            then = "-"
+            if ref_h is not None and len(evals):
+                i = min(int(np.searchsorted(ref_evals, evals[-1])), len(ref_evals) - 1)
+                then = f"{ref_h['loss'][i]:.4f}"
+            hit = np.nonzero(h["loss"] <= ref_final)[0]
+            reach = str(int(evals[hit[0]])) if hit.size else ">" + str(int(evals[-1]) if len(evals) else 0)
+            print(f"{cfg['es.strategy']:10} {int(evals[-1]) if len(evals) else 0:11d} {len(h['loss']):11d}"
+                  f" {np.mean(h['loss'][-k:]):10.4f} {then:>11} {reach:>22}"
+                  f" {int(np.sum(h['failures'])):8d}  {status}")
 
 
 if __name__ == "__main__":
