@@ -94,6 +94,37 @@ expect_bad "an unknown precision" "task.precision = 'half' is not one of: float6
 expect_bad "float32 with CVODE" "task.precision = float32 needs task.integrator = fixed" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.precision float32 --task.integrator bdf
 expect_bad "validation every 0 generations" "run.validate_every = '0' must be at least 1" train --config "$TINY" --out new.h5 --run.validate_every 0
 expect_bad "a validation set beyond the limit" "task.validation_trials = '100000' must be at most 65536" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.validation_trials 100000
+# Every task's numeric and choice options through the one checked reader (core/values.hpp):
+# a value of the wrong type names its key, for each task on its own configuration.
+EVIDENCE="$SOURCE_DIR/data/ci/evidence_small.ini"
+for key in network.alpha network.beta network.e_syn network.iapp network.input_bias \
+  network.input_gain network.kp network.syn_gain network.vt neuron.phi task.dt task.readout_ms \
+  task.token_ms task.trial_v0_mean task.trial_v0_sd task.trial_w0 ode.rtol ode.adjoint_atol \
+  ode.max_seconds; do
+  expect_bad "$key not a number" "$key = 'x' is not a finite number" train --config "$EVIDENCE" --out new.h5 --$key x
+done
+for key in ode.jacobian ode.linear_solver ode.method ode.nonlinear task.token_boundaries es.baseline; do
+  expect_bad "$key not a choice" "$key = 'bogus' is not one of" train --config "$EVIDENCE" --out new.h5 --$key bogus
+done
+expect_bad "task.common_noise not a flag" "task.common_noise = 'bogus' is not true or false" train --config "$EVIDENCE" --out new.h5 --task.common_noise bogus
+expect_bad "negative Krylov dimension" "ode.krylov_dim = '-1' is not a non-negative integer" train --config "$EVIDENCE" --out new.h5 --ode.krylov_dim -1
+for key in task.t_end task.truth_atol; do
+  expect_bad "spiral $key not a number" "$key = 'x' is not a finite number" train --config "$TINY" --out new.h5 --$key x
+done
+expect_bad "spiral window not a count" "task.window = 'x' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.window x
+expect_bad "negative spiral points" "task.points = '-3' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.points -3
+for key in task.horizon task.el_sd task.spike_gain task.spike_threshold task.v0_mean task.v0_sd \
+  task.w0_mean task.w0_sd task.input_scale task.w_init; do
+  expect_bad "turn_off $key not a number" "$key = 'x' is not a finite number" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --$key x
+done
+expect_bad "turn_off heterogeneous not a flag" "task.heterogeneous = 'maybe' is not true or false" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --task.heterogeneous maybe
+expect_bad "negative turn_off outputs" "task.outputs = '-1' is not a non-negative integer" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --task.outputs -1
+ROBERTSON="$SOURCE_DIR/data/ci/robertson_small.ini"
+expect_bad "negative robertson depth" "task.depth = '-3' is not a non-negative integer" train --config "$ROBERTSON" --out new.h5 --task.depth -3
+expect_bad "robertson activation not a choice" "task.activation = 'bogus' is not one of: gelu, tanh" train --config "$ROBERTSON" --out new.h5 --task.activation bogus
+expect_bad "negative robertson observations" "task.observations = '-2' is not a non-negative integer" train --config "$ROBERTSON" --out new.h5 --task.observations -2
+expect_bad "robertson truth_rtol not a number" "task.truth_rtol = 'x' is not a finite number" train --config "$ROBERTSON" --out new.h5 --task.truth_rtol x
+expect_bad "robertson species tolerances not numbers" "task.truth_atol_species = '1,x,3' is not a comma-separated list" train --config "$ROBERTSON" --out new.h5 --task.truth_atol_species 1,x,3
 expect_bad "unknown command" "unknown command" frobnicate
 expect_bad "gradient without --out" "--out" gradient --config "$TINY"
 expect_bad "gradient with a bad sigma list" "--sigmas" gradient --config "$TINY" --out g.h5 --sigmas 0.1,x
@@ -102,7 +133,6 @@ expect_bad "gradient horizons on the spiral" "--horizons" gradient --config "$TI
 expect_bad "per-component atol of the wrong length" "ode.atol_per_component needs 2 values" train --config "$TINY" --out new.h5 --ode.atol_per_component 1e-8
 expect_bad "unknown method" "method" train --config "$TINY" --out new.h5 --method adjoint
 
-EVIDENCE="$SOURCE_DIR/data/ci/evidence_small.ini"
 TURN_OFF="$SOURCE_DIR/data/ci/turn_off_fast.ini"
 
 # Outputs: --force replaces only esbio files and empty files; nothing else is touched.
