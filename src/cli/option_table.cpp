@@ -69,6 +69,9 @@ const std::vector<option_spec>& config_options() {
       {"optim.clip_norm", "0",
        "method = bp: rescale the gradient to at most this norm (0: off; the paper's BP on task "
        "B: 10)"},
+      {"optim.nonfinite", "skip",
+       "method = bp, a gradient with NaN or infinite entries: skip (no step) | zero (those "
+       "entries set to 0, the paper's BP)"},
       {"checkpoint.every", "10", "generations between checkpoints (0: only at the end)"},
   };
   return specs;

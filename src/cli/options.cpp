@@ -260,6 +260,7 @@ train::run_config to_run_config(const settings& s) {
   p.max_speed = r.real("optim.max_speed", false, true);
   p.weight_decay = r.real("optim.weight_decay", false, true);
   p.clip_norm = r.real("optim.clip_norm", false, true);
+  p.zero_nonfinite = r.choice("optim.nonfinite", {"skip", "zero"}) == 1;
   if (p.beta1 >= 1 || p.beta2 >= 1 || p.alpha >= 1)
     throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
   c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));

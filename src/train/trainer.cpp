@@ -62,11 +62,15 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.sigma = 0;
   row.block = no_block;
   row.evaluations = 1;
-  row.failures = centre.ok() ? 0 : 1;
   row.solver_steps = centre.steps + (validation.empty() ? 0 : validation[0].steps);
   bool finite = centre.ok();
-  for (double v : grad) finite = finite && std::isfinite(v);
-  if (!finite) {
+  for (double& v : grad) {
+    if (std::isfinite(v)) continue;
+    finite = false;
+    if (cfg_.optim.zero_nonfinite) v = 0;
+  }
+  row.failures = finite ? 0 : 1;
+  if (!finite && !cfg_.optim.zero_nonfinite) {
     row.grad_norm = std::numeric_limits<double>::quiet_NaN();
     return;  // a failed gradient is a result: no step this generation
   }

@@ -247,3 +247,76 @@ TEST_CASE("/history/block tells one block, all parameters together, and no ES bl
   bp.run(sb, nullptr, {}, nullptr);
   for (const auto& r : sb.history) CHECK(r.block == train::no_block);
 }
+
+namespace {
+
+// The spiral with one gradient entry replaced: the stand-in for a BPTT gradient with a NaN in it
+// (the paper zeroed those, "Zero NaNs in gradients. This can sometimes pop up with BNNs").
+class one_entry_task final : public tasks::task {
+ public:
+  one_entry_task(const tasks::task& inner, double value) : inner_(inner), value_(value) {}
+  std::string name() const override { return inner_.name(); }
+  const param_layout& layout() const override { return inner_.layout(); }
+  std::vector<double> initial_params() const override { return inner_.initial_params(); }
+  bool has_gradient() const override { return true; }
+  std::unique_ptr<tasks::evaluator> make_evaluator() const override {
+    return std::make_unique<eval>(inner_.make_evaluator(), value_);
+  }
+
+ private:
+  struct eval final : tasks::evaluator {
+    eval(std::unique_ptr<tasks::evaluator> e, double v) : inner(std::move(e)), value(v) {}
+    evaluation evaluate(std::span<const double> theta, std::uint32_t g, std::uint32_t m) override {
+      return inner->evaluate(theta, g, m);
+    }
+    evaluation gradient(std::span<const double> theta, std::uint32_t g,
+                        std::span<double> grad) override {
+      const auto ev = inner->gradient(theta, g, grad);
+      grad[0] = value;
+      return ev;
+    }
+    std::vector<named_array> traces(std::span<const double> theta, std::uint32_t g) override {
+      return inner->traces(theta, g);
+    }
+    std::unique_ptr<tasks::evaluator> inner;
+    double value;
+  };
+  const tasks::task& inner_;
+  double value_;
+};
+
+}  // namespace
+
+TEST_CASE("optim.nonfinite: a NaN gradient entry skips the step, or is zeroed as the paper did") {
+  auto cfg = ci_config(8);
+  cfg.method = train::training_method::bp;
+  cfg.optim.clip_norm = 10;
+  const auto inner = ci_task();
+  const one_entry_task with_nan(*inner, std::nan("")), with_zero(*inner, 0.0);
+  auto ctx = dist::make_local_context();
+
+  train::trainer skip(cfg, with_nan, *ctx);
+  auto s = skip.initial_state();
+  const auto theta0 = s.theta;
+  REQUIRE(skip.run(s, nullptr, {}, nullptr) == train::outcome::finished);
+  CHECK(s.theta == theta0);  // every gradient had a NaN: no step was taken
+  for (const auto& row : s.history) {
+    CHECK(row.failures == 1);
+    CHECK(std::isnan(row.grad_norm));
+  }
+
+  // Zeroing a NaN is the same as a gradient that was 0 there all along: bit for bit.
+  cfg.optim.zero_nonfinite = true;
+  train::trainer zeroed(cfg, with_nan, *ctx), exact(cfg, with_zero, *ctx);
+  auto z = zeroed.initial_state(), e = exact.initial_state();
+  zeroed.run(z, nullptr, {}, nullptr);
+  exact.run(e, nullptr, {}, nullptr);
+  CHECK(z.theta == e.theta);
+  CHECK(z.theta != theta0);
+  CHECK(z.theta[0] == theta0[0]);  // Adam never moves an entry whose gradient is always 0
+  for (std::size_t g = 0; g < z.history.size(); ++g) {
+    CHECK(z.history[g].failures == 1);  // still counted: the run file shows the NaNs happened
+    CHECK(e.history[g].failures == 0);
+    CHECK(z.history[g].grad_norm == e.history[g].grad_norm);
+  }
+}

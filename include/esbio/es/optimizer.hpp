@@ -31,6 +31,11 @@ struct optimizer_config {
   // step (torch.nn.utils.clip_grad_norm_; the paper's BP on task B clips at 10). 0: never. ES
   // estimates are never clipped: the paper's ES did not clip.
   double clip_norm = 0.0;
+  // method = bp, a gradient with non-finite entries: false skips the step (the entry's NaN says
+  // the trajectory failed, and a failure is a result, not a direction); true sets those entries
+  // to 0 and steps on the rest, as the paper's BP did ("Zero NaNs in gradients. This can sometimes
+  // pop up with BNNs").
+  bool zero_nonfinite = false;
 };
 
 // The gradient rescaled in place to norm at most max_norm (0: unchanged); returns its norm before.
