@@ -54,13 +54,16 @@ evidence_evaluator::fixed_state<float> evidence_evaluator::state_as<float>() {
   return {v_f_, w_f_, t_f_, drive_f_};
 }
 
-bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder& rec) {
-  return cfg_.precision == evidence_precision::float32 ? features_fixed_as<float>(out, rec)
-                                                       : features_fixed_as<double>(out, rec);
+bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder& rec,
+                                        const recorder& each_step) {
+  return cfg_.precision == evidence_precision::float32
+             ? features_fixed_as<float>(out, rec, each_step)
+             : features_fixed_as<double>(out, rec, each_step);
 }
 
 template <class real>
-bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recorder& rec) {
+bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recorder& rec,
+                                           const recorder& each_step) {
   const std::size_t n = cfg_.neurons, trials = batch_.size(), total = trials * n;
   const std::size_t steps = token_steps_ * evidence_tokens;
   auto st = state_as<real>();
@@ -68,14 +71,15 @@ bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recor
   st.drive.resize(total);
   out.assign(total, 0.0);
   std::vector<double> volts;  // the recorder's float64 copy of a float32 state
-  const auto record = [&](int boundary) {
+  const auto record_to = [&](const recorder& to, int index) {
     if constexpr (std::is_same_v<real, double>) {
-      rec(all_trials, boundary, st.v.data());
+      to(all_trials, index, st.v.data());
     } else {
       volts.assign(st.v.begin(), st.v.end());
-      rec(all_trials, boundary, volts.data());
+      to(all_trials, index, volts.data());
     }
   };
+  const auto record = [&](int boundary) { record_to(rec, boundary); };
   if (rec) record(0);
   for (std::size_t s = 0; s < steps; ++s) {
     if (rec && s > 0 && s % token_steps_ == 0) record(static_cast<int>(s / token_steps_));
@@ -89,6 +93,7 @@ bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recor
     }
     net_.semi_implicit_steps(trials, std::span<real>(st.v), std::span<real>(st.w),
                              std::span<real>(st.t), std::span<const real>(st.drive), cfg_.dt);
+    if (each_step) record_to(each_step, static_cast<int>(s + 1));
     if (s >= steps - readout_steps_)
       for (std::size_t k = 0; k < total; ++k) out[k] += static_cast<double>(st.t[k]);
   }
@@ -158,9 +163,9 @@ bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t g
 
 bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t generation,
                                   std::uint32_t member, std::vector<double>& out, evaluation& ev,
-                                  const recorder& rec) {
+                                  const recorder& rec, const recorder& each_step) {
   prepare(theta, generation, member);
-  return cfg_.integrator == evidence_integrator::fixed ? features_fixed(out, rec)
+  return cfg_.integrator == evidence_integrator::fixed ? features_fixed(out, rec, each_step)
                                                        : features_bdf(out, ev, rec);
 }
 
@@ -298,11 +303,33 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
     keep(trial, boundary, y);
     if (trial == 0) std::copy_n(y, m, state0.data() + static_cast<std::size_t>(boundary) * m);
   };
+  // Spikes: the first step at or above 0 mV after one below it. The Morris-Lecar spike peaks
+  // near +20 mV and the subthreshold voltages stay below about -20 mV, so any threshold between
+  // them counts the same events; 0 mV is the convention.
+  constexpr double spike_mv = 0.0;
+  std::vector<double> previous, spike_trial, spike_neuron, spike_time;
+  const auto spikes = [&](std::size_t, int step, const double* volts) {
+    if (step == 1) {  // the voltages before the first step: boundary 0's record
+      previous.resize(trials * n);
+      for (std::size_t b = 0; b < trials; ++b)
+        std::copy_n(v.data() + b * samples * n, n, previous.data() + b * n);
+    }
+    for (std::size_t k = 0; k < trials * n; ++k) {
+      if (volts[k] >= spike_mv && previous[k] < spike_mv) {
+        spike_trial.push_back(static_cast<double>(k / n));
+        spike_neuron.push_back(static_cast<double>(k % n));
+        spike_time.push_back(cfg_.dt * step);
+      }
+      previous[k] = volts[k];
+    }
+  };
   evaluation ev;
   if (cfg_.integrator == evidence_integrator::bdf)
     features(theta, generation, 0, f, ev, keep_all);
   else
-    features(theta, generation, 0, f, ev, keep);
+    features(theta, generation, 0, f, ev, keep, spikes);
+  // The initial state again, as drawn (the integration overwrote it in place).
+  initial_state(generation, 0);
   std::vector<double> t_out(v.size()), times(samples), logits(trials * evidence_classes),
       labels(trials), counts(trials * evidence_classes), tokens(trials * evidence_tokens);
   for (std::size_t k = 0; k < v.size(); ++k) t_out[k] = net_.params().output(v[k]);
@@ -332,7 +359,15 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
           {"logits", {trials, 3}, logits},
           {"labels", {trials}, labels},
           {"counts", {trials, 3}, counts},
-          {"tokens", {trials, static_cast<std::size_t>(evidence_tokens)}, tokens}};
+          {"tokens", {trials, static_cast<std::size_t>(evidence_tokens)}, tokens},
+          {"V0", {trials, n}, v_},
+          {"w0", {trials, n}, w_},
+          {"embeddings",
+           {static_cast<std::size_t>(vocabulary), static_cast<std::size_t>(evidence_embedding)},
+           embeddings_},
+          {"spike_trial", {spike_trial.size()}, spike_trial},
+          {"spike_neuron", {spike_neuron.size()}, spike_neuron},
+          {"spike_time", {spike_time.size()}, spike_time}};
 }
 
 }  // namespace esbio::tasks

@@ -64,6 +64,18 @@ check "scan plot" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_scan.py" scan3.h5 sc
 check "simulate a trained spiral" "$ESBIO" simulate --params np1.h5 --out sim_spiral.h5 --quiet
 check "simulate the task A neuron" "$ESBIO" simulate --config "$SOURCE_DIR/data/paper/turn_off.ini" --out sim_a.h5 --quiet
 check "simulate task B" "$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out sim_b.h5 --quiet
+# Provenance: an independent numpy replay of the fixed-step scheme from the traces file alone
+# (configuration, theta, embeddings, tokens, initial states) reproduces V, features, logits and
+# every spike; a traces file whose initial state was altered by 1e-3 mV must fail it.
+REPLAY="$SOURCE_DIR/jobs/analysis/replay_evidence.py"
+check "the numpy Philox matches the Random123 known answers" "$PYTHON" "$SOURCE_DIR/jobs/analysis/esbio_random.py"
+check "task B traces replayed outside esbio (float64)" "$PYTHON" "$REPLAY" sim_b.h5
+"$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" --task.precision float32 \
+  --out sim_b32.h5 --quiet
+check "task B traces replayed outside esbio (float32)" "$PYTHON" "$REPLAY" sim_b32.h5
+cp sim_b.h5 sim_b_altered.h5
+"$PYTHON" -c 'import h5py; f = h5py.File("sim_b_altered.h5", "r+"); f["traces/V0"][0, 0] += 1e-3'
+check "a replay notices an initial voltage off by 1e-3 mV" bash -c "! '$PYTHON' '$REPLAY' sim_b_altered.h5 >/dev/null"
 check "simulate the stiff kinetic-synapse network" "$ESBIO" simulate --config "$SOURCE_DIR/data/ci/evidence_small.ini" \
   --task.integrator bdf --ode.linear_solver gmres --network.synapse kinetic --out sim_k.h5 --quiet
 check "kinetic traces report a stiffness ratio at every token boundary" "$PYTHON" -c '

@@ -98,7 +98,10 @@ class evidence_evaluator final : public evaluator {
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
-  // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state.
+  // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state; that
+  // initial state (V0, w0, as drawn in float64) and the word embeddings, so a trajectory can be
+  // recomputed from the run file and the traces alone (jobs/analysis/replay_evidence.py); and on
+  // the fixed path every spike (an upward crossing of 0 mV at a step) as (trial, neuron, time).
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
 
   // The readout features (trials x N, mean T over the readout window) of a batch, and whether
@@ -128,11 +131,13 @@ class evidence_evaluator final : public evaluator {
   // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).
   static constexpr std::size_t all_trials = static_cast<std::size_t>(-1);
   using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
+  // each_step (fixed path only) is called after every step k with index k + 1.
   bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
-                std::vector<double>& out, evaluation& ev, const recorder& rec = {});
-  bool features_fixed(std::vector<double>& out, const recorder& rec);
+                std::vector<double>& out, evaluation& ev, const recorder& rec = {},
+                const recorder& each_step = {});
+  bool features_fixed(std::vector<double>& out, const recorder& rec, const recorder& each_step);
   template <class real>
-  bool features_fixed_as(std::vector<double>& out, const recorder& rec);
+  bool features_fixed_as(std::vector<double>& out, const recorder& rec, const recorder& each_step);
   template <class real>
   evaluation gradient_bptt_as(std::span<const double> theta, std::uint32_t generation,
                               std::span<double> grad);
