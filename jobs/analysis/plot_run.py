@@ -2,9 +2,13 @@
 """Plot what happened in an esbio run: loss, gradient-estimate norm and failures per generation,
 and for classification tasks the accuracy on the batch and on the held-out validation set.
 
-usage: /usr/bin/python3 jobs/analysis/plot_run.py RUN.h5 [OUT.png]
-Reads only the run file (h5py), so it works on any machine the file is copied to.
+usage: /usr/bin/python3 jobs/analysis/plot_run.py [--traces TRACES.h5] RUN.h5 [OUT.png]
+Reads only the run file (h5py), so it works on any machine the file is copied to. With --traces
+(`esbio simulate --params RUN.h5 --out TRACES.h5`) of a trajectory task it adds what the model
+learned: the trajectory predicted by the learned field from the initial state, and each training
+window's prediction, against the truth.
 """
+import sys
 
 import matplotlib
 
@@ -21,7 +25,28 @@ def moving_average(x, w):
     return np.convolve(x, np.ones(w) / w, mode="valid")
 
 
+def learned(ax, traces):
+    """The spiral (task C) or any 2-D trajectory task: prediction against truth in the plane."""
+    with open_checked(traces, "esbio-traces-1", "traces") as f:
+        t = datasets(f["traces"])
+    if "prediction" not in t or t["truth"].shape[-1] != 2:
+        sys.exit(f"plot_run.py: {traces} holds no 2-D prediction (task C traces)")
+    ax.plot(t["truth"][:, 0], t["truth"][:, 1], color="k", lw=2.5, alpha=0.35, label="truth")
+    ax.plot(t["prediction"][:, 0], t["prediction"][:, 1], color="C3", lw=1,
+            label="learned field, from y(0)")
+    for k, w in enumerate(t.get("window_prediction", [])):
+        ax.plot(w[:, 0], w[:, 1], color="C0", lw=0.8, alpha=0.7,
+                label="training windows" if k == 0 else None)
+    err = np.abs(t["prediction"] - t["truth"]).mean()
+    ax.set(xlabel="y1", ylabel="y2", title=f"what it learned (MAE over the horizon {err:.3g})")
+    ax.legend(fontsize=8)
+
+
 def main():
+    traces = None
+    if len(sys.argv) > 2 and sys.argv[1] == "--traces":
+        traces = sys.argv[2]
+        del sys.argv[1:3]
     path, out = paths(__doc__)
     with open_checked(path, "esbio-run-1", "run") as f:
         h = datasets(f["history"])
@@ -31,7 +56,8 @@ def main():
         cfg = dict(line.split(" = ", 1) for line in f.attrs["config"].splitlines())
     gen = h["generation"] + 1
     classification = np.isfinite(h["accuracy"]).any()
-    fig, ax = plt.subplots(1, 4 if classification else 3, figsize=(18 if classification else 14, 4))
+    panels = 3 + int(classification) + int(traces is not None)
+    fig, ax = plt.subplots(1, panels, figsize=(4.6 * panels, 4))
     ax[0].semilogy(gen, h["loss"], color="0.75", lw=0.8, label="centre loss (batch)")
     w = 10
     if len(gen) >= w:
@@ -73,6 +99,8 @@ def main():
         ax[3].axhline(100 / 3, color="k", ls=":", lw=0.8, label="chance")
         ax[3].set(xlabel="generation", ylabel="accuracy (%)", title="accuracy")
         ax[3].legend(fontsize=8)
+    if traces:
+        learned(ax[-1], traces)
     how = ("bp (exact gradient)" if method == "bp" else
            f"{cfg.get('es.strategy')} S={cfg.get('es.population')} sigma={cfg.get('es.sigma')}")
     fig.suptitle(f"esbio {how} {cfg.get('optim.name')} lr={cfg.get('optim.lr')}, "
