@@ -115,6 +115,15 @@ check "gradient norm against the horizon (task A)" "$ESBIO" gradient --config "$
 check "gradient plots" bash -c "'$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradient.py' grad3.h5 grad3.png && '$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_gradient.py' grad_a.h5 grad_a.png"
 check "info summarises the run" bash -c "'$ESBIO' info np1.h5 | grep -q 'status        finished after 20 generations'"
 check "plot script writes a PNG" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" np1.h5 np1.png
+check "plot script draws the learned spiral from traces" "$PYTHON" "$SOURCE_DIR/jobs/analysis/plot_run.py" --traces sim_spiral.h5 np1.h5 np1_learned.png
+for s in 0 1; do
+  "$ESBIO" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --es.generations 12 \
+    --run.validate_every 4 --run.seed $s --out fig3_s$s.h5 --quiet
+done
+check "plot_fig3 draws task B runs over seeds with a raster, and their table" bash -c "
+  '$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_fig3.py' fig3.png --raster sim_b.h5 \
+    'small=fig3_s0.h5,fig3_s1.h5' 'seed 0=fig3_s0.h5' | grep -Eq '^small +2 +- +- +-' &&
+  head -c 8 fig3.png | od -An -c | grep -q 'P   N   G'"
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
 # A strategy with state of its own (CMA-ES: paths, covariance) checkpoints it and resumes
 # bit-identically through the run file, at another rank count.
@@ -132,4 +141,17 @@ printf 'half a checkpoint' > stale.h5.tmp
 "$ESBIO" train --config "$TINY" --out stale.h5 --quiet --es.generations 2 || fail "run over a stale .tmp"
 check "a stale FILE.tmp is removed" test ! -e stale.h5.tmp
 check "info --status answers for job scripts" test "$("$ESBIO" info --status stale.h5)" = finished
+# The SLURM array of task B's study, one array task run here: srun is a stand-in that drops its
+# options and runs the command, and the job sees the repository through links.
+mkdir -p slurm/build/release slurm/bin && ln -s "$SOURCE_DIR/data" slurm/data && ln -s "$ESBIO" slurm/build/release/esbio
+printf '#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\nexec "$@"\n' >slurm/bin/srun
+chmod +x slurm/bin/srun
+check "one task of the study's SLURM array trains and resumes (reservoir, seed 1)" bash -c "
+  cd slurm && export PATH=\$PWD/bin:\$PATH SLURM_ARRAY_TASK_ID=1 &&
+  GENERATIONS=2 bash '$SOURCE_DIR/jobs/slurm/evidence_study.sbatch' >/dev/null &&
+  GENERATIONS=3 bash '$SOURCE_DIR/jobs/slurm/evidence_study.sbatch' >/dev/null &&
+  test \"\$('$ESBIO' info --status runs/evidence_study/res-s1.h5)\" = finished &&
+  '$PYTHON' -c 'import h5py, sys; f = h5py.File(sys.argv[1]); sys.exit(not (len(f[\"history/loss\"]) == 3 and \"run.seed = 1\" in f.attrs[\"config\"]))' runs/evidence_study/res-s1.h5"
+check "the study's array refuses an index past its list" bash -c "
+  cd slurm && PATH=\$PWD/bin:\$PATH SLURM_ARRAY_TASK_ID=9 bash '$SOURCE_DIR/jobs/slurm/evidence_study.sbatch' 2>/dev/null; test \$? -eq 2"
 finish
