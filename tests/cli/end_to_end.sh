@@ -122,7 +122,7 @@ for s in 0 1; do
 done
 check "plot_fig3 draws task B runs over seeds with a raster, and their table" bash -c "
   '$PYTHON' '$SOURCE_DIR/jobs/analysis/plot_fig3.py' fig3.png --raster sim_b.h5 \
-    'small=fig3_s0.h5,fig3_s1.h5' 'seed 0=fig3_s0.h5' | grep -Eq '^small +2 +- +- +-' &&
+    'small=fig3_s0.h5,fig3_s1.h5' 'seed 0=fig3_s0.h5' >fig3.txt && grep -Eq '^small +2 +- +- +-' fig3.txt &&
   head -c 8 fig3.png | od -An -c | grep -q 'P   N   G'"
 check "the PNG is a PNG" bash -c "head -c 8 np1.png | od -An -c | grep -q 'P   N   G'"
 # A strategy with state of its own (CMA-ES: paths, covariance) checkpoints it and resumes
