@@ -6,8 +6,9 @@ usage: /usr/bin/python3 jobs/analysis/plot_fig3.py OUT.png [--raster TRACES.h5] 
 
 Each LABEL groups the seeds of one configuration (for example reservoir=runs/res-s0.h5,...).
 Panels: validation accuracy (the fixed validation set, /history/validation_accuracy) against
-generation and against cumulative wall time, mean over seeds with a band of +-1 sd (min-max for 2
-seeds), and with --raster a spike raster of a trained network (`esbio simulate` traces) on three
+generation and against cumulative wall time (/history/wall_s, as each run ran: ranks and load
+are the runs'), mean over seeds with a band of +-1 sd (min-max for 2 seeds) drawn as far as every
+seed reached, and with --raster a spike raster of a trained network (`esbio simulate` traces) on three
 trials, one per class. Prints the table of docs/results.md: mean +- sd (over seeds, ddof 1) of
 validation accuracy after 100, 300 and 1000 generations (each seed's last validation after at
 most that many updates; a run of G generations counts for G, its last validation being after
@@ -56,6 +57,9 @@ def on_grid(runs, key, grid):
 
 
 def band(ax, x, rows, color, label):
+    # Only where every seed has a value: past the shortest seed's end the mean would change meaning.
+    keep = ~np.isnan(rows).any(axis=0)
+    x, rows = x[keep], rows[:, keep]
     mean = np.nanmean(rows, axis=0)
     if len(rows) >= 3:
         sd = np.nanstd(rows, axis=0, ddof=1)
@@ -118,7 +122,7 @@ def main():
             else:
                 cells.append(f"{'-':>15s}")
         print(f"{name:28s} {len(runs):5d} " + " ".join(f"{c:>15s}" for c in cells))
-    for a, x in zip(ax[:2], ("generation", "wall time (s, 2 ranks)")):
+    for a, x in zip(ax[:2], ("generation", "wall time (s, as run)")):
         a.axhline(100 / 3, color="0.5", ls=":", label="chance")
         a.set(xlabel=x, ylabel="validation accuracy (%)")
         a.legend(fontsize=8, loc="lower right")
