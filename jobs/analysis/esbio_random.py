@@ -2,9 +2,10 @@
 
 Every random number of a run is a pure function of (seed, stream, generation, member, index):
 Philox-4x32-10 with key = the 64-bit seed and counter = (block low 32 bits, block high 32 bits
-XOR member, generation, stream). A uniform takes 53 bits of a half-block; a pair of normals is
-Box-Muller on a whole block. This module re-implements that from the documentation, and
-replay_evidence.py checks it against the initial voltages esbio wrote into a traces file.
+XOR member, generation, stream); a pair of normals is Box-Muller on a whole block, each uniform
+taking 53 bits of a half-block. This module re-implements the normals from the documentation, and
+replay_evidence.py checks them against the initial voltages esbio wrote into a traces file; ES
+noise is the same normals on another stream (docs/design.md 4.1 gives each stream's counters).
 
     from esbio_random import stream, normals
     v0 = -20 + 5 * normals(seed, stream.TRIAL_STATE, generation, member, trials * neurons)
@@ -52,14 +53,6 @@ def _unit(hi, lo):
     return bits.astype(np.float64) * 2.0 ** -53
 
 
-def uniforms(seed, stream_id, generation, member, count, first=0):
-    """Uniform variates first, ..., first + count - 1 in [0, 1): two per block."""
-    b0 = first // 2
-    w = blocks(seed, stream_id, generation, member, b0, (first + count + 1) // 2 - b0 + 1)
-    both = np.stack([_unit(w[0], w[1]), _unit(w[2], w[3])], axis=1).ravel()
-    return both[first - 2 * b0: first - 2 * b0 + count]
-
-
 def normals(seed, stream_id, generation, member, count, first=0):
     """Standard normal variates first, ..., first + count - 1: Box-Muller, a pair per block."""
     b0 = first // 2
@@ -69,23 +62,6 @@ def normals(seed, stream_id, generation, member, count, first=0):
     r, a = np.sqrt(-2.0 * np.log(u1)), 2.0 * np.pi * u2
     both = np.stack([r * np.cos(a), r * np.sin(a)], axis=1).ravel()
     return both[first - 2 * b0: first - 2 * b0 + count]
-
-
-def noise_of(strategy, member):
-    """(noise id, sign) of an ES member: song draws one stream per member; openai and the other
-    mirrored strategies share stream k = (member - 1) // 2 + 1 between members 2k - 1 (+) and 2k
-    (-). Member 0 is the centre, unperturbed."""
-    if member == 0:
-        return 0, 0.0
-    if strategy == "song":
-        return member, 1.0
-    return (member - 1) // 2 + 1, 1.0 if member % 2 == 1 else -1.0
-
-
-def full_noise(seed, generation, noise_id, size):
-    """Full ES noise (es.noise = full) of the perturbed range: one perturbation stream, member =
-    the noise id, continued across the blocks that are perturbed together."""
-    return normals(seed, stream.PERTURBATION, generation, noise_id, size)
 
 
 if __name__ == "__main__":

@@ -82,14 +82,13 @@ def main():
         if f.attrs.get("format") != "esbio-traces-1" or "V0" not in f.get("traces", {}):
             sys.exit(f"replay_evidence.py: {a.traces} is not a task B traces file of this esbio")
         cfg, t = config_of(f), {k: f["traces"][k][()] for k in f["traces"]}
+        batch = f.attrs["batch"]
     if cfg["task.integrator"] != "fixed" or cfg["network.synapse"] != "current":
         sys.exit("replay_evidence.py: only the fixed-step scheme with current coupling is replayed")
     k = a.trials or t["tokens"].shape[0]
     n = int(cfg["task.neurons"])
     # The initial voltages from the seed alone (docs/design.md 4.1): stream trial_state, the
     # batch's generation, member 0 (the centre, as esbio simulate integrates it).
-    with h5py.File(a.traces, "r") as f:
-        batch = f.attrs["batch"]
     generation = VALIDATION if batch == "validation" else int(batch.split()[1])
     trials = t["tokens"].shape[0]
     z = normals(int(cfg["run.seed"]), stream.TRIAL_STATE, generation, 0, trials * n)

@@ -23,7 +23,7 @@ run() {
   local name=$1 gens=$2 config=$3
   shift 3
   local file=$out/$name.h5 np=2
-  [[ " $* " == *" --method bp "* || $config == *bp_paper* ]] && np=1  # BP: every rank computes it all
+  [[ $config == *bp_paper* ]] && np=1  # BP: every rank computes it all
   if [ -f "$file" ]; then
     mpirun -np $np build/release/esbio train --out "$file" --resume --es.generations "$gens" \
       >>"$out/$name.log" 2>&1

@@ -81,6 +81,7 @@ bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recor
   };
   const auto record = [&](int boundary) { record_to(rec, boundary); };
   if (rec) record(0);
+  if (each_step) record_to(each_step, 0);
   for (std::size_t s = 0; s < steps; ++s) {
     if (rec && s > 0 && s % token_steps_ == 0) record(static_cast<int>(s / token_steps_));
     if (s % token_steps_ == 0) {
@@ -309,10 +310,9 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
   constexpr double spike_mv = 0.0;
   std::vector<double> previous, spike_trial, spike_neuron, spike_time;
   const auto spikes = [&](std::size_t, int step, const double* volts) {
-    if (step == 1) {  // the voltages before the first step: boundary 0's record
-      previous.resize(trials * n);
-      for (std::size_t b = 0; b < trials; ++b)
-        std::copy_n(v.data() + b * samples * n, n, previous.data() + b * n);
+    if (step == 0) {
+      previous.assign(volts, volts + trials * n);
+      return;
     }
     for (std::size_t k = 0; k < trials * n; ++k) {
       if (volts[k] >= spike_mv && previous[k] < spike_mv) {

@@ -131,7 +131,8 @@ class evidence_evaluator final : public evaluator {
   // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).
   static constexpr std::size_t all_trials = static_cast<std::size_t>(-1);
   using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
-  // each_step (fixed path only) is called after every step k with index k + 1.
+  // each_step (fixed path only) is called with index 0 before the first step and with index
+  // k + 1 after step k.
   bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
                 std::vector<double>& out, evaluation& ev, const recorder& rec = {},
                 const recorder& each_step = {});
