@@ -63,9 +63,10 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.block = no_block;
   row.evaluations = 1;
   row.solver_steps = centre.steps + (validation.empty() ? 0 : validation[0].steps);
+  // A failed centre leaves grad meaningless: as if every entry were NaN (the paper's loss NaN).
   bool finite = centre.ok();
   for (double& v : grad) {
-    if (std::isfinite(v)) continue;
+    if (centre.ok() && std::isfinite(v)) continue;
     finite = false;
     if (cfg_.optim.zero_nonfinite) v = 0;
   }
