@@ -221,6 +221,10 @@ expect_bad "guided_k zero" "es.guided_k = '0' must be at least 1" train "${SPHER
 expect_bad "guided_alpha above 1" "es.guided_alpha must be between 0 and 1" train "${SPHERE[@]}" --out new.h5 --es.strategy guided --es.guided_alpha 1.5
 expect_bad "guided_beta negative" "es.guided_beta = '-2' must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy guided --es.guided_beta -2
 expect_bad "unknown optimiser" "optim.name = 'lion'" train --config "$TINY" --out new.h5 --optim.name lion
+expect_bad "optim.nonfinite not a choice" "optim.nonfinite = 'nan' is not one of: skip, zero" train --config "$TINY" --out new.h5 --method bp --optim.nonfinite nan
+expect_bad "optim.nonfinite a number" "optim.nonfinite = '1' is not one of: skip, zero" train --config "$TINY" --out new.h5 --method bp --optim.nonfinite 1
+expect_bad "optim.nonfinite negative" "optim.nonfinite = '-1' is not one of: skip, zero" train --config "$TINY" --out new.h5 --method bp --optim.nonfinite -1
+expect_bad "optim.nonfinite empty" "optim.nonfinite" train --config "$TINY" --out new.h5 --method bp --optim.nonfinite ''
 expect_bad "clipup max_speed negative" "optim.max_speed = '-1' must not be negative" train "${SPHERE[@]}" --out new.h5 --optim.name clipup --optim.max_speed -1
 expect_bad "dimension zero" "task.dimension = '0' must be at least 1" train "${SPHERE[@]}" --out new.h5 --task.dimension 0
 expect_bad "dimension negative" "task.dimension = '-3'" train "${SPHERE[@]}" --out new.h5 --task.dimension -3
