@@ -269,6 +269,34 @@ void ml_network::recurrent_product(const double* x, double* out) const {
 // the coupling scale e; with the kinetic synapse also dfs/dV and dfs/ds. Current coupling:
 // (J v)_V = a vV + b vw + (e vV) W_rec, e = input_gain T'(V) / C. Kinetic: (J v)_V = a vV + b vw
 // + e (vs W_rec), e_i = syn_gain (E_syn - V_i) / C.
+namespace {
+
+// The continuous model's gating functions at V, by the same substitution as the fixed-step
+// update above (x = (V - V3)/(2 V4), y = (V - V1)/V2, u = e^{-|x|}, s = e^{-2|y|}): two exps
+// instead of two tanh, a cosh and an exp, with m(1 - m) = s/(1 + s)^2 and wi(1 - wi) =
+// u^4/(1 + u^4)^2 exact where 1 - m would cancel. The same functions as the formulas, rounded
+// differently (tests/unit/test_ml_network.cpp compares rhs and Jacobian with them).
+struct gates {
+  double m_inf, m_slope, w_inf, w_slope, cosh_x, sinh_x;  // slopes: m(1 - m), wi(1 - wi)
+};
+
+inline gates gates_at(double v, const ml_params& q) {
+  const double x = (v - q.V3) / (2 * q.V4), y = (v - q.V1) / q.V2;
+  const double u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
+  const double u4 = (u * u) * (u * u);
+  const double pm = 1 / (1 + s), pw = 1 / (1 + u4), inv_u = 1 / u;
+  gates g;
+  g.m_inf = (y >= 0 ? 1.0 : s) * pm;
+  g.m_slope = s * pm * pm;
+  g.w_inf = (x >= 0 ? 1.0 : u4) * pw;
+  g.w_slope = u4 * pw * pw;
+  g.cosh_x = 0.5 * (inv_u + u);
+  g.sinh_x = (x >= 0 ? 0.5 : -0.5) * (inv_u - u);
+  return g;
+}
+
+}  // namespace
+
 void ml_network::linearise(const double* y, std::vector<double>& lin) {
   const std::size_t n = n_;
   const double* v = y;
@@ -286,11 +314,10 @@ void ml_network::linearise(const double* y, std::vector<double>& lin) {
 #pragma omp simd
   for (std::size_t i = 0; i < n; ++i) {
     const double vi = v[i];
-    const double th_m = std::tanh((vi - q.V1) / q.V2), th_w = std::tanh((vi - q.V3) / q.V4);
-    const double m_inf = 0.5 * (1 + th_m), dm = 0.5 * (1 - th_m * th_m) / q.V2;
-    const double w_inf = 0.5 * (1 + th_w), dw_inf = 0.5 * (1 - th_w * th_w) / q.V4;
-    const double ex = std::exp((vi - q.V3) / (2 * q.V4));
-    const double ch = 0.5 * (ex + 1 / ex), sh = 0.5 * (ex - 1 / ex);
+    const gates g = gates_at(vi, q);
+    const double m_inf = g.m_inf, dm = 2 * g.m_slope / q.V2;
+    const double w_inf = g.w_inf, dw_inf = 2 * g.w_slope / q.V4;
+    const double ch = g.cosh_x, sh = g.sinh_x;
     a[i] = -(q.gCa * (dm * (vi - q.ECa) + m_inf) + q.gK * w[i] + q.gL) * inv_c;
     b[i] = -q.gK * (vi - q.EK) * inv_c;
     c[i] = q.phi * (dw_inf * ch + (w_inf - w[i]) * sh / (2 * q.V4));
@@ -365,12 +392,11 @@ void ml_network::neuron_rates(const double* v, const double* w, const double* cu
 #pragma omp simd
   for (std::size_t i = 0; i < n_; ++i) {
     const double vi = v[i];
-    const double m_inf = 0.5 * (1 + std::tanh((vi - q.V1) / q.V2));
-    const double w_inf = 0.5 * (1 + std::tanh((vi - q.V3) / q.V4));
+    const gates g = gates_at(vi, q);
     const double ionic =
-        q.gCa * m_inf * (vi - q.ECa) + q.gK * w[i] * (vi - q.EK) + q.gL * (vi - q.EL);
+        q.gCa * g.m_inf * (vi - q.ECa) + q.gK * w[i] * (vi - q.EK) + q.gL * (vi - q.EL);
     dv[i] = (current[i] - ionic) * inv_c;
-    dw[i] = q.phi * (w_inf - w[i]) * std::cosh((vi - q.V3) / (2 * q.V4));
+    dw[i] = q.phi * (g.w_inf - w[i]) * g.cosh_x;
   }
 }
 

@@ -160,7 +160,7 @@ solve_result integrator::backward(system& sys, std::span<const double> dl_dy,
         check_ptr(SUNNonlinSol_FixedPoint(s.y_b.get(), 0, s.ctx.get()), "SUNNonlinSol_FixedPoint"));
     check(CVodeSetNonlinearSolverB(s.mem.get(), s.which, s.nls_b.get()),
           "CVodeSetNonlinearSolverB");
-  } else if (opts_.ls == linear_solver::gmres) {
+  } else if (opts_.ls == linear_solver::gmres || opts_.ls == linear_solver::block) {
     const bool prec = sys.has_transposed_preconditioner();
     s.ls_b.reset(check_ptr(SUNLinSol_SPGMR(s.y_b.get(), prec ? SUN_PREC_LEFT : SUN_PREC_NONE,
                                            opts_.krylov_dim, s.ctx.get()),

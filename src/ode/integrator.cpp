@@ -4,6 +4,7 @@
 #include <sunlinsol/sunlinsol_spgmr.h>
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
+#include "block_linear_solver.hpp"
 #include "cvodes_impl.hpp"
 #include "fast_vector_ops.hpp"
 
@@ -244,7 +245,12 @@ void integrator::impl::configure(const solver_options& o, bool has_preconditione
   }
   check(CVodeSetMaxNumSteps(mem.get(), o.max_steps_per_output), "CVodeSetMaxNumSteps");
   if (o.max_order > 0) check(CVodeSetMaxOrd(mem.get(), o.max_order), "CVodeSetMaxOrd");
-  if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
+  if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::block) {
+    if (!has_preconditioner)
+      throw std::invalid_argument("linear_solver = block needs a system with a preconditioner");
+    ls.reset(make_block_linear_solver(ctx.get(), mem.get(), &active));
+    check(CVodeSetLinearSolver(mem.get(), ls.get(), nullptr), "CVodeSetLinearSolver");
+  } else if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::gmres) {
     ls.reset(check_ptr(SUNLinSol_SPGMR(y.get(), has_preconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE,
                                        o.krylov_dim, ctx.get()),
                        "SUNLinSol_SPGMR"));
@@ -300,6 +306,8 @@ void integrator::start(impl& s, system& sys, double t0, std::span<const double> 
     s.initialised = true;
   } else {
     check(CVodeReInit(s.mem.get(), t0, s.y.get()), "CVodeReInit");
+    if (opts_.nls == nonlinear_solver::newton && opts_.ls == linear_solver::block)
+      reset_block_linear_solver(s.ls.get());
     s.reinitialised = true;
   }
   t_now_ = t0;

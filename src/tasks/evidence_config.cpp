@@ -88,7 +88,7 @@ evidence_config evidence_config::read(setting_reader& r, std::uint64_t seed) {
   n.e_syn = r.real("network.e_syn");
   n.syn_gain = r.real("network.syn_gain");
   n.neuron = read_neuron(r);
-  c.solver = read_solver_options(r);
+  c.solver = read_solver_options(r, true);
   c.validate();
   return c;
 }

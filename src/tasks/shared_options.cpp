@@ -10,7 +10,8 @@ const std::vector<option_spec>& solver_option_specs() {
       {"ode.nonlinear", "fixedpoint",
        "nonlinear solver: newton (dense, analytic Jacobian) | fixedpoint"},
       {"ode.linear_solver", "dense",
-       "Newton's linear solver: dense (LU) | gmres (Krylov, model preconditioner)"},
+       "Newton's linear solver: dense (LU) | gmres (Krylov, model preconditioner) | block (the "
+       "model preconditioner alone; task evidence only)"},
       {"ode.krylov_dim", "0", "gmres: maximum Krylov dimension (0: SUNDIALS' default)"},
       {"ode.jacobian", "analytic",
        "Newton Jacobian (dense) or Jacobian-vector product (gmres): analytic | fd (difference "
@@ -27,15 +28,20 @@ const std::vector<option_spec>& solver_option_specs() {
   return specs;
 }
 
-ode::solver_options read_solver_options(setting_reader& r) {
+ode::solver_options read_solver_options(setting_reader& r, bool model_has_blocks) {
   ode::solver_options o;
   o.lmm = r.choice("ode.method", {"bdf", "adams"}) == 0 ? ode::method::bdf : ode::method::adams;
   o.nls = r.choice("ode.nonlinear", {"newton", "fixedpoint"}) == 0
               ? ode::nonlinear_solver::newton
               : ode::nonlinear_solver::fixed_point;
   o.analytic_jacobian = r.choice("ode.jacobian", {"analytic", "fd"}) == 0;
-  o.ls = r.choice("ode.linear_solver", {"dense", "gmres"}) == 0 ? ode::linear_solver::dense
-                                                                : ode::linear_solver::gmres;
+  const auto ls = r.choice("ode.linear_solver", {"dense", "gmres", "block"});
+  o.ls = ls == 0 ? ode::linear_solver::dense
+                 : (ls == 1 ? ode::linear_solver::gmres : ode::linear_solver::block);
+  if (o.ls == ode::linear_solver::block && !model_has_blocks)
+    throw input_error(
+        "ode.linear_solver = block needs a model with a block preconditioner (task evidence); "
+        "use dense or gmres");
   o.krylov_dim = static_cast<int>(r.count("ode.krylov_dim", 0, 1000));
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);

@@ -111,6 +111,7 @@ expect_bad "negative Krylov dimension" "ode.krylov_dim = '-1' is not a non-negat
 for key in task.t_end task.truth_atol; do
   expect_bad "spiral $key not a number" "$key = 'x' is not a finite number" train --config "$TINY" --out new.h5 --$key x
 done
+expect_bad "the block linear solver on a model without blocks" "ode.linear_solver = block needs a model with a block preconditioner" train --config "$TINY" --out new.h5 --ode.linear_solver block
 expect_bad "spiral window not a count" "task.window = 'x' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.window x
 expect_bad "negative spiral points" "task.points = '-3' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.points -3
 for key in task.horizon task.el_sd task.spike_gain task.spike_threshold task.v0_mean task.v0_sd \

@@ -88,6 +88,41 @@ TEST_CASE("an uncoupled one-neuron network is the single neuron with the mapped 
   CHECK(a[1] == doctest::Approx(b[1]).epsilon(1e-14));
 }
 
+TEST_CASE("the network's gates (two exps) are the neuron's tanh and cosh formulas at any V") {
+  // The network computes m, w_inf, cosh and their slopes from e^{-|x|} and e^{-2|y|}; the single
+  // neuron keeps the textbook formulas. Same functions, so equal to rounding, also far outside
+  // the physiological range (an ES member's excursions) where a cancellation would show.
+  ml_network net(1);
+  const std::vector<double> w{0.0}, drive{0.3};
+  net.bind_recurrent(w);
+  net.set_drive(drive);
+  models::ml_neuron single(models::ml_params{}, (0.1 + 0.3) * 36.75 + 39.9);
+  double worst_rhs = 0, worst_jac = 0;
+  for (double v = -200; v <= 150; v += 1.25)
+    for (double gate : {0.0, 0.014173, 0.4, 1.0}) {
+      const double y[2] = {v, gate};
+      double a[2], b[2], jac[4] = {};
+      net.rhs(0, y, a);
+      single.rhs(0, y, b);
+      for (int k = 0; k < 2; ++k)
+        worst_rhs = std::max(worst_rhs, std::abs(a[k] - b[k]) / std::max(1.0, std::abs(b[k])));
+      // The Jacobian-vector product (GMRES's, and the preconditioner's linearisation) against
+      // the neuron's partials: columns e_V and e_w.
+      for (int col = 0; col < 2; ++col) {
+        const double e[2] = {col == 0 ? 1.0 : 0.0, col == 1 ? 1.0 : 0.0};
+        REQUIRE(net.jvp(0, y, e, jac + 2 * col));
+      }
+      const auto l = single.params().local(v, gate, (0.1 + 0.3) * 36.75 + 39.9);
+      const double ref[4] = {l.dv_dv, l.dw_dv, l.dv_dw, l.dw_dw};  // column-major
+      for (int k = 0; k < 4; ++k)
+        worst_jac =
+            std::max(worst_jac, std::abs(jac[k] - ref[k]) / std::max(1.0, std::abs(ref[k])));
+    }
+  MESSAGE("worst relative difference: rhs " << worst_rhs << ", J v " << worst_jac);
+  CHECK(worst_rhs < 1e-13);
+  CHECK(worst_jac < 1e-13);
+}
+
 TEST_CASE("the paper's fixed-step scheme converges to the BDF solution at first order") {
   const std::size_t n = 8, tokens = 5;
   const double token_ms = 4.0;
@@ -157,9 +192,14 @@ TEST_CASE("GMRES with the block preconditioner agrees with dense LU") {
   };
   const auto [dense, dense_iters] = run(ode::linear_solver::dense);
   const auto [gmres, gmres_iters] = run(ode::linear_solver::gmres);
-  for (std::size_t i = 0; i < 2 * n; ++i) CHECK(std::abs(dense[i] - gmres[i]) < 1e-5);
+  const auto [block, block_iters] = run(ode::linear_solver::block);
+  for (std::size_t i = 0; i < 2 * n; ++i) {
+    CHECK(std::abs(dense[i] - gmres[i]) < 1e-5);
+    CHECK(std::abs(dense[i] - block[i]) < 1e-5);
+  }
   CHECK(dense_iters == 0);
   CHECK(gmres_iters > 0);
+  CHECK(block_iters == 0);  // Newton's correction is the block solve alone: no Krylov iterations
 }
 
 TEST_CASE("the preconditioner inverts each neuron's block of I - gamma J") {
@@ -199,7 +239,9 @@ TEST_CASE("network trajectories agree with an independent SciPy Radau solve") {
   REQUIRE(lines.size() == 5 + 24);
   ml_network net(n);
   net.bind_recurrent(lines[0]);
-  for (auto ls : {ode::linear_solver::dense, ode::linear_solver::gmres}) {
+  for (auto ls :
+       {ode::linear_solver::dense, ode::linear_solver::gmres, ode::linear_solver::block}) {
+    CAPTURE(static_cast<int>(ls));
     ode::solver_options o;
     o.rtol = 1e-11;
     o.atol = 1e-11;
@@ -278,8 +320,12 @@ TEST_CASE("with the kinetic synapse, preconditioned GMRES agrees with dense LU")
     }
     return y;
   };
-  const auto dense = run(ode::linear_solver::dense), gmres = run(ode::linear_solver::gmres);
-  for (std::size_t i = 0; i < 3 * n; ++i) CHECK(std::abs(dense[i] - gmres[i]) < 1e-5);
+  const auto dense = run(ode::linear_solver::dense), gmres = run(ode::linear_solver::gmres),
+             block = run(ode::linear_solver::block);
+  for (std::size_t i = 0; i < 3 * n; ++i) {
+    CHECK(std::abs(dense[i] - gmres[i]) < 1e-5);
+    CHECK(std::abs(dense[i] - block[i]) < 1e-5);
+  }
   // The 3 x 3 blocks invert I - gamma J over (V_i, w_i, s_i).
   REQUIRE(net.precondition_setup(0, dense.data(), 0.1) == 0);
   std::vector<double> jac(9 * n * n, 0.0), rhs(3 * n), z(3 * n);

@@ -10,8 +10,11 @@ enum class method { bdf, adams };
 enum class nonlinear_solver { newton, fixed_point };
 // Linear solver inside Newton: dense LU (analytic or difference-quotient Jacobian), or GMRES with
 // the system's preconditioner if it has one and its Jacobian-vector products if it has them
-// (difference quotients otherwise, or with analytic_jacobian = false).
-enum class linear_solver { dense, gmres };
+// (difference quotients otherwise, or with analytic_jacobian = false), or the system's
+// preconditioner alone (block: a modified Newton iteration on the model's cheap approximation of
+// I - gamma J; one right-hand side per iteration and no Krylov products). The adjoint's backward
+// problem uses GMRES with the transposed preconditioner when block is chosen.
+enum class linear_solver { dense, gmres, block };
 
 struct solver_options {
   method lmm = method::bdf;

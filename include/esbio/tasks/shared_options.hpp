@@ -13,7 +13,9 @@
 namespace esbio::tasks {
 
 const std::vector<option_spec>& solver_option_specs();
-ode::solver_options read_solver_options(setting_reader& r);
+// model_has_blocks: the task's model offers a block preconditioner, so ode.linear_solver = block
+// is accepted.
+ode::solver_options read_solver_options(setting_reader& r, bool model_has_blocks = false);
 
 const std::vector<option_spec>& neuron_option_specs();
 models::ml_params read_neuron(setting_reader& r);
