@@ -275,7 +275,7 @@ namespace {
 // update above (x = (V - V3)/(2 V4), y = (V - V1)/V2, u = e^{-|x|}, s = e^{-2|y|}): two exps
 // instead of two tanh, a cosh and an exp, with m(1 - m) = s/(1 + s)^2 and wi(1 - wi) =
 // u^4/(1 + u^4)^2 exact where 1 - m would cancel. The same functions as the formulas, rounded
-// differently (tests/unit/test_ml_network.cpp compares rhs and Jacobian with them).
+// differently (tests/unit/test_ml_network.cpp compares the rhs and J v with them).
 struct gates {
   double m_inf, m_slope, w_inf, w_slope, cosh_x, sinh_x;  // slopes: m(1 - m), wi(1 - wi)
 };

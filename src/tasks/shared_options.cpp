@@ -35,9 +35,9 @@ ode::solver_options read_solver_options(setting_reader& r, bool model_has_blocks
               ? ode::nonlinear_solver::newton
               : ode::nonlinear_solver::fixed_point;
   o.analytic_jacobian = r.choice("ode.jacobian", {"analytic", "fd"}) == 0;
-  const auto ls = r.choice("ode.linear_solver", {"dense", "gmres", "block"});
-  o.ls = ls == 0 ? ode::linear_solver::dense
-                 : (ls == 1 ? ode::linear_solver::gmres : ode::linear_solver::block);
+  constexpr ode::linear_solver solvers[] = {ode::linear_solver::dense, ode::linear_solver::gmres,
+                                            ode::linear_solver::block};
+  o.ls = solvers[r.choice("ode.linear_solver", {"dense", "gmres", "block"})];
   if (o.ls == ode::linear_solver::block && !model_has_blocks)
     throw input_error(
         "ode.linear_solver = block needs a model with a block preconditioner (task evidence); "
