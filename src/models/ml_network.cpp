@@ -21,6 +21,11 @@ ml_network::ml_network(std::size_t n, network_params p)
 void ml_network::bind_recurrent(std::span<const double> w_rec) {
   if (w_rec.size() != n_ * n_) throw std::invalid_argument("ml_network: W_rec must be N x N");
   w_rec_ = w_rec;
+  if (p_.float32_weights) {
+    w_float_.assign(w_rec.begin(), w_rec.end());
+    w_rounded_.assign(w_float_.begin(), w_float_.end());
+    w_rec_ = w_rounded_;
+  }
   pack_recurrent();
 }
 

@@ -232,12 +232,17 @@ void ml_network::pack_recurrent() {
   pack(n_, w_rec_, fixed_f_);
 }
 
-void ml_network::recurrent_product(const double* x, double* out) const {
-  // Blocks of outputs stay in registers over the whole sum, so each multiply-add loads one
-  // matrix entry and nothing else. A block is eight vector registers: eight independent chains
-  // of multiply-adds hide the add latency (two chains, the old 16 outputs on AVX-512, left the
-  // product latency-bound at half the CVODE path's time). Each output still sums over j in
-  // order, so the bits do not depend on the block.
+namespace {
+
+// out_i = sum_j x_j w[j][i] for row-major n x n weights of type W (double, or float widened
+// exactly to double: the same products and sums as on the rounded weights in float64).
+// Blocks of outputs stay in registers over the whole sum, so each multiply-add loads one matrix
+// entry and nothing else. A block is eight vector registers: eight independent chains of
+// multiply-adds hide the add latency (two chains, the old 16 outputs on AVX-512, left the
+// product latency-bound at half the CVODE path's time). Each output still sums over j in order,
+// so the bits do not depend on the block.
+template <class W>
+void rows_product(std::size_t n, const W* wr, const double* x, double* out) {
 #if defined(__AVX512F__)
   constexpr std::size_t block = 64;
 #elif defined(__AVX__)
@@ -245,24 +250,32 @@ void ml_network::recurrent_product(const double* x, double* out) const {
 #else
   constexpr std::size_t block = 16;
 #endif
-  const std::size_t n = n_;
-  const double* wr = w_rec_.data();
-  std::size_t ib = 0;
-  for (; ib + block <= n; ib += block) {
+  // The last, partial block the same way (a width known only at run time is slower, so it is
+  // apart): a scalar sum over j would be reassociated under this file's -ffast-math, differently
+  // for each weight type.
+  const auto outputs = [&]<std::size_t fixed>(std::size_t ib, std::size_t width) {
     double acc[block] = {};
     for (std::size_t j = 0; j < n; ++j) {
       const double xj = x[j];
-      const double* row = wr + j * n + ib;
+      const W* row = wr + j * n + ib;
 #pragma omp simd
-      for (std::size_t k = 0; k < block; ++k) acc[k] += xj * row[k];
+      for (std::size_t k = 0; k < (fixed ? fixed : width); ++k)
+        acc[k] += xj * static_cast<double>(row[k]);
     }
-    std::copy(acc, acc + block, out + ib);
-  }
-  for (std::size_t i = ib; i < n; ++i) {
-    double acc = 0;
-    for (std::size_t j = 0; j < n; ++j) acc += x[j] * wr[j * n + i];
-    out[i] = acc;
-  }
+    std::copy(acc, acc + width, out + ib);
+  };
+  std::size_t ib = 0;
+  for (; ib + block <= n; ib += block) outputs.template operator()<block>(ib, block);
+  if (ib < n) outputs.template operator()<0>(ib, n - ib);
+}
+
+}  // namespace
+
+void ml_network::recurrent_product(const double* x, double* out) const {
+  if (p_.float32_weights)
+    rows_product(n_, w_float_.data(), x, out);
+  else
+    rows_product(n_, w_rec_.data(), x, out);
 }
 
 // lin holds rows of N values: dfV/dV and dfV/dw (local terms), dfw/dV, dfw/dw, and

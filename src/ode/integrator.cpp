@@ -245,6 +245,7 @@ void integrator::impl::configure(const solver_options& o, bool has_preconditione
   }
   check(CVodeSetMaxNumSteps(mem.get(), o.max_steps_per_output), "CVodeSetMaxNumSteps");
   if (o.max_order > 0) check(CVodeSetMaxOrd(mem.get(), o.max_order), "CVodeSetMaxOrd");
+  check(CVodeSetNonlinConvCoef(mem.get(), o.nonlinear_conv_coef), "CVodeSetNonlinConvCoef");
   if (o.nls == nonlinear_solver::newton && o.ls == linear_solver::block) {
     if (!has_preconditioner)
       throw std::invalid_argument("linear_solver = block needs a system with a preconditioner");

@@ -11,6 +11,18 @@
 
 namespace esbio::tasks {
 
+namespace {
+
+// CVODE integrates in float64, so the continuous model's float32 is its weights alone.
+models::network_params network_of(const evidence_config& c) {
+  auto p = c.network;
+  p.float32_weights =
+      c.precision == evidence_precision::float32 && c.integrator == evidence_integrator::bdf;
+  return p;
+}
+
+}  // namespace
+
 evidence_evaluator::evidence_evaluator(const evidence_task& task)
     : task_(task),
       cfg_(task.config_values()),
@@ -18,7 +30,7 @@ evidence_evaluator::evidence_evaluator(const evidence_task& task)
       embeddings_(task.embeddings()),
       token_steps_(task.token_steps()),
       readout_steps_(task.readout_steps()),
-      net_(cfg_.neurons, cfg_.network),
+      net_(cfg_.neurons, network_of(cfg_)),
       solver_(cfg_.solver) {}
 
 const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t generation) {

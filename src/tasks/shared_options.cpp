@@ -16,6 +16,9 @@ const std::vector<option_spec>& solver_option_specs() {
       {"ode.jacobian", "analytic",
        "Newton Jacobian (dense) or Jacobian-vector product (gmres): analytic | fd (difference "
        "quotients)"},
+      {"ode.nonlinear_conv_coef", "0.1",
+       "stop the nonlinear iteration when its scaled correction is below this (CVODE's "
+       "default 0.1; the local error test still bounds each step)"},
       {"ode.rtol", "1e-6", "relative tolerance of the model solves"},
       {"ode.atol", "1e-8", "absolute tolerance of the model solves"},
       {"ode.atol_per_component", "none",
@@ -43,6 +46,7 @@ ode::solver_options read_solver_options(setting_reader& r, bool model_has_blocks
         "ode.linear_solver = block needs a model with a block preconditioner (task evidence); "
         "use dense or gmres");
   o.krylov_dim = static_cast<int>(r.count("ode.krylov_dim", 0, 1000));
+  o.nonlinear_conv_coef = r.real("ode.nonlinear_conv_coef", true);
   o.rtol = r.real("ode.rtol", true);
   o.atol = r.real("ode.atol", true);
   o.atol_per_component = r.reals("ode.atol_per_component", "none");

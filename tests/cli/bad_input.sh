@@ -91,7 +91,7 @@ expect_bad "simulate over an existing file" "--force" simulate --config "$TINY" 
 expect_bad "simulate with a bad override" "task.hidden" simulate --config "$TINY" --out sim.h5 --task.hidden 0
 expect_bad "kinetic synapse with the fixed-step scheme" "network.synapse" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --network.synapse kinetic
 expect_bad "an unknown precision" "task.precision = 'half' is not one of: float64, float32" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.precision half
-expect_bad "float32 with CVODE" "task.precision = float32 needs task.integrator = fixed" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.precision float32 --task.integrator bdf
+expect_bad "nonlinear_conv_coef zero" "ode.nonlinear_conv_coef" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --ode.nonlinear_conv_coef 0
 expect_bad "validation every 0 generations" "run.validate_every = '0' must be at least 1" train --config "$TINY" --out new.h5 --run.validate_every 0
 expect_bad "a validation set beyond the limit" "task.validation_trials = '100000' must be at most 65536" train --config "$SOURCE_DIR/data/ci/evidence_small.ini" --out new.h5 --task.validation_trials 100000
 # Every task's numeric and choice options through the one checked reader (core/values.hpp):

@@ -428,3 +428,72 @@ TEST_CASE("a restarted solve reports its own linear-solver work") {
   CHECK(again.stats.lin_iters == first.stats.lin_iters);
   CHECK(first.stats.lin_iters > 0);
 }
+
+TEST_CASE(
+    "with float32 weights the network is the float64 model on the rounded W_rec, bit for bit") {
+  // The coupling product reads floats and widens them exactly, so every product and sum is the
+  // one the float64 model does on the rounded weights. N = 100 covers the register-blocked
+  // outputs and the remainder loop at every vector width.
+  for (const bool kinetic : {false, true}) {
+    CAPTURE(kinetic);
+    const std::size_t n = 100;
+    random_net r(n, 1, 11);
+    std::vector<double> rounded(r.w_rec.begin(), r.w_rec.end());
+    std::size_t changed = 0;
+    for (auto& x : rounded) {
+      const double xr = static_cast<float>(x);
+      changed += xr != x;
+      x = xr;
+    }
+    REQUIRE(changed > n * n / 2);  // the rounding is real, so the comparison can fail
+    models::network_params p;
+    p.kinetic = kinetic;
+    ml_network reference(n, p);
+    p.float32_weights = true;
+    ml_network rounded_net(n, p);
+    reference.bind_recurrent(rounded);
+    rounded_net.bind_recurrent(r.w_rec);
+    reference.set_drive(r.drives[0]);
+    rounded_net.set_drive(r.drives[0]);
+    const std::size_t m = reference.size();
+    std::vector<double> y(m), v(m), lambda(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      y[i] = i < n ? r.y0[i] + 30 * std::sin(0.7 * double(i)) : 0.2 + 0.1 * std::cos(double(i));
+      v[i] = std::sin(1.3 * double(i));
+      lambda[i] = std::cos(0.4 * double(i));
+    }
+    std::vector<double> a(m), b(m);
+    reference.rhs(0, y.data(), a.data());
+    rounded_net.rhs(0, y.data(), b.data());
+    CHECK(a == b);
+    REQUIRE(reference.jvp(0, y.data(), v.data(), a.data()));
+    REQUIRE(rounded_net.jvp(0, y.data(), v.data(), b.data()));
+    CHECK(a == b);
+    std::vector<double> pa(reference.parameter_count()), pb(pa.size());
+    REQUIRE(reference.vjp(0, y.data(), lambda.data(), a.data(), pa.data()));
+    REQUIRE(rounded_net.vjp(0, y.data(), lambda.data(), b.data(), pb.data()));
+    CHECK(a == b);
+    CHECK(pa == pb);
+    REQUIRE(reference.precondition_setup(0, y.data(), 0.05) == 0);
+    REQUIRE(rounded_net.precondition_setup(0, y.data(), 0.05) == 0);
+    reference.precondition_solve(v.data(), a.data());
+    rounded_net.precondition_solve(v.data(), b.data());
+    CHECK(a == b);
+    // And the unrounded model differs, by the weights' rounding alone.
+    ml_network full(n, [&] {
+      auto q = p;
+      q.float32_weights = false;
+      return q;
+    }());
+    full.bind_recurrent(r.w_rec);
+    full.set_drive(r.drives[0]);
+    full.rhs(0, y.data(), a.data());
+    rounded_net.rhs(0, y.data(), b.data());
+    double worst = 0;
+    for (std::size_t i = 0; i < m; ++i)
+      worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(a[i])));
+    MESSAGE("largest relative rhs change from rounding W_rec: " << worst);
+    CHECK(worst > 0);
+    CHECK(worst < 1e-6);
+  }
+}

@@ -42,6 +42,11 @@ struct network_params {
   // replacing the current coupling T W_rec. Large alpha (~12 /ms) makes the network stiff.
   bool kinetic = false;
   double alpha = 12, beta = 0.1, e_syn = 0, syn_gain = 1;
+  // The model with W_rec rounded to float32 (task.precision = float32 on the continuous model).
+  // The state and all arithmetic stay float64, so it is the same equations with rounded weights:
+  // every path (rhs, Jacobian, J v, vjp, blocks) reads the same rounded values, and the coupling
+  // product reads them as floats, half the bytes of a product that is bound by cache bandwidth.
+  bool float32_weights = false;
   double output(double v) const;        // T(V)
   double output_slope(double v) const;  // T'(V)
 };
@@ -52,7 +57,7 @@ class ml_network final : public ode::system {
 
   // W_rec, N x N row-major (z_i = sum_j T_j W_rec[j][i]); must outlive the solves using it.
   // The fixed-step scheme and its reverse use a copy made here (in its panel layout, in float64
-  // and float32): after changing W_rec, bind it again.
+  // and float32), as does the float32_weights model: after changing W_rec, bind it again.
   void bind_recurrent(std::span<const double> w_rec);
   // x W_inp of the current token (N values).
   void set_drive(std::span<const double> drive);
@@ -150,7 +155,9 @@ class ml_network final : public ode::system {
 
   std::size_t n_;
   network_params p_;
-  std::span<const double> w_rec_;
+  std::span<const double> w_rec_;  // the bound W_rec, or w_rounded_ with float32_weights
+  std::vector<float> w_float_;     // float32_weights: W_rec rounded, for the coupling product
+  std::vector<double> w_rounded_;  // the same values in float64, for every other path
   fixed_weights<double> fixed_d_;
   fixed_weights<float> fixed_f_;
   std::vector<double> drive_;

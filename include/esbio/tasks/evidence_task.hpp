@@ -26,7 +26,8 @@ namespace esbio::tasks {
 
 enum class evidence_integrator { fixed, bdf };
 // The arithmetic of the fixed-step scheme's state, forward and BPTT (the paper ran float32). The
-// readout (features, logits, loss) and the gradients' sums over tokens stay in float64.
+// readout (features, logits, loss) and the gradients' sums over tokens stay in float64. On the
+// continuous model (bdf) float32 rounds W_rec alone (network_params::float32_weights).
 enum class evidence_precision { float64, float32 };
 
 struct evidence_config {
@@ -36,7 +37,7 @@ struct evidence_config {
   std::size_t validation_trials = 500;  // the fixed validation set (validation_generation)
   evidence_integrator integrator = evidence_integrator::fixed;  // the paper's scheme, or CVODE
   double dt = 0.1;                                              // ms, fixed-step scheme
-  evidence_precision precision = evidence_precision::float64;   // fixed-step scheme
+  evidence_precision precision = evidence_precision::float64;   // see evidence_precision
   double token_ms = 4.0;                                        // each token held this long
   double readout_ms = 10.0;       // readout: mean T over the last readout_ms
   bool common_noise = false;      // all members share a generation's initial voltages
