@@ -22,6 +22,9 @@ const std::vector<option_spec>& spiral_config::options() {
       {"task.window", "10", "spiral: consecutive points per window"},
       {"task.points", "1000", "spiral: observation times of the true trajectory"},
       {"task.t_end", "25", "spiral: end of the observation interval"},
+      {"task.windows", "separate",
+       "spiral: separate (one solve per window) | batched (a batch's windows as one system: "
+       "1.7x faster BP gradients, slower ES evaluations; docs/science.md)"},
       {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
       {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
   };
@@ -37,6 +40,7 @@ spiral_config spiral_config::read(setting_reader& r, std::uint64_t seed) {
   c.window = r.count("task.window", 2, 1u << 20);
   c.points = r.count("task.points", 3, 1u << 22);
   c.t_end = r.real("task.t_end", true);
+  c.batched_windows = r.choice("task.windows", {"separate", "batched"}) == 1;
   c.truth_rtol = r.real("task.truth_rtol", true);
   c.truth_atol = r.real("task.truth_atol", true);
   c.solver = read_solver_options(r);
@@ -74,28 +78,42 @@ std::vector<double> solve_truth(const spiral_config& cfg, const std::vector<doub
 }
 
 // One evaluation's windows: the field bound to theta, each window solved from its true start on
-// the first `window` times (the field is autonomous).
+// the first `window` times (the field is autonomous). Separate: one segment per window with the
+// one-copy field. Batched: one segment, the batch-copy field from all starts stacked, so the
+// outputs are window x (batch x 2).
 class spiral_windows final : public trajectory_problem {
  public:
   spiral_windows(const spiral_task& task, models::cubic_mlp_field& field,
                  const std::vector<std::size_t>& starts)
-      : task_(task), field_(field), starts_(starts), cfg_(task.config_values()) {}
+      : task_(task), field_(field), starts_(starts), cfg_(task.config_values()) {
+    if (field_.copies() > 1) {
+      stacked_.resize(2 * starts_.size());
+      for (std::size_t b = 0; b < starts_.size(); ++b)
+        std::copy_n(task_.truth().data() + 2 * starts_[b], 2, stacked_.data() + 2 * b);
+    }
+  }
 
   ode::system& system() override { return field_; }
-  std::size_t segments() const override { return starts_.size(); }
+  std::size_t segments() const override { return batched() ? 1 : starts_.size(); }
   segment segment_at(std::size_t k) const override {
+    const std::span<const double> t_win(task_.times().data(), cfg_.window);
+    if (batched()) return {task_.times().front(), stacked_, t_win};
     return {task_.times().front(),
-            std::span<const double>(task_.truth().data() + 2 * starts_[k], 2),
-            std::span<const double>(task_.times().data(), cfg_.window)};
+            std::span<const double>(task_.truth().data() + 2 * starts_[k], 2), t_win};
   }
   void accumulate(std::size_t k, std::span<const double> out, double& sum,
                   std::span<double> dl_dy) const override {
-    const double* truth = task_.truth().data() + 2 * starts_[k];
     const double scale = 1.0 / static_cast<double>(cfg_.batch * cfg_.window * 2);
-    for (std::size_t i = 0; i < 2 * cfg_.window; ++i) {
-      const double d = out[i] - truth[i];
-      sum += std::abs(d);
-      if (!dl_dy.empty()) dl_dy[i] = d > 0 ? scale : (d < 0 ? -scale : 0.0);
+    const std::size_t windows = batched() ? starts_.size() : 1, row = 2 * windows;
+    for (std::size_t b = 0; b < windows; ++b) {
+      const double* truth = task_.truth().data() + 2 * starts_[batched() ? b : k];
+      for (std::size_t i = 0; i < cfg_.window; ++i)
+        for (std::size_t c = 0; c < 2; ++c) {
+          const std::size_t at = i * row + 2 * b + c;
+          const double d = out[at] - truth[2 * i + c];
+          sum += std::abs(d);
+          if (!dl_dy.empty()) dl_dy[at] = d > 0 ? scale : (d < 0 ? -scale : 0.0);
+        }
     }
   }
   double finish(double sum) const override {
@@ -107,25 +125,30 @@ class spiral_windows final : public trajectory_problem {
   }
 
  private:
+  bool batched() const { return field_.copies() > 1; }
   const spiral_task& task_;
   models::cubic_mlp_field& field_;
   const std::vector<std::size_t>& starts_;
   const spiral_config& cfg_;
+  std::vector<double> stacked_;  // batched: every window's start, batch x 2
 };
 
 class spiral_evaluator final : public evaluator {
  public:
   explicit spiral_evaluator(const spiral_task& task)
-      : task_(task), field_(2, task.config_values().hidden), solver_(task.config_values().solver) {}
+      : task_(task),
+        field_(2, task.config_values().hidden),
+        batch_field_(2, task.config_values().hidden, task.config_values().batch),
+        solver_(task.config_values().solver) {}
 
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
                       std::uint32_t) override {
-    spiral_windows p(task_, bind(theta), starts_of(generation));
+    spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
     return solve_trajectories(solver_, p);
   }
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override {
-    spiral_windows p(task_, bind(theta), starts_of(generation));
+    spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
     return adjoint_trajectories(solver_, p, grad);
   }
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
@@ -135,7 +158,7 @@ class spiral_evaluator final : public evaluator {
     const auto& cfg = task_.config_values();
     const auto& times = task_.times();
     const auto& truth = task_.truth();
-    auto& field = bind(theta);
+    auto& field = bind(field_, theta);
     solver_.begin_budget();
     std::vector<double> full(2 * cfg.points);
     solver_.solve(field, times.front(), std::span<const double>(truth.data(), 2), times, full);
@@ -156,11 +179,14 @@ class spiral_evaluator final : public evaluator {
   }
 
  private:
-  models::cubic_mlp_field& bind(std::span<const double> theta) {
+  models::cubic_mlp_field& windows_field() {
+    return task_.config_values().batched_windows ? batch_field_ : field_;
+  }
+  models::cubic_mlp_field& bind(models::cubic_mlp_field& f, std::span<const double> theta) {
     const auto& w1 = task_.layout().block("W1");
     const auto& w2 = task_.layout().block("W2");
-    field_.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
-    return field_;
+    f.bind(theta.subspan(w1.offset, w1.size()), theta.subspan(w2.offset, w2.size()));
+    return f;
   }
   // Every member of a generation uses the same windows: draw them once per generation.
   const std::vector<std::size_t>& starts_of(std::uint32_t generation) {
@@ -172,7 +198,7 @@ class spiral_evaluator final : public evaluator {
   }
 
   const spiral_task& task_;
-  models::cubic_mlp_field field_;
+  models::cubic_mlp_field field_, batch_field_;  // one copy (traces, separate), batch copies
   ode::integrator solver_;
   std::optional<std::uint32_t> starts_generation_;
   std::vector<std::size_t> starts_;

@@ -43,10 +43,14 @@ TEST_CASE("song and openai give the bits they always gave") {
     std::uint64_t hash;
   };
   const known cases[] = {
-      {"ci/spiral_tiny.ini", {"--es.generations", "10"}, 0xf2f30b074b422fceull},
+      // The spiral song cases changed when the MLP field's output sums moved to fixed index
+      // lanes (src/models/mlp_field.cpp): theta after 10 generations is within 8e-14 (6e-12
+      // relative) of the old bits, the losses within 1e-14; the field agrees with a long-double
+      // evaluation (tests/unit/test_models.cpp). openai ranks its losses, so its bits held.
+      {"ci/spiral_tiny.ini", {"--es.generations", "10"}, 0x0720d78e038dad30ull},
       {"ci/spiral_tiny.ini",
        {"--es.generations", "6", "--es.baseline", "mean"},
-       0x66a96dd8f928ba77ull},
+       0x282de4879b514c5cull},
       {"ci/spiral_tiny.ini",
        {"--es.generations", "6", "--es.strategy", "openai", "--es.weight_decay", "0.01"},
        0xf1d20c057da16ca8ull},

@@ -5,8 +5,13 @@
 //
 // The cube is the feature map torchdiffeq's demo builds into the model. Jacobian:
 //   df/dy = W2 diag(1 - h o h) W1 diag(3 y o y),   h = tanh(W1 y^3).
-// Weights are views into a member's parameter vector (row-major blocks "W1", "W2"), so an ES
-// member is evaluated without copying its parameters.
+//
+// `copies` independent states share the weights: the system's state is copies x d (row-major),
+// each copy following f on its own, so a batch of windows integrates as one system and each
+// right-hand side is two matrix products over the whole batch (Z = U W1^T, Ydot = tanh(Z) W2^T)
+// and one vector tanh of copies x H entries. The parameter gradient of vjp() sums the copies' in
+// copy order. Weights are views into a member's parameter vector (row-major blocks "W1", "W2"),
+// so an ES member is evaluated without copying its parameters.
 
 #include <span>
 #include <vector>
@@ -19,23 +24,26 @@ class cubic_mlp_field final : public ode::system {
  public:
   // dim is at most max_dim (the cube y^3 lives on the stack of every evaluation).
   static constexpr std::size_t max_dim = 8;
-  cubic_mlp_field(std::size_t dim, std::size_t hidden);
+  cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies = 1);
 
   // Bind the weights to evaluate with; the spans must outlive the solves that use them.
   void bind(std::span<const double> w1, std::span<const double> w2);
 
-  std::size_t size() const override { return d_; }
+  std::size_t size() const override { return d_ * copies_; }
+  std::size_t dim() const { return d_; }
+  std::size_t copies() const { return copies_; }
   std::size_t hidden() const { return h_; }
   int rhs(double t, const double* y, double* ydot) override;
-  bool jacobian(double t, const double* y, double* jac) override;
+  bool jacobian(double t, const double* y, double* jac) override;  // block diagonal
   std::size_t parameter_count() const override { return 2 * d_ * h_; }
   bool vjp(double t, const double* y, const double* lambda, double* out_y, double* out_p) override;
 
  private:
-  std::size_t d_, h_;
+  std::size_t d_, h_, copies_;
   std::span<const double> w1_, w2_;
-  std::vector<double> act_;                 // scratch: h = tanh(W1 y^3)
-  void hidden(const double* y, double* u);  // u = y^3 (d <= 8 entries), act_ = h
+  std::vector<double> act_;            // scratch: h = tanh(W1 y^3), copies x H
+  std::vector<double> cube_;           // scratch: y^3, copies x d
+  void hidden_layer(const double* y);  // cube_ = y^3, act_ = h
 };
 
 }  // namespace esbio::models

@@ -24,6 +24,9 @@ struct spiral_config {
   std::size_t window = 10;    // points per window
   std::size_t points = 1000;  // observation times of the true trajectory
   double t_end = 25.0;
+  // A batch's windows integrated as one system (a shared step size, the error norm over all of
+  // them) instead of one solve each: docs/science.md on what that does to cost and accuracy.
+  bool batched_windows = false;
   double truth_rtol = 1e-10, truth_atol = 1e-12;
   ode::solver_options solver;
 
