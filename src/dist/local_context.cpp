@@ -1,5 +1,7 @@
 #include "esbio/dist/context.hpp"
 
+#include <algorithm>
+
 namespace esbio::dist {
 
 namespace {
@@ -13,6 +15,20 @@ class local_context final : public context {
                                    const std::function<evaluation(std::size_t)>& eval) override {
     std::vector<evaluation> out(n);
     for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
+    return out;
+  }
+  std::vector<evaluation> sum_vectors(
+      std::size_t n, std::size_t width,
+      const std::function<evaluation(std::size_t, std::span<double>)>& item,
+      std::vector<double>& sum) override {
+    std::vector<evaluation> out(n);
+    std::vector<double> v(width);
+    sum.assign(width, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::fill(v.begin(), v.end(), 0.0);
+      out[i] = timed([&] { return item(i, v); });
+      for (std::size_t k = 0; k < width; ++k) sum[k] += v[k];
+    }
     return out;
   }
   int broadcast_code(int v) override { return v; }

@@ -65,6 +65,55 @@ class mpi_context final : public context {
     return out;
   }
 
+  std::vector<evaluation> sum_vectors(
+      std::size_t n, std::size_t width,
+      const std::function<evaluation(std::size_t, std::span<double>)>& item,
+      std::vector<double>& sum) override {
+    const auto r = static_cast<std::size_t>(rank_), p = static_cast<std::size_t>(size_);
+    // This rank's items, in index order: i = r, r + p, ...
+    std::vector<evaluation> mine;
+    std::vector<double> vectors;
+    for (std::size_t i = r; i < n; i += p) {
+      vectors.resize(vectors.size() + width, 0.0);
+      mine.push_back(timed([&] { return item(i, std::span<double>(vectors).last(width)); }));
+    }
+    // Rank 0 gathers every rank's block: rank q's items are q, q + p, ...
+    std::vector<int> ev_counts(p), ev_offsets(p), v_counts(p), v_offsets(p);
+    for (std::size_t q = 0, ev_at = 0, v_at = 0; q < p; ++q) {
+      const std::size_t items = q < n ? (n - q + p - 1) / p : 0;
+      ev_counts[q] = static_cast<int>(items * sizeof(evaluation));
+      v_counts[q] = static_cast<int>(items * width);
+      ev_offsets[q] = static_cast<int>(ev_at);
+      v_offsets[q] = static_cast<int>(v_at);
+      ev_at += items * sizeof(evaluation);
+      v_at += items * width;
+    }
+    std::vector<evaluation> by_rank(rank_ == 0 ? n : 0), out(n);
+    std::vector<double> all(rank_ == 0 ? n * width : 0);
+    check(MPI_Gatherv(mine.data(), static_cast<int>(mine.size() * sizeof(evaluation)), MPI_BYTE,
+                      by_rank.data(), ev_counts.data(), ev_offsets.data(), MPI_BYTE, 0, comm_),
+          "MPI_Gatherv(evaluations)");
+    check(MPI_Gatherv(vectors.data(), static_cast<int>(vectors.size()), MPI_DOUBLE, all.data(),
+                      v_counts.data(), v_offsets.data(), MPI_DOUBLE, 0, comm_),
+          "MPI_Gatherv(vectors)");
+    sum.assign(width, 0.0);
+    if (rank_ == 0) {
+      bytes_ += (n - mine.size()) * (sizeof(evaluation) + width * sizeof(double));
+      for (std::size_t i = 0; i < n; ++i) {
+        // Item i is rank (i mod p)'s (i / p)-th.
+        const std::size_t q = i % p, k = i / p;
+        out[i] = by_rank[static_cast<std::size_t>(ev_offsets[q]) / sizeof(evaluation) + k];
+        const double* v = all.data() + static_cast<std::size_t>(v_offsets[q]) + k * width;
+        for (std::size_t j = 0; j < width; ++j) sum[j] += v[j];
+      }
+    }
+    check(MPI_Bcast(sum.data(), static_cast<int>(width), MPI_DOUBLE, 0, comm_), "MPI_Bcast(sum)");
+    check(MPI_Bcast(out.data(), static_cast<int>(n * sizeof(evaluation)), MPI_BYTE, 0, comm_),
+          "MPI_Bcast(evaluations)");
+    count_broadcast(width * sizeof(double) + n * sizeof(evaluation));
+    return out;
+  }
+
   int broadcast_code(int x) override {
     check(MPI_Bcast(&x, 1, MPI_INT, 0, comm_), "MPI_Bcast(code)");
     count_broadcast(sizeof x);

@@ -1,5 +1,7 @@
 #include "esbio/tasks/registry.hpp"
 
+#include <stdexcept>
+
 #include "esbio/core/error.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/benchmark_task.hpp"
@@ -59,6 +61,12 @@ bool evaluator::exact_gradient(std::span<const double>, std::uint32_t, std::span
 
 evaluation evaluator::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
   throw input_error("method = bp: this task has no backpropagation gradient");
+}
+
+evaluation evaluator::gradient_part(std::span<const double> theta, std::uint32_t generation,
+                                    std::size_t part, std::span<double> grad) {
+  if (part != 0) throw std::logic_error("evaluator::gradient_part: this task has one part");
+  return gradient(theta, generation, grad);
 }
 
 bool account(evaluation& ev, const ode::solve_result& res) {

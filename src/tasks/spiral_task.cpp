@@ -83,9 +83,16 @@ std::vector<double> solve_truth(const spiral_config& cfg, const std::vector<doub
 // outputs are window x (batch x 2).
 class spiral_windows final : public trajectory_problem {
  public:
+  // Windows [first, first + count) of the batch (all by default). The loss keeps the whole
+  // batch's normaliser, so the parts of a batch sum to its loss (BP over ranks).
   spiral_windows(const spiral_task& task, models::cubic_mlp_field& field,
-                 const std::vector<std::size_t>& starts)
-      : task_(task), field_(field), starts_(starts), cfg_(task.config_values()) {
+                 const std::vector<std::size_t>& starts, std::size_t first = 0,
+                 std::size_t count = std::size_t(-1))
+      : task_(task),
+        field_(field),
+        starts_(std::span<const std::size_t>(starts).subspan(
+            first, std::min(count, starts.size() - first))),
+        cfg_(task.config_values()) {
     if (field_.copies() > 1) {
       stacked_.resize(2 * starts_.size());
       for (std::size_t b = 0; b < starts_.size(); ++b)
@@ -128,7 +135,7 @@ class spiral_windows final : public trajectory_problem {
   bool batched() const { return field_.copies() > 1; }
   const spiral_task& task_;
   models::cubic_mlp_field& field_;
-  const std::vector<std::size_t>& starts_;
+  std::span<const std::size_t> starts_;
   const spiral_config& cfg_;
   std::vector<double> stacked_;  // batched: every window's start, batch x 2
 };
@@ -149,6 +156,16 @@ class spiral_evaluator final : public evaluator {
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override {
     spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
+    return adjoint_trajectories(solver_, p, grad);
+  }
+  // One part per window (separate windows); batched windows are one system, so one part.
+  std::size_t gradient_parts() const override {
+    return task_.config_values().batched_windows ? 1 : task_.config_values().batch;
+  }
+  evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
+                           std::size_t part, std::span<double> grad) override {
+    if (gradient_parts() == 1) return gradient(theta, generation, grad);
+    spiral_windows p(task_, bind(field_, theta), starts_of(generation), part, 1);
     return adjoint_trajectories(solver_, p, grad);
   }
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's

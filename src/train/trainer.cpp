@@ -50,7 +50,17 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
 void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& row) {
   const std::uint32_t g = st.generation;
   std::vector<double> grad(st.theta.size(), 0.0);
-  const evaluation centre = eval_->gradient(st.theta, g, grad);
+  // A gradient in parts is spread over the ranks and summed in part order, so the bits depend on
+  // the task's parts alone; a task with one part computes it on every rank.
+  const std::size_t parts = eval_->gradient_parts();
+  const evaluation centre = parts == 1
+                                ? eval_->gradient(st.theta, g, grad)
+                                : combine_parts(ctx_.sum_vectors(
+                                      parts, grad.size(),
+                                      [&](std::size_t k, std::span<double> part_grad) {
+                                        return eval_->gradient_part(st.theta, g, k, part_grad);
+                                      },
+                                      grad));
   last_evals_.assign(1, centre);
   const auto validation = ctx_.evaluate(validates(g) ? 1 : 0, [&](std::size_t) {
     return eval_->evaluate(st.theta, tasks::validation_generation);
@@ -119,6 +129,27 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.evaluations = static_cast<std::int64_t>(members);
   for (const auto& e : evals) row.solver_steps += e.steps;
   if (validation) row.solver_steps += validation->steps;
+}
+
+evaluation trainer::combine_parts(const std::vector<evaluation>& parts) {
+  evaluation all = parts.at(0);
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    const auto& e = parts[k];
+    all.loss += e.loss;
+    all.steps += e.steps;
+    all.rhs_evals += e.rhs_evals;
+    all.lin_iters += e.lin_iters;
+    all.lin_setups += e.lin_setups;
+    all.error_test_fails += e.error_test_fails;
+    all.nonlinear_fails += e.nonlinear_fails;
+    all.seconds += e.seconds;
+    if (all.ok() && !e.ok()) {
+      all.status = e.status;
+      all.detail = e.detail;
+    }
+  }
+  all.accuracy = std::numeric_limits<double>::quiet_NaN();  // parts of a regression loss
+  return all;
 }
 
 bool trainer::validates(std::uint32_t generation) const {

@@ -92,6 +92,62 @@ TEST_CASE("theta after 20 generations is bit-identical to the single-process run
   }
 }
 
+TEST_CASE("BP with its gradient split over the ranks is bit-identical to the single process") {
+  // Task C's gradient in one part per window (20), spread over the ranks and summed in window
+  // order: theta and the losses must not depend on the rank count.
+  auto& ctx = *esbio_test_context;
+  auto local = dist::make_local_context();
+  auto cfg = small_config(30, ode::method::adams, ode::nonlinear_solver::fixed_point);
+  cfg.run.method = train::training_method::bp;
+  cfg.run.generations = 6;
+  const auto reference = train_with(*local, cfg);
+  const auto distributed = train_with(ctx, cfg);
+  CHECK(distributed.theta == reference.theta);
+  CHECK(ctx.all_equal(fnv1a(distributed.theta)));
+  for (std::size_t g = 0; g < 6; ++g)
+    CHECK(distributed.history[g].loss == reference.history[g].loss);
+  const tasks::spiral_task task(cfg.task);
+  CHECK(reference.theta != task.initial_params());
+}
+
+TEST_CASE("sum_vectors: every item once, results by index, the sum in index order, bytes exact") {
+  auto& ctx = *esbio_test_context;
+  for (std::size_t n : {1u, 2u, 5u, 7u}) {
+    const std::size_t width = 3;
+    const auto before = ctx.bytes_communicated();
+    std::vector<double> sum;
+    long mine = 0;
+    const auto out = ctx.sum_vectors(
+        n, width,
+        [&](std::size_t i, std::span<double> v) {
+          ++mine;
+          for (std::size_t k = 0; k < width; ++k) v[k] = 1.0 / double(3 + i + k);  // inexact
+          evaluation e;
+          e.loss = double(i);
+          e.detail = ctx.rank();
+          return e;
+        },
+        sum);
+    REQUIRE(out.size() == n);
+    std::vector<double> expect(width, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      CHECK(out[i].loss == double(i));
+      CHECK(out[i].detail == static_cast<int>(i % static_cast<std::size_t>(ctx.size())));
+      for (std::size_t k = 0; k < width; ++k) expect[k] += 1.0 / double(3 + i + k);
+    }
+    CHECK(sum == expect);  // bit for bit: the same additions in the same order
+    // Rank 0 receives the other ranks' items and broadcasts the sum and all evaluations.
+    if (ctx.rank() == 0) {
+      const std::size_t p = static_cast<std::size_t>(ctx.size());
+      const std::size_t own = (n + p - 1) / p;
+      const std::uint64_t expected = (n - own) * (sizeof(evaluation) + width * sizeof(double)) +
+                                     (p - 1) * (width * sizeof(double) + n * sizeof(evaluation));
+      CHECK(ctx.bytes_communicated() - before == expected);
+      CHECK(mine == static_cast<long>(own));
+    }
+  }
+}
+
 TEST_CASE("bytes per generation do not depend on the parameter count") {
   auto& ctx = *esbio_test_context;
   auto small = small_config(50, ode::method::adams, ode::nonlinear_solver::fixed_point);

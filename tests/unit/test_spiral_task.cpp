@@ -158,6 +158,34 @@ TEST_CASE("batched windows give the separate windows' loss and gradient at tight
   CHECK(worst < 1e-7 * norm);
 }
 
+TEST_CASE("the spiral's gradient parts, one per window, sum to its gradient and loss") {
+  tasks::spiral_task task(gradient_config());
+  auto ev = task.make_evaluator();
+  const auto theta = task.initial_params();
+  REQUIRE(ev->gradient_parts() == 3);
+  std::vector<double> whole(theta.size()), sum(theta.size(), 0.0), part(theta.size());
+  const auto all = ev->gradient(theta, 7, whole);
+  REQUIRE(all.ok());
+  double loss = 0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    std::fill(part.begin(), part.end(), 0.0);
+    const auto e = ev->gradient_part(theta, 7, k, part);
+    REQUIRE(e.ok());
+    loss += e.loss;
+    for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
+  }
+  CHECK(loss == doctest::Approx(all.loss).epsilon(1e-13));
+  double worst = 0, norm = 0;
+  for (std::size_t i = 0; i < sum.size(); ++i) {
+    worst = std::max(worst, std::abs(sum[i] - whole[i]));
+    norm = std::max(norm, std::abs(whole[i]));
+  }
+  CHECK(worst <= 1e-12 * norm);  // the same solves; only the order of the sums differs
+  auto batched_cfg = gradient_config();
+  batched_cfg.batched_windows = true;  // one system, one part
+  CHECK(tasks::spiral_task(batched_cfg).make_evaluator()->gradient_parts() == 1);
+}
+
 TEST_CASE("the spiral's adjoint gradient matches central differences of its loss") {
   tasks::spiral_task task(gradient_config());
   auto task_ev = task.make_evaluator();

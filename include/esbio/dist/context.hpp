@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,16 @@ class context {
   // all n results, by index, on every rank.
   virtual std::vector<evaluation> evaluate(std::size_t n,
                                            const std::function<evaluation(std::size_t)>& eval) = 0;
+  // Items [0, n) shared out statically (item i on rank i mod size; every rank computes, rank 0
+  // too), each writing `width` values into its zeroed span. Returns the items' evaluations by
+  // index, on every rank, and sets sum to the sum of the items' vectors taken in index order
+  // (0 + v_0 + v_1 + ...): for a gradient split over a batch its bits depend on n, never on the
+  // rank count. Bytes: the vectors and evaluations gathered at rank 0, the sum and the
+  // evaluations broadcast back.
+  virtual std::vector<evaluation> sum_vectors(
+      std::size_t n, std::size_t width,
+      const std::function<evaluation(std::size_t, std::span<double>)>& item,
+      std::vector<double>& sum) = 0;
   // Rank 0's value, on every rank (go on / stop / abort at a generation boundary, verdicts).
   virtual int broadcast_code(int root_value) = 0;
   // Whether every rank passed the same value (theta-hash agreement), on every rank.

@@ -71,6 +71,14 @@ class evaluator {
   // (loss, status, cost); grad is meaningful only when it is ok().
   virtual evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                               std::span<double> grad);
+  // BP over ranks: the batch's gradient as a sum of independent parts (task C: one per window),
+  // which the trainer spreads over the ranks and sums in part order. gradient_part() writes part
+  // k's share of the gradient into grad (zeroed by the caller) and returns its evaluation with
+  // its share of the loss, so that the loss and gradient are the parts' sums. One part (the
+  // default) means gradient() alone, on every rank.
+  virtual std::size_t gradient_parts() const { return 1; }
+  virtual evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
+                                   std::size_t part, std::span<double> grad);
   // What `esbio simulate` records: the model's trajectories on a generation's batch (or the
   // validation batch) for the centre theta, as named arrays.
   virtual std::vector<named_array> traces(std::span<const double> theta,

@@ -66,9 +66,14 @@ class trainer {
  private:
   // The paper's hybrid step: blocks in es.exact_blocks follow the task's exact gradient.
   void exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation);
-  // method = bp: every rank computes the same exact gradient of the centre's loss (the task is
-  // deterministic, so theta still never crosses the network) and steps every parameter.
+  // method = bp: the exact gradient of the centre's loss, then a step of every parameter. A task
+  // with one gradient part computes it on every rank (the task is deterministic, so theta never
+  // crosses the network); one with several spreads the parts over the ranks and sums them in
+  // part order (dist::context::sum_vectors), the same bits at any rank count.
   void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
+  // The parts of a gradient (evaluator::gradient_parts) as one evaluation: losses and costs
+  // summed in part order, the first failure kept. Only regression tasks split their gradient.
+  static evaluation combine_parts(const std::vector<evaluation>& parts);
   // Whether generation g evaluates the validation set (run.validate_every, and the last), and
   // its loss and accuracy into row (NaN when v is null).
   bool validates(std::uint32_t g) const;
