@@ -14,6 +14,10 @@ const std::vector<option_spec>& config_options() {
        "generations between evaluations of the centre on the task's fixed validation set "
        "(/history/validation_loss and validation_accuracy; NaN in between; the last generation "
        "always)"},
+      {"dist.items_per_member", "1",
+       "work items per ES member: its batch split into this many parts (task C: windows), "
+       "spread over the ranks and summed in part order; more than 1 keeps more than S + 1 "
+       "ranks busy (theta is the same bits at any rank count for a given value)"},
       {"run.max_failed_generations", "10",
        "stop (exit 1) after this many generations in a row in which every evaluation failed (0: "
        "never)"},

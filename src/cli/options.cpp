@@ -194,6 +194,7 @@ train::run_config to_run_config(const settings& s) {
   c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
   c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
   c.validate_every = static_cast<std::uint32_t>(r.count("run.validate_every", 1, 1u << 30));
+  c.items_per_member = static_cast<std::uint32_t>(r.count("dist.items_per_member", 1, 1u << 16));
   c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
                                                    : train::training_method::es;
   c.task = r.text("task.name");

@@ -69,6 +69,13 @@ evaluation evaluator::gradient_part(std::span<const double> theta, std::uint32_t
   return gradient(theta, generation, grad);
 }
 
+evaluation evaluator::evaluate_part(std::span<const double> theta, std::uint32_t generation,
+                                    std::uint32_t member, std::size_t part, std::size_t parts) {
+  if (parts != 1 || part != 0)
+    throw std::logic_error("evaluator::evaluate_part: this task's batch has one part");
+  return evaluate(theta, generation, member);
+}
+
 bool account(evaluation& ev, const ode::solve_result& res) {
   ev.steps += res.stats.steps;
   ev.rhs_evals += res.stats.rhs_evals;

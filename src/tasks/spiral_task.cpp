@@ -158,6 +158,16 @@ class spiral_evaluator final : public evaluator {
     spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
     return adjoint_trajectories(solver_, p, grad);
   }
+  // Chunks of the batch's windows (separate windows; batched windows are one system).
+  std::size_t evaluation_parts() const override { return gradient_parts(); }
+  evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
+                           std::uint32_t member, std::size_t part, std::size_t parts) override {
+    if (parts == 1) return evaluate(theta, generation, member);
+    const std::size_t b = task_.config_values().batch;
+    const std::size_t first = part * b / parts, last = (part + 1) * b / parts;
+    spiral_windows p(task_, bind(field_, theta), starts_of(generation), first, last - first);
+    return solve_trajectories(solver_, p);
+  }
   // One part per window (separate windows); batched windows are one system, so one part.
   std::size_t gradient_parts() const override {
     return task_.config_values().batched_windows ? 1 : task_.config_values().batch;

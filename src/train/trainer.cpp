@@ -28,6 +28,10 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
   if (cfg_.method == training_method::es && search_->wants_gradient() && !task.has_gradient())
     throw input_error("es.strategy = guided needs the task's exact gradient, and task " +
                       task.name() + " has none in this configuration");
+  if (cfg_.items_per_member > eval_->evaluation_parts())
+    throw input_error("dist.items_per_member = " + std::to_string(cfg_.items_per_member) +
+                      ": task " + task.name() + " splits a member's batch into at most " +
+                      std::to_string(eval_->evaluation_parts()) + " parts in this configuration");
   if (cfg_.method == training_method::bp && !task.has_gradient())
     throw input_error("method = bp: task " + task.name() +
                       " has no backpropagation gradient in this configuration");
@@ -104,16 +108,34 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   const std::size_t members = search_->evaluations(st.search);
   // One extra item beyond the members, in validating generations: the centre on the fixed
   // validation set.
+  // With K items per member, item i is part i mod K of member i / K; a rank keeps the last
+  // member it drew, since consecutive items often share one.
   const bool validating = validates(g);
-  auto evals = ctx_.evaluate(members + (validating ? 1 : 0), [&](std::size_t m) {
-    if (m == members) return eval_->evaluate(st.theta, tasks::validation_generation);
-    search_->ask(st.theta, st.search, g, m, member_theta);
-    return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
+  const std::size_t k_parts = cfg_.items_per_member;
+  std::optional<std::size_t> drawn;
+  auto evals = ctx_.evaluate(members * k_parts + (validating ? 1 : 0), [&](std::size_t i) {
+    if (i == members * k_parts) return eval_->evaluate(st.theta, tasks::validation_generation);
+    const std::size_t m = i / k_parts;
+    if (drawn != m) {
+      search_->ask(st.theta, st.search, g, m, member_theta);
+      drawn = m;
+    }
+    if (k_parts == 1) return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
+    return eval_->evaluate_part(member_theta, g, static_cast<std::uint32_t>(m), i % k_parts,
+                                k_parts);
   });
   std::optional<evaluation> validation;
   if (validating) {
     validation = evals.back();
     evals.pop_back();
+  }
+  if (k_parts > 1) {
+    std::vector<evaluation> per_member(members);
+    for (std::size_t m = 0; m < members; ++m)
+      per_member[m] = combine_parts(
+          std::vector<evaluation>(evals.begin() + static_cast<std::ptrdiff_t>(m * k_parts),
+                                  evals.begin() + static_cast<std::ptrdiff_t>((m + 1) * k_parts)));
+    evals = std::move(per_member);
   }
   last_evals_ = evals;
   const auto summary = search_->tell(st.theta, st.search, opt, g, evals);

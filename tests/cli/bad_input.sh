@@ -115,6 +115,7 @@ expect_bad "the block linear solver on a model without blocks" "ode.linear_solve
 expect_bad "spiral window not a count" "task.window = 'x' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.window x
 expect_bad "negative spiral points" "task.points = '-3' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.points -3
 expect_bad "spiral windows not a choice" "task.windows = 'both' is not one of: separate, batched" train --config "$TINY" --out new.h5 --task.windows both
+expect_bad "more items per member than windows" "dist.items_per_member = 21: task spiral splits a member's batch into at most 20 parts" train --config "$TINY" --out new.h5 --dist.items_per_member 21
 for key in task.horizon task.el_sd task.spike_gain task.spike_threshold task.v0_mean task.v0_sd \
   task.w0_mean task.w0_sd task.input_scale task.w_init; do
   expect_bad "turn_off $key not a number" "$key = 'x' is not a finite number" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --$key x

@@ -158,6 +158,29 @@ TEST_CASE("batched windows give the separate windows' loss and gradient at tight
   CHECK(worst < 1e-7 * norm);
 }
 
+TEST_CASE("the spiral's evaluation parts, chunks of its windows, sum to its loss") {
+  auto cfg = small_config();
+  tasks::spiral_task task(cfg);
+  auto ev = task.make_evaluator();
+  const auto theta = task.initial_params();
+  REQUIRE(ev->evaluation_parts() == 20);
+  const auto whole = ev->evaluate(theta, 3, 0);
+  REQUIRE(whole.ok());
+  for (std::size_t parts : {1u, 3u, 7u, 20u}) {
+    CAPTURE(parts);
+    double loss = 0;
+    std::int64_t steps = 0;
+    for (std::size_t k = 0; k < parts; ++k) {
+      const auto e = ev->evaluate_part(theta, 3, 0, k, parts);
+      REQUIRE(e.ok());
+      loss += e.loss;
+      steps += e.steps;
+    }
+    CHECK(loss == doctest::Approx(whole.loss).epsilon(1e-13));
+    CHECK(steps == whole.steps);  // the same solves, shared out
+  }
+}
+
 TEST_CASE("the spiral's gradient parts, one per window, sum to its gradient and loss") {
   tasks::spiral_task task(gradient_config());
   auto ev = task.make_evaluator();

@@ -77,6 +77,13 @@ class evaluator {
   // its share of the loss, so that the loss and gradient are the parts' sums. One part (the
   // default) means gradient() alone, on every rank.
   virtual std::size_t gradient_parts() const { return 1; }
+  // ES work items smaller than a member (dist.items_per_member): evaluate_part() is the loss of
+  // part `part` of `parts` (contiguous chunks of the batch, parts <= evaluation_parts()), with
+  // the whole batch's normaliser, so that the parts sum to evaluate()'s loss. One part (the
+  // default) is evaluate() itself.
+  virtual std::size_t evaluation_parts() const { return 1; }
+  virtual evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
+                                   std::uint32_t member, std::size_t part, std::size_t parts);
   virtual evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
                                    std::size_t part, std::span<double> grad);
   // What `esbio simulate` records: the model's trajectories on a generation's batch (or the

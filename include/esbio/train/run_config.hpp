@@ -27,6 +27,9 @@ struct run_config {
   // The centre on the task's fixed validation set every this many generations (and in the last):
   // with task B's 500 validation trials a tenth of a paper-size generation each time.
   std::uint32_t validate_every = 1;
+  // dist.items_per_member: ES work items per member, each a part of its batch (at most the task's
+  // evaluator::evaluation_parts()); the member's loss is the parts' sum in part order.
+  std::uint32_t items_per_member = 1;
   std::string task = "spiral";  // task.name: the registry builds it from `values`
   es::es_config es;
   es::optimizer_config optim;
