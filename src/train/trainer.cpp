@@ -106,10 +106,9 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
     search_->observe_gradient(st.search, grad);
   }
   const std::size_t members = search_->evaluations(st.search);
-  // One extra item beyond the members, in validating generations: the centre on the fixed
-  // validation set.
-  // With K items per member, item i is part i mod K of member i / K; a rank keeps the last
-  // member it drew, since consecutive items often share one.
+  // K items per member: item i is part i mod K of member i / K (a rank keeps the last member it
+  // drew, since consecutive items often share one). In validating generations one more item: the
+  // centre on the fixed validation set.
   const bool validating = validates(g);
   const std::size_t k_parts = cfg_.items_per_member;
   std::optional<std::size_t> drawn;
