@@ -22,8 +22,9 @@ void ml_network::bind_recurrent(std::span<const double> w_rec) {
   if (w_rec.size() != n_ * n_) throw std::invalid_argument("ml_network: W_rec must be N x N");
   w_rec_ = w_rec;
   if (p_.float32_weights) {
-    w_float_.assign(w_rec.begin(), w_rec.end());
-    w_rounded_.assign(w_float_.begin(), w_float_.end());
+    w_rounded_.resize(w_rec.size());
+    std::transform(w_rec.begin(), w_rec.end(), w_rounded_.begin(),
+                   [](double x) { return static_cast<double>(static_cast<float>(x)); });
     w_rec_ = w_rounded_;
   }
   pack_recurrent();

@@ -273,7 +273,7 @@ void rows_product(std::size_t n, const W* wr, const double* x, double* out) {
 
 void ml_network::recurrent_product(const double* x, double* out) const {
   if (p_.float32_weights)
-    rows_product(n_, w_float_.data(), x, out);
+    rows_product(n_, fixed_f_.rows.data(), x, out);
   else
     rows_product(n_, w_rec_.data(), x, out);
 }

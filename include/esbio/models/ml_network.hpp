@@ -156,8 +156,9 @@ class ml_network final : public ode::system {
   std::size_t n_;
   network_params p_;
   std::span<const double> w_rec_;  // the bound W_rec, or w_rounded_ with float32_weights
-  std::vector<float> w_float_;     // float32_weights: W_rec rounded, for the coupling product
-  std::vector<double> w_rounded_;  // the same values in float64, for every other path
+  // float32_weights: W_rec rounded to float and back, for every path but the coupling product,
+  // which reads the floats themselves from fixed_f_.rows.
+  std::vector<double> w_rounded_;
   fixed_weights<double> fixed_d_;
   fixed_weights<float> fixed_f_;
   std::vector<double> drive_;
