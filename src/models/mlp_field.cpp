@@ -59,7 +59,12 @@ void cubic_mlp_field::hidden_layer(const double* y) {
 }
 
 cubic_mlp_field::cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies)
-    : d_(dim), h_(hidden), copies_(copies), act_(copies * hidden), cube_(copies * dim) {
+    : d_(dim),
+      h_(hidden),
+      copies_(copies),
+      act_(copies * hidden),
+      cube_(copies * dim),
+      back_(hidden) {
   if (dim < 1 || dim > max_dim)
     throw std::invalid_argument("cubic_mlp_field: dimension must be 1 to " +
                                 std::to_string(max_dim));
@@ -85,7 +90,7 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) {
   hidden_layer(y);
   const std::size_t m = size();
   std::fill(jac, jac + m * m, 0.0);
-  std::vector<double> g(h_);
+  double* g = back_.data();
   for (std::size_t b = 0; b < copies_; ++b) {
     const double* h = act_.data() + b * h_;
     const double* yb = y + b * d_;
@@ -93,7 +98,7 @@ bool cubic_mlp_field::jacobian(double, const double* y, double* jac) {
       for (std::size_t k = 0; k < h_; ++k) g[k] = (1.0 - h[k] * h[k]) * w1_[k * d_ + j];
       for (std::size_t i = 0; i < d_; ++i)
         jac[(b * d_ + i) + m * (b * d_ + j)] =
-            dot(w2_.data() + i * h_, g.data(), h_) * 3.0 * yb[j] * yb[j];
+            dot(w2_.data() + i * h_, g, h_) * 3.0 * yb[j] * yb[j];
     }
   }
   return true;
@@ -104,7 +109,7 @@ bool cubic_mlp_field::vjp(double, const double* y, const double* lambda, double*
   hidden_layer(y);
   if (out_p) std::fill(out_p, out_p + parameter_count(), 0.0);
   double* dw2 = out_p ? out_p + h_ * d_ : nullptr;
-  std::vector<double> g(h_);
+  double* g = back_.data();
   for (std::size_t b = 0; b < copies_; ++b) {
     const double* h = act_.data() + b * h_;
     const double* lb = lambda + b * d_;

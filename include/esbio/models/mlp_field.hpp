@@ -41,8 +41,10 @@ class cubic_mlp_field final : public ode::system {
  private:
   std::size_t d_, h_, copies_;
   std::span<const double> w1_, w2_;
-  std::vector<double> act_;            // scratch: h = tanh(W1 y^3), copies x H
-  std::vector<double> cube_;           // scratch: y^3, copies x d
+  std::vector<double> act_;   // scratch: h = tanh(W1 y^3), copies x H
+  std::vector<double> cube_;  // scratch: y^3, copies x d
+  std::vector<double> back_;  // jacobian() and vjp() scratch, one copy's H values (vjp runs at
+                              // every adjoint step: no allocation per call)
   void hidden_layer(const double* y);  // cube_ = y^3, act_ = h
 };
 
