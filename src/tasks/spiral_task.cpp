@@ -163,9 +163,7 @@ class spiral_evaluator final : public evaluator {
   evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
                            std::uint32_t member, std::size_t part, std::size_t parts) override {
     if (parts == 1) return evaluate(theta, generation, member);
-    const std::size_t b = task_.config_values().batch;
-    const std::size_t first = part * b / parts, last = (part + 1) * b / parts;
-    spiral_windows p(task_, bind(field_, theta), starts_of(generation), first, last - first);
+    auto p = part_of(theta, generation, part, parts);
     return solve_trajectories(solver_, p);
   }
   // One part per window (separate windows); batched windows are one system, so one part.
@@ -175,7 +173,7 @@ class spiral_evaluator final : public evaluator {
   evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
                            std::size_t part, std::span<double> grad) override {
     if (gradient_parts() == 1) return gradient(theta, generation, grad);
-    spiral_windows p(task_, bind(field_, theta), starts_of(generation), part, 1);
+    auto p = part_of(theta, generation, part, gradient_parts());
     return adjoint_trajectories(solver_, p, grad);
   }
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
@@ -206,6 +204,13 @@ class spiral_evaluator final : public evaluator {
   }
 
  private:
+  // Windows of chunk `part` of `parts` (contiguous, as even as the batch allows), one solve each.
+  spiral_windows part_of(std::span<const double> theta, std::uint32_t generation, std::size_t part,
+                         std::size_t parts) {
+    const std::size_t b = task_.config_values().batch;
+    const std::size_t first = part * b / parts, last = (part + 1) * b / parts;
+    return {task_, bind(field_, theta), starts_of(generation), first, last - first};
+  }
   models::cubic_mlp_field& windows_field() {
     return task_.config_values().batched_windows ? batch_field_ : field_;
   }
