@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SWEEP="$SOURCE_DIR/jobs/slurm/spiral_sweep.sbatch"
 export SWEEP_S="4 6" SWEEP_SIGMA="0.01 0.1" SWEEP_SEEDS=1 SWEEP_GENERATIONS=6 \
-  SWEEP_BP_GENERATIONS=8 SWEEP_CONFIG="$TINY" SWEEP_DIR="$work/sw" ESBIO="$ESBIO" PYTHON \
+  SWEEP_BP_GENERATIONS=8 SWEEP_CONFIG="$TINY" SWEEP_DIR="$work/sw" ESBIO="$ESBIO" \
   ESBIO_LAUNCH="$MPIEXEC --allow-run-as-root --oversubscribe -np 2"
 task() { # the array task's output is shown when it fails
   SLURM_ARRAY_TASK_ID=$1 bash "$SWEEP" > "task$1.out" 2>&1 && return 0
