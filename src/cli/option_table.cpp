@@ -18,6 +18,16 @@ const std::vector<option_spec>& config_options() {
        "work items per ES member: its batch split into this many parts (task C: windows), "
        "spread over the ranks and summed in part order; more than 1 keeps more than S + 1 "
        "ranks busy (theta is the same bits at any rank count for a given value)"},
+      {"dist.gradient_parts", "auto",
+       "method = bp: the centre's gradient in this many parts of its batch, spread over the "
+       "ranks and summed in part order (auto: task C one per window, task B one per 5 trials; "
+       "theta is the same bits at any rank count for a given value)"},
+      {"dist.rank0", "compute",
+       "compute: rank 0 evaluates items between hand-outs | dispatch: it only hands out and "
+       "collects (one idle rank; every item crosses the network). Never changes theta"},
+      {"dist.queue_depth", "2",
+       "items in flight per worker rank (1-64): hides rank 0's own items and message latency; "
+       "larger lengthens the tail. Never changes theta"},
       {"run.max_failed_generations", "10",
        "stop (exit 1) after this many generations in a row in which every evaluation failed (0: "
        "never)"},

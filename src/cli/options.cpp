@@ -195,6 +195,10 @@ train::run_config to_run_config(const settings& s) {
   c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
   c.validate_every = static_cast<std::uint32_t>(r.count("run.validate_every", 1, 1u << 30));
   c.items_per_member = static_cast<std::uint32_t>(r.count("dist.items_per_member", 1, 1u << 16));
+  if (s.at("dist.gradient_parts") != "auto")
+    c.gradient_parts = static_cast<std::uint32_t>(r.count("dist.gradient_parts", 1, 1u << 16));
+  c.schedule.rank0_computes = r.choice("dist.rank0", {"compute", "dispatch"}) == 0;
+  c.schedule.queue_depth = static_cast<int>(r.count("dist.queue_depth", 1, 64));
   c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
                                                    : train::training_method::es;
   c.task = r.text("task.name");

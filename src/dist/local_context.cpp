@@ -15,8 +15,10 @@ class local_context final : public context {
                                    const std::function<evaluation(std::size_t)>& eval) override {
     std::vector<evaluation> out(n);
     for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
+    items_ += n;
     return out;
   }
+  std::uint64_t items_evaluated() const override { return items_; }
   std::vector<evaluation> sum_vectors(
       std::size_t n, std::size_t width,
       const std::function<evaluation(std::size_t, std::span<double>)>& item,
@@ -36,6 +38,9 @@ class local_context final : public context {
   void broadcast(std::vector<char>&) override {}
   int max(int v) override { return v; }
   std::uint64_t bytes_communicated() const override { return 0; }
+
+ private:
+  std::uint64_t items_ = 0;
 };
 
 }  // namespace

@@ -18,9 +18,6 @@ void check(int rc, const char* what) {
 constexpr int tag_item = 11;
 constexpr int tag_result = 12;
 constexpr std::int64_t no_more_items = -1;
-// Items in flight per worker: while a worker computes one, the reply with its next is on the way,
-// so workers do not idle while rank 0 is busy evaluating.
-constexpr int depth = 2;
 
 struct wire_result {
   std::int64_t item;
@@ -42,17 +39,23 @@ class mpi_context final : public context {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::string describe() const override {
-    return "MPI, " + std::to_string(size_) + " rank" + (size_ == 1 ? "" : "s") +
-           (size_ >= 3   ? " (rank 0 dispatches)"
-            : size_ == 2 ? " (rank 0 dispatches and computes)"
-                         : "");
+    if (size_ == 1) return "MPI, 1 rank";
+    return "MPI, " + std::to_string(size_) + " ranks (rank 0 dispatches" +
+           (schedule_.rank0_computes ? " and computes" : " only") + ", " +
+           std::to_string(schedule_.queue_depth) + " items queued per worker)";
   }
+  void set_schedule(const schedule& s) override {
+    if (s.queue_depth < 1) throw std::invalid_argument("queue depth below 1");
+    schedule_ = s;
+  }
+  std::uint64_t items_evaluated() const override { return items_; }
 
   std::vector<evaluation> evaluate(std::size_t n,
                                    const std::function<evaluation(std::size_t)>& eval) override {
     std::vector<evaluation> out(n);
     if (size_ == 1) {
       for (std::size_t i = 0; i < n; ++i) out[i] = timed([&] { return eval(i); });
+      items_ += n;
       return out;
     }
     if (rank_ == 0)
@@ -156,8 +159,9 @@ class mpi_context final : public context {
     bytes_ += sizeof item;
   }
 
-  // Rank 0: hand items out in index order to whoever asks next, place results by index. With two
-  // ranks rank 0 computes too; with more it only dispatches, which keeps the workers fed.
+  // Rank 0: hand items out in index order to whoever asks next, place results by index. Between
+  // its own items (schedule::rank0_computes) it answers every result that has arrived; the
+  // workers' queues cover the time it spends on one.
   void dispatch(std::size_t n, const std::function<evaluation(std::size_t)>& eval,
                 std::vector<evaluation>& out) {
     std::size_t next = 0, done = 0;
@@ -165,7 +169,7 @@ class mpi_context final : public context {
       return next < n ? static_cast<std::int64_t>(next++) : no_more_items;
     };
     for (int w = 1; w < size_; ++w)
-      for (int d = 0; d < depth; ++d) send_item(next_item(), w);
+      for (int d = 0; d < schedule_.queue_depth; ++d) send_item(next_item(), w);
     auto receive_one = [&]() {
       wire_result r{};
       MPI_Status st;
@@ -178,7 +182,7 @@ class mpi_context final : public context {
       ++done;
       send_item(next_item(), st.MPI_SOURCE);
     };
-    const bool self_compute = size_ == 2;
+    const bool self_compute = schedule_.rank0_computes;
     while (done < n) {
       int pending = 0;
       do {
@@ -191,6 +195,7 @@ class mpi_context final : public context {
         const std::size_t i = next++;
         out[i] = timed([&] { return eval(i); });
         ++done;
+        ++items_;
       } else {
         receive_one();
       }
@@ -202,7 +207,7 @@ class mpi_context final : public context {
   void work(const std::function<evaluation(std::size_t)>& eval) {
     std::deque<std::int64_t> queue;
     long received = 0, sent = 0;
-    while (!queue.empty() || received < depth + sent) {
+    while (!queue.empty() || received < schedule_.queue_depth + sent) {
       if (queue.empty()) {
         std::int64_t item = 0;
         check(MPI_Recv(&item, 1, MPI_INT64_T, 0, tag_item, comm_, MPI_STATUS_IGNORE),
@@ -215,6 +220,7 @@ class mpi_context final : public context {
       queue.pop_front();
       if (item == no_more_items) continue;
       wire_result r{item, timed([&] { return eval(static_cast<std::size_t>(item)); })};
+      ++items_;
       check(MPI_Send(&r, sizeof r, MPI_BYTE, 0, tag_result, comm_), "MPI_Send(result)");
       ++sent;
     }
@@ -222,7 +228,8 @@ class mpi_context final : public context {
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
-  std::uint64_t bytes_ = 0;
+  std::uint64_t bytes_ = 0, items_ = 0;
+  schedule schedule_;
 };
 
 }  // namespace

@@ -24,7 +24,8 @@ evaluation evidence_evaluator::gradient(std::span<const double> theta, std::uint
 
 evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
                                                 std::uint32_t generation, std::span<double> grad) {
-  const std::size_t n = cfg_.neurons, trials = task_.trials_in(generation), m = net_.size();
+  const std::size_t all = task_.trials_in(generation), n = cfg_.neurons, m = net_.size();
+  const std::size_t trials = (part_ + 1) * all / parts_ - part_ * all / parts_;  // this part's
   const std::size_t tokens = evidence_tokens, boundaries = tokens + 1;
   std::fill(grad.begin(), grad.end(), 0.0);
 

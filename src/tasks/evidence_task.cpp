@@ -35,10 +35,44 @@ evidence_evaluator::evidence_evaluator(const evidence_task& task)
 
 const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t generation) {
   if (generation != batch_generation_) {
-    batch_ = task_.batch(generation);
+    full_batch_ = task_.batch(generation);
     batch_generation_ = generation;
   }
-  return batch_;
+  return full_batch_;
+}
+
+// Sets the part for one call and restores the whole batch after it, exceptions included.
+struct evidence_evaluator::part_guard {
+  evidence_evaluator& e;
+  part_guard(evidence_evaluator& ev, std::size_t part, std::size_t parts) : e(ev) {
+    e.part_ = part;
+    e.parts_ = parts;
+  }
+  ~part_guard() {
+    e.part_ = 0;
+    e.parts_ = 1;
+  }
+  part_guard(const part_guard&) = delete;
+  part_guard& operator=(const part_guard&) = delete;
+};
+
+evaluation evidence_evaluator::evaluate_part(std::span<const double> theta,
+                                             std::uint32_t generation, std::uint32_t member,
+                                             std::size_t part, std::size_t parts) {
+  part_guard guard(*this, part, parts);
+  return evaluate(theta, generation, member);
+}
+
+std::size_t evidence_evaluator::gradient_parts() const {
+  if (cfg_.integrator == evidence_integrator::bdf) return cfg_.trials;
+  return std::max<std::size_t>(1, cfg_.trials / bp_trials_per_part);
+}
+
+evaluation evidence_evaluator::gradient_part(std::span<const double> theta,
+                                             std::uint32_t generation, std::size_t part,
+                                             std::size_t parts, std::span<double> grad) {
+  part_guard guard(*this, part, parts);
+  return gradient(theta, generation, grad);
 }
 
 void evidence_evaluator::initial_state(std::uint32_t generation, std::uint32_t member) {
@@ -187,6 +221,24 @@ void evidence_evaluator::prepare(std::span<const double> theta, std::uint32_t ge
   const std::size_t n = cfg_.neurons;
   batch(generation);
   initial_state(generation, member);
+  // Trials [first, last) of the batch: its part (all of it unless a *_part call set one). The
+  // initial state is drawn for the whole batch, so a trial starts where it would in the whole.
+  const std::size_t all = full_batch_.size(), first = part_ * all / parts_,
+                    last = (part_ + 1) * all / parts_;
+  if (parts_ > all || part_ >= parts_)
+    throw std::logic_error("evidence: part " + std::to_string(part_) + " of " +
+                           std::to_string(parts_) + " of a batch of " + std::to_string(all));
+  normaliser_ = static_cast<double>(all);
+  batch_.assign(full_batch_.begin() + static_cast<std::ptrdiff_t>(first),
+                full_batch_.begin() + static_cast<std::ptrdiff_t>(last));
+  if (first > 0 || last < all) {
+    const auto keep = [&](std::vector<double>& x) {
+      x.erase(x.begin() + static_cast<std::ptrdiff_t>(last * n), x.end());
+      x.erase(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(first * n));
+    };
+    keep(v_);
+    keep(w_);
+  }
   // Each word's drive x W_inp, once per evaluation: tokens then only select a row.
   const auto& inp = layout_.block("W_inp");
   table_.assign(vocabulary * n, 0.0);
@@ -221,7 +273,7 @@ void evidence_evaluator::readout_backward(std::span<const double> theta,
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
   dl_df.assign(batch_.size() * n, 0.0);
-  const double inv_b = 1 / static_cast<double>(batch_.size());
+  const double inv_b = 1 / normaliser_;
   for (std::size_t b = 0; b < batch_.size(); ++b) {
     double p[evidence_classes];
     logits_of(theta, f.data() + b * n, p);
@@ -292,8 +344,8 @@ void evidence_evaluator::score(std::span<const double> theta, const std::vector<
     const auto pred = std::max_element(logits, logits + evidence_classes) - logits;
     correct += pred == batch_[b].label ? 1 : 0;
   }
-  ev.loss = loss / static_cast<double>(batch_.size());
-  ev.accuracy = static_cast<double>(correct) / static_cast<double>(batch_.size());
+  ev.loss = loss / normaliser_;
+  ev.accuracy = static_cast<double>(correct) / normaliser_;
   if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
 }
 

@@ -64,8 +64,9 @@ evaluation evaluator::gradient(std::span<const double>, std::uint32_t, std::span
 }
 
 evaluation evaluator::gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                    std::size_t part, std::span<double> grad) {
-  if (part != 0) throw std::logic_error("evaluator::gradient_part: this task has one part");
+                                    std::size_t part, std::size_t parts, std::span<double> grad) {
+  if (parts != 1 || part != 0)
+    throw std::logic_error("evaluator::gradient_part: this task's batch has one part");
   return gradient(theta, generation, grad);
 }
 

@@ -159,21 +159,21 @@ class spiral_evaluator final : public evaluator {
     return adjoint_trajectories(solver_, p, grad);
   }
   // Chunks of the batch's windows (separate windows; batched windows are one system).
-  std::size_t evaluation_parts() const override { return gradient_parts(); }
+  std::size_t evaluation_parts() const override {
+    return task_.config_values().batched_windows ? 1 : task_.config_values().batch;
+  }
   evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
                            std::uint32_t member, std::size_t part, std::size_t parts) override {
     if (parts == 1) return evaluate(theta, generation, member);
     auto p = part_of(theta, generation, part, parts);
     return solve_trajectories(solver_, p);
   }
-  // One part per window (separate windows); batched windows are one system, so one part.
-  std::size_t gradient_parts() const override {
-    return task_.config_values().batched_windows ? 1 : task_.config_values().batch;
-  }
+  // One part per window by default: a window's adjoint is already a solve of its own.
+  std::size_t gradient_parts() const override { return evaluation_parts(); }
   evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
-                           std::size_t part, std::span<double> grad) override {
-    if (gradient_parts() == 1) return gradient(theta, generation, grad);
-    auto p = part_of(theta, generation, part, gradient_parts());
+                           std::size_t part, std::size_t parts, std::span<double> grad) override {
+    if (parts == 1) return gradient(theta, generation, grad);
+    auto p = part_of(theta, generation, part, parts);
     return adjoint_trajectories(solver_, p, grad);
   }
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's

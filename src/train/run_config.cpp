@@ -8,7 +8,8 @@ namespace esbio::train {
 
 bool resumable_key(const std::string& key) {
   return key == "es.generations" || key == "checkpoint.every" || key == "run.hash_every" ||
-         key == "run.max_failed_generations" || key == "run.validate_every";
+         key == "run.max_failed_generations" || key == "run.validate_every" ||
+         key == "dist.rank0" || key == "dist.queue_depth";
 }
 
 std::uint64_t config_hash(const std::string& text) {

@@ -20,6 +20,7 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
       eval_(task.make_evaluator()),
       ctx_(ctx),
       search_(es::make_search(cfg_.es, task.layout())) {
+  ctx_.set_schedule(cfg_.schedule);
   const auto offered = task.exact_blocks();
   for (const auto& name : cfg_.es.exact_blocks)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
@@ -31,6 +32,10 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
   if (cfg_.items_per_member > eval_->evaluation_parts())
     throw input_error("dist.items_per_member = " + std::to_string(cfg_.items_per_member) +
                       ": task " + task.name() + " splits a member's batch into at most " +
+                      std::to_string(eval_->evaluation_parts()) + " parts in this configuration");
+  if (cfg_.gradient_parts > eval_->evaluation_parts())
+    throw input_error("dist.gradient_parts = " + std::to_string(cfg_.gradient_parts) + ": task " +
+                      task.name() + " splits its batch into at most " +
                       std::to_string(eval_->evaluation_parts()) + " parts in this configuration");
   if (cfg_.method == training_method::bp && !task.has_gradient())
     throw input_error("method = bp: task " + task.name() +
@@ -55,28 +60,26 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   const std::uint32_t g = st.generation;
   std::vector<double> grad(st.theta.size(), 0.0);
   // A gradient in parts is spread over the ranks and summed in part order, so the bits depend on
-  // the task's parts alone; a task with one part computes it on every rank.
-  const std::size_t parts = eval_->gradient_parts();
-  const evaluation centre = parts == 1
-                                ? eval_->gradient(st.theta, g, grad)
-                                : combine_parts(ctx_.sum_vectors(
-                                      parts, grad.size(),
-                                      [&](std::size_t k, std::span<double> part_grad) {
-                                        return eval_->gradient_part(st.theta, g, k, part_grad);
-                                      },
-                                      grad));
+  // the part count alone; one part is computed on every rank.
+  const std::size_t parts = cfg_.gradient_parts > 0 ? cfg_.gradient_parts : eval_->gradient_parts();
+  const evaluation centre =
+      parts == 1 ? eval_->gradient(st.theta, g, grad)
+                 : combine_parts(ctx_.sum_vectors(
+                       parts, grad.size(),
+                       [&](std::size_t k, std::span<double> part_grad) {
+                         return eval_->gradient_part(st.theta, g, k, parts, part_grad);
+                       },
+                       grad));
   last_evals_.assign(1, centre);
-  const auto validation = ctx_.evaluate(validates(g) ? 1 : 0, [&](std::size_t) {
-    return eval_->evaluate(st.theta, tasks::validation_generation);
-  });
+  const auto validation = validate_centre(st.theta, g, nullptr);
   row.loss = centre.loss;
-  record_validation(validation.empty() ? nullptr : &validation[0], row);
+  record_validation(validation ? &*validation : nullptr, row);
   row.accuracy =
       task_.classification() ? centre.accuracy : std::numeric_limits<double>::quiet_NaN();
   row.sigma = 0;
   row.block = no_block;
   row.evaluations = 1;
-  row.solver_steps = centre.steps + (validation.empty() ? 0 : validation[0].steps);
+  row.solver_steps = centre.steps + (validation ? validation->steps : 0);
   // A failed centre leaves grad meaningless: as if every entry were NaN (the paper's loss NaN).
   bool finite = centre.ok();
   for (double& v : grad) {
@@ -107,27 +110,29 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   }
   const std::size_t members = search_->evaluations(st.search);
   // K items per member: item i is part i mod K of member i / K (a rank keeps the last member it
-  // drew, since consecutive items often share one). In validating generations one more item: the
-  // centre on the fixed validation set.
-  const bool validating = validates(g);
+  // drew, since consecutive items often share one). In validating generations V more items after
+  // them: the centre on the fixed validation set, in V parts (evaluator::validation_parts).
   const std::size_t k_parts = cfg_.items_per_member;
   std::optional<std::size_t> drawn;
-  auto evals = ctx_.evaluate(members * k_parts + (validating ? 1 : 0), [&](std::size_t i) {
-    if (i == members * k_parts) return eval_->evaluate(st.theta, tasks::validation_generation);
-    const std::size_t m = i / k_parts;
-    if (drawn != m) {
-      search_->ask(st.theta, st.search, g, m, member_theta);
-      drawn = m;
-    }
-    if (k_parts == 1) return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
-    return eval_->evaluate_part(member_theta, g, static_cast<std::uint32_t>(m), i % k_parts,
-                                k_parts);
-  });
-  std::optional<evaluation> validation;
-  if (validating) {
-    validation = evals.back();
-    evals.pop_back();
-  }
+  std::vector<evaluation> evals;
+  const auto validation = validate_centre(
+      st.theta, g, [&](std::size_t n_val, const std::function<evaluation(std::size_t)>& val) {
+        evals = ctx_.evaluate(members * k_parts + n_val, [&](std::size_t i) {
+          if (i >= members * k_parts) return val(i - members * k_parts);
+          const std::size_t m = i / k_parts;
+          if (drawn != m) {
+            search_->ask(st.theta, st.search, g, m, member_theta);
+            drawn = m;
+          }
+          if (k_parts == 1) return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
+          return eval_->evaluate_part(member_theta, g, static_cast<std::uint32_t>(m), i % k_parts,
+                                      k_parts);
+        });
+        std::vector<evaluation> val_parts(evals.end() - static_cast<std::ptrdiff_t>(n_val),
+                                          evals.end());
+        evals.resize(members * k_parts);
+        return val_parts;
+      });
   if (k_parts > 1) {
     std::vector<evaluation> per_member(members);
     for (std::size_t m = 0; m < members; ++m)
@@ -164,13 +169,26 @@ evaluation trainer::combine_parts(const std::vector<evaluation>& parts) {
     all.error_test_fails += e.error_test_fails;
     all.nonlinear_fails += e.nonlinear_fails;
     all.seconds += e.seconds;
+    all.accuracy += e.accuracy;  // NaN stays NaN: a regression loss has none
     if (all.ok() && !e.ok()) {
       all.status = e.status;
       all.detail = e.detail;
     }
   }
-  all.accuracy = std::numeric_limits<double>::quiet_NaN();  // parts of a regression loss
   return all;
+}
+
+std::optional<evaluation> trainer::validate_centre(std::span<const double> theta,
+                                                   std::uint32_t generation,
+                                                   const validation_runner& with) {
+  const std::size_t n = validates(generation) ? eval_->validation_parts(cfg_.items_per_member) : 0;
+  const auto item = [&](std::size_t k) {
+    if (n == 1) return eval_->evaluate(theta, tasks::validation_generation);
+    return eval_->evaluate_part(theta, tasks::validation_generation, 0, k, n);
+  };
+  const auto parts = with ? with(n, item) : ctx_.evaluate(n, item);
+  if (parts.empty()) return std::nullopt;
+  return parts.size() == 1 ? parts[0] : combine_parts(parts);
 }
 
 bool trainer::validates(std::uint32_t generation) const {

@@ -116,6 +116,11 @@ expect_bad "spiral window not a count" "task.window = 'x' is not a non-negative 
 expect_bad "negative spiral points" "task.points = '-3' is not a non-negative integer" train --config "$TINY" --out new.h5 --task.points -3
 expect_bad "spiral windows not a choice" "task.windows = 'both' is not one of: separate, batched" train --config "$TINY" --out new.h5 --task.windows both
 expect_bad "more items per member than windows" "dist.items_per_member = 21: task spiral splits a member's batch into at most 20 parts" train --config "$TINY" --out new.h5 --dist.items_per_member 21
+expect_bad "more gradient parts than windows" "dist.gradient_parts = 21: task spiral splits its batch into at most 20 parts" train --config "$TINY" --out new.h5 --method bp --dist.gradient_parts 21
+expect_bad "gradient parts zero" "dist.gradient_parts = '0'" train --config "$TINY" --out new.h5 --dist.gradient_parts 0
+expect_bad "rank 0 role not a choice" "dist.rank0 = 'idle' is not one of: compute, dispatch" train --config "$TINY" --out new.h5 --dist.rank0 idle
+expect_bad "queue depth zero" "dist.queue_depth = '0'" train --config "$TINY" --out new.h5 --dist.queue_depth 0
+expect_bad "queue depth too deep" "dist.queue_depth = '65'" train --config "$TINY" --out new.h5 --dist.queue_depth 65
 for key in task.horizon task.el_sd task.spike_gain task.spike_threshold task.v0_mean task.v0_sd \
   task.w0_mean task.w0_sd task.input_scale task.w_init; do
   expect_bad "turn_off $key not a number" "$key = 'x' is not a finite number" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --$key x

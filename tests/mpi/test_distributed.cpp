@@ -53,27 +53,34 @@ train::train_state train_with(dist::context& ctx, const run_setup& cfg) {
 
 TEST_CASE("every item is evaluated exactly once and placed by index on every rank") {
   auto& ctx = *esbio_test_context;
-  for (std::size_t n : {0u, 1u, 2u, 5u, 37u}) {
-    long mine = 0;
-    const auto out = ctx.evaluate(n, [&](std::size_t i) {
-      ++mine;
-      evaluation e;
-      e.loss = std::sqrt(static_cast<double>(i));
-      e.detail = ctx.rank();
-      double busy = 0;  // uneven costs exercise the dynamic hand-out
-      for (std::size_t k = 0; k < (i % 7) * 20000; ++k) busy += std::sin(static_cast<double>(k));
-      e.seconds = busy;  // keeps the busy loop from being optimised away
-      return e;
-    });
-    REQUIRE(out.size() == n);
-    long placed_here = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      CHECK(out[i].loss == std::sqrt(static_cast<double>(i)));
-      placed_here += out[i].detail == ctx.rank();
+  for (const auto sched : {dist::schedule{true, 2}, dist::schedule{false, 2},
+                           dist::schedule{true, 1}, dist::schedule{true, 5}}) {
+    ctx.set_schedule(sched);
+    for (std::size_t n : {0u, 1u, 2u, 5u, 37u}) {
+      long mine = 0;
+      const auto items_before = ctx.items_evaluated();
+      const auto out = ctx.evaluate(n, [&](std::size_t i) {
+        ++mine;
+        evaluation e;
+        e.loss = std::sqrt(static_cast<double>(i));
+        e.detail = ctx.rank();
+        double busy = 0;  // uneven costs exercise the dynamic hand-out
+        for (std::size_t k = 0; k < (i % 7) * 20000; ++k) busy += std::sin(static_cast<double>(k));
+        e.seconds = busy;  // keeps the busy loop from being optimised away
+        return e;
+      });
+      REQUIRE(out.size() == n);
+      long placed_here = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        CHECK(out[i].loss == std::sqrt(static_cast<double>(i)));
+        placed_here += out[i].detail == ctx.rank();
+      }
+      CHECK(placed_here == mine);
+      CHECK(ctx.items_evaluated() - items_before == static_cast<std::uint64_t>(mine));
+      if (ctx.size() >= 2 && ctx.rank() == 0 && !sched.rank0_computes) CHECK(mine == 0);
     }
-    CHECK(placed_here == mine);
-    if (ctx.size() >= 3 && ctx.rank() == 0) CHECK(mine == 0);  // rank 0 only dispatches
   }
+  ctx.set_schedule({});
 }
 
 TEST_CASE("theta after 20 generations is bit-identical to the single-process run") {
@@ -166,36 +173,52 @@ TEST_CASE("sum_vectors: every item once, results by index, the sum in index orde
   }
 }
 
-TEST_CASE("bytes per generation do not depend on the parameter count") {
+TEST_CASE("bytes per generation do not depend on the parameter count, and are exact") {
   auto& ctx = *esbio_test_context;
-  auto small = small_config(50, ode::method::adams, ode::nonlinear_solver::fixed_point);
-  auto large = small_config(1000, ode::method::adams, ode::nonlinear_solver::fixed_point);
-  small.run.generations = large.run.generations = 6;
-  small.run.hash_every = large.run.hash_every = 3;
-  const auto a = train_with(ctx, small), b = train_with(ctx, large);
-  if (ctx.rank() != 0) return;
-  const auto S = static_cast<std::uint64_t>(small.run.es.population) + 1;  // + validation item
-  const auto workers = static_cast<std::uint64_t>(ctx.size() - 1);
-  for (std::size_t g = 0; g < 6; ++g) {
-    const auto ba = static_cast<std::uint64_t>(a.history[g].bytes_communicated);
-    const auto bb = static_cast<std::uint64_t>(b.history[g].bytes_communicated);
+  for (const bool rank0_computes : {true, false}) {
+    CAPTURE(rank0_computes);
+    auto small = small_config(50, ode::method::adams, ode::nonlinear_solver::fixed_point);
+    auto large = small_config(1000, ode::method::adams, ode::nonlinear_solver::fixed_point);
+    small.run.generations = large.run.generations = 6;
+    small.run.hash_every = large.run.hash_every = 3;
+    small.run.schedule.rank0_computes = large.run.schedule.rank0_computes = rank0_computes;
+    const auto before_a = ctx.items_evaluated();
+    const auto a = train_with(ctx, small);
+    const auto own_a = ctx.items_evaluated() - before_a;
+    const auto before_b = ctx.items_evaluated();
+    const auto b = train_with(ctx, large);
+    const auto own_b = ctx.items_evaluated() - before_b;
+    ctx.set_schedule({});
+    if (ctx.rank() != 0) continue;
+    const auto S = static_cast<std::uint64_t>(small.run.es.population) + 1;  // + validation item
+    const auto workers = static_cast<std::uint64_t>(ctx.size() - 1);
+    std::uint64_t total_a = 0, total_b = 0, formula = 0;
+    for (std::size_t g = 0; g < 6; ++g) {
+      const auto ba = static_cast<std::uint64_t>(a.history[g].bytes_communicated);
+      const auto bb = static_cast<std::uint64_t>(b.history[g].bytes_communicated);
+      total_a += ba;
+      total_b += bb;
+      // Flag and results broadcasts, the item hand-outs (queue_depth = 2 per worker to start,
+      // then one per returned result), the returned results, every third generation a hash
+      // gather plus verdict: all O(S), none O(parameters).
+      const std::uint64_t bcast = workers * (4 + S * sizeof(evaluation));
+      const std::uint64_t hash = (g % 3 == 2) ? workers * (8 + 4) : 0;
+      const std::uint64_t most =
+          ctx.size() == 1 ? 0 : bcast + hash + (2 * workers + S) * 8 + S * (8 + sizeof(evaluation));
+      formula += most;
+      CHECK(ba <= most);
+      CHECK(bb <= most);
+    }
+    // Each item rank 0 evaluates itself saves one hand-out (8 bytes) and one result (8 + 80).
+    const std::uint64_t saved = 8 + 8 + sizeof(evaluation);
     if (ctx.size() == 1) {
-      CHECK(ba == 0);
-      CHECK(bb == 0);
-      continue;
+      CHECK(total_a == 0);
+      CHECK(total_b == 0);
+    } else {
+      CHECK(total_a == formula - saved * own_a);
+      CHECK(total_b == formula - saved * own_b);
     }
-    // Flag and results broadcasts, item hand-outs, returned results, every third generation
-    // a hash gather plus verdict: all O(S), none O(parameters).
-    const std::uint64_t bcast = workers * (4 + S * sizeof(evaluation));
-    const std::uint64_t hash = (g % 3 == 2) ? workers * (8 + 4) : 0;
-    const std::uint64_t most = bcast + hash + (2 * workers + S) * 8 + S * (8 + sizeof(evaluation));
-    CHECK(ba <= most);
-    CHECK(bb <= most);
-    if (ctx.size() >= 3) {
-      // Rank 0 computes nothing, so every item crosses the network: the count is exact.
-      CHECK(ba == most);
-      CHECK(bb == most);
-    }
+    if (!rank0_computes && ctx.size() > 1) CHECK(own_a == 0);
   }
 }
 
@@ -311,36 +334,57 @@ TEST_CASE("every strategy: theta and its state bit-identical at any rank count a
   }
 }
 
-TEST_CASE("task B in float64 and float32: theta bit-identical at any rank count, ES and BPTT") {
+TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and in parts") {
+  // ES with a member's trials in 1 or 3 work items, BP with the gradient in 1 or 3 parts; the
+  // fixed-step scheme in both precisions and the continuous model (adjoint) in float64.
   auto& ctx = *esbio_test_context;
   auto local = dist::make_local_context();
-  for (const char* precision : {"float64", "float32"}) {
+  struct variant {
+    const char* integrator;
+    const char* precision;
+  };
+  for (const auto [integrator, precision] :
+       {variant{"fixed", "float64"}, variant{"fixed", "float32"}, variant{"bdf", "float64"}}) {
     for (const auto method : {train::training_method::es, train::training_method::bp}) {
-      CAPTURE(std::string(precision) + (method == train::training_method::bp ? " bp" : " es"));
-      train::run_config r;
-      r.seed = 31;
-      r.generations = 4;
-      r.hash_every = 2;
-      r.method = method;
-      r.es.seed = r.seed;
-      r.es.population = 6;
-      r.es.sigma = 0.05;
-      r.optim.lr = 0.01;
-      const auto task = tasks::make_task(
-          "evidence",
-          tasks::task_defaults(
-              "evidence",
-              {{"task.neurons", "8"}, {"task.trials", "4"}, {"task.precision", precision}}),
-          r.seed);
-      const auto run = [&](dist::context& c) {
-        train::trainer tr(r, *task, c);
-        auto st = tr.initial_state();
-        tr.run(st, nullptr, {}, nullptr);
-        return st;
-      };
-      const auto reference = run(*local);
-      CHECK(run(ctx).theta == reference.theta);
-      CHECK(reference.theta != train::trainer(r, *task, *local).initial_state().theta);
+      for (const std::uint32_t parts : {1u, 3u}) {
+        CAPTURE(std::string(integrator) + " " + precision +
+                (method == train::training_method::bp ? " bp" : " es") + " in " +
+                std::to_string(parts));
+        train::run_config r;
+        r.seed = 31;
+        r.generations = 4;
+        r.hash_every = 2;
+        r.method = method;
+        r.es.seed = r.seed;
+        r.es.population = 6;
+        r.es.sigma = 0.05;
+        r.optim.lr = 0.01;
+        r.items_per_member = method == train::training_method::es ? parts : 1;
+        r.gradient_parts = method == train::training_method::bp ? parts : 1;
+        const auto task =
+            tasks::make_task("evidence",
+                             tasks::task_defaults("evidence", {{"task.neurons", "8"},
+                                                               {"task.trials", "4"},
+                                                               {"task.integrator", integrator},
+                                                               {"task.token_ms", "1"},
+                                                               {"task.readout_ms", "5"},
+                                                               {"task.precision", precision}}),
+                             r.seed);
+        const auto run = [&](dist::context& c) {
+          train::trainer tr(r, *task, c);
+          auto st = tr.initial_state();
+          tr.run(st, nullptr, {}, nullptr);
+          return st;
+        };
+        const auto reference = run(*local);
+        const auto distributed = run(ctx);
+        CHECK(distributed.theta == reference.theta);
+        for (std::size_t g = 0; g < 4; ++g) {
+          CHECK(distributed.history[g].loss == reference.history[g].loss);
+          CHECK(distributed.history[g].accuracy == reference.history[g].accuracy);
+        }
+        CHECK(reference.theta != train::trainer(r, *task, *local).initial_state().theta);
+      }
     }
   }
 }

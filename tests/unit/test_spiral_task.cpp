@@ -192,7 +192,7 @@ TEST_CASE("the spiral's gradient parts, one per window, sum to its gradient and 
   double loss = 0;
   for (std::size_t k = 0; k < 3; ++k) {
     std::fill(part.begin(), part.end(), 0.0);
-    const auto e = ev->gradient_part(theta, 7, k, part);
+    const auto e = ev->gradient_part(theta, 7, k, 3, part);
     REQUIRE(e.ok());
     loss += e.loss;
     for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];

@@ -19,12 +19,29 @@
 
 namespace esbio::dist {
 
+// How evaluate() shares out its items (dist.rank0, dist.queue_depth). Neither changes a result,
+// only who computes what and when, so both may change on --resume.
+struct schedule {
+  // Rank 0 evaluates items between hand-outs (it polls for results after each of its own), or
+  // with `false` it only dispatches: every item then crosses the network, so the bytes per
+  // generation are an exact formula of the item count, at the price of one idle rank.
+  bool rank0_computes = true;
+  // Items in flight per worker: while a worker computes one, its next is already queued, so it
+  // does not idle while rank 0 is busy with an item of its own. Larger hides a longer rank-0
+  // item; the cost is a longer tail (a worker may hold this many items when the list runs out).
+  int queue_depth = 2;
+};
+
 class context {
  public:
   virtual ~context() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
   virtual std::string describe() const = 0;
+  virtual void set_schedule(const schedule&) {}
+  // Items this rank evaluated in evaluate() so far (the dispatch's share, for benchmarks and the
+  // exact byte count when rank 0 computes).
+  virtual std::uint64_t items_evaluated() const = 0;
 
   // Evaluate items [0, n) with eval (called on whichever rank an item is handed to) and return
   // all n results, by index, on every rank.

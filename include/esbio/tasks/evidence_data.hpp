@@ -1,10 +1,11 @@
 #pragma once
-// The data of task B (docs/science.md 2.2.1; Aitken & Mihalas's integration task as the paper's code ran
-// it): each trial is 49 tokens from {evid0, evid1, evid2, null} followed by <eos>. The counts
-// (c0, c1, c2) are uniform over the non-negative triples with c0 + c1 + c2 <= 49 whose maximum is
-// unique (ties rejected); c_i copies of evid_i and 49 - sum c nulls are shuffled uniformly; the
-// label is argmax c_i. Every word has a fixed random embedding in {0, 1/5}^50 drawn from the run
-// seed. All draws are counter-based: trial t of a generation is the same on every rank.
+// The data of task B (docs/science.md 2.2.1; Aitken & Mihalas's integration task as the paper's
+// code ran it): each trial is 49 tokens from {evid0, evid1, evid2, null} followed by <eos>. The
+// counts (c0, c1, c2) are uniform over the non-negative triples with c0 + c1 + c2 <= 49 whose
+// maximum is unique (ties rejected); c_i copies of evid_i and 49 - sum c nulls are shuffled
+// uniformly; the label is argmax c_i. Every word has a fixed random embedding in {0, 1/5}^50 drawn
+// from the run seed. All draws are counter-based: trial t of a generation is the same on every
+// rank.
 
 #include <array>
 #include <cstdint>

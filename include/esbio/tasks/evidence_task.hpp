@@ -12,6 +12,7 @@
 // the readout the mean over the last readout_ms/dt steps) or CVODE BDF on the continuous model,
 // stopped at every token boundary, the readout the mean of T at the same instants.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -104,6 +105,24 @@ class evidence_evaluator final : public evaluator {
   // recomputed from the run file and the traces alone (jobs/analysis/replay_evidence.py); and on
   // the fixed path every spike (an upward crossing of 0 mV at a step) as (trial, neuron, time).
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
+  // Parts are contiguous chunks of a batch's trials, each trial with the initial state it has in
+  // the whole batch. The coupling product sums every entry in the same order however many trials
+  // it batches; the vectorised neuron loop's remainder may hold other trials in a part, and in
+  // float32 its scalar expf rounds unlike the vector one (tests/unit/test_evidence_parts.cpp).
+  std::size_t evaluation_parts() const override { return cfg_.trials; }
+  std::size_t validation_parts(std::size_t parts) const override {
+    const std::size_t ratio = (cfg_.validation_trials + cfg_.trials - 1) / cfg_.trials;
+    return std::min(cfg_.validation_trials, parts * ratio);
+  }
+  evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
+                           std::uint32_t member, std::size_t part, std::size_t parts) override;
+  // BP's default: one part per trial on the BDF path, whose adjoint runs trial by trial anyway;
+  // on the fixed-step path one per bp_trials_per_part trials, because BPTT's product batches
+  // trials into register tiles (5 wide with SSE2 and AVX2) and a single trial runs it slower.
+  static constexpr std::size_t bp_trials_per_part = 5;
+  std::size_t gradient_parts() const override;
+  evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
+                           std::size_t part, std::size_t parts, std::span<double> grad) override;
 
   // The readout features (trials x N, mean T over the readout window) of a batch, and whether
   // every trial integrated.
@@ -163,10 +182,15 @@ class evidence_evaluator final : public evaluator {
   const std::size_t token_steps_, readout_steps_;
   models::ml_network net_;
   ode::integrator solver_;
+  // The part of the batch being evaluated (part_ of parts_), set around evaluate() and
+  // gradient() by the *_part calls; prepare() narrows batch_ and the state to it.
+  struct part_guard;
+  std::size_t part_ = 0, parts_ = 1;
+  double normaliser_ = 1;  // the whole batch's trial count: every part's loss is its share
   std::optional<std::uint32_t> batch_generation_;
-  std::vector<evidence_trial> batch_;
-  std::vector<double> v_, w_, t_, drive_, table_;  // trials x N state and per-word drives
-  std::vector<float> v_f_, w_f_, t_f_, drive_f_;   // the same in float32
+  std::vector<evidence_trial> full_batch_, batch_;  // a generation's batch; the trials evaluated
+  std::vector<double> v_, w_, t_, drive_, table_;   // trials x N state and per-word drives
+  std::vector<float> v_f_, w_f_, t_f_, drive_f_;    // the same in float32
 };
 
 }  // namespace esbio::tasks

@@ -71,21 +71,28 @@ class evaluator {
   // (loss, status, cost); grad is meaningful only when it is ok().
   virtual evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                               std::span<double> grad);
-  // BP over ranks: the batch's gradient as a sum of independent parts (task C: one per window),
-  // which the trainer spreads over the ranks and sums in part order. gradient_part() writes part
-  // k's share of the gradient into grad (zeroed by the caller) and returns its evaluation with
-  // its share of the loss, so that the loss and gradient are the parts' sums. One part (the
-  // default) means gradient() alone, on every rank.
-  virtual std::size_t gradient_parts() const { return 1; }
-  // ES work items smaller than a member (dist.items_per_member): evaluate_part() is the loss of
-  // part `part` of `parts` (contiguous chunks of the batch, parts <= evaluation_parts()), with
-  // the whole batch's normaliser, so that the parts sum to evaluate()'s loss. One part (the
-  // default) is evaluate() itself.
+  // Parts of a batch: contiguous chunks (task B: trials, task C: windows), at most
+  // evaluation_parts() of them, each scored with the whole batch's normaliser so that the parts'
+  // losses (and accuracies, for a classification) sum to the whole batch's. One part (the
+  // default) means the batch does not split.
   virtual std::size_t evaluation_parts() const { return 1; }
+  // How many parts the centre's validation batch (validation_generation) is evaluated in when a
+  // member's batch is in `parts`: parts of about a member part's size, because one long item
+  // handed out last is the generation's tail (task B's 500 validation trials are ten members'
+  // work).
+  virtual std::size_t validation_parts(std::size_t parts) const { return parts; }
+  // ES work items smaller than a member (dist.items_per_member): the loss of part `part` of
+  // `parts` of a member's batch. parts == 1 is evaluate() itself.
   virtual evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
                                    std::uint32_t member, std::size_t part, std::size_t parts);
+  // BP over ranks: the centre's gradient as a sum of `parts` parts, which the trainer spreads
+  // over the ranks and sums in part order. gradient_part() writes part k's share of the gradient
+  // into grad (zeroed by the caller) and returns its evaluation with its share of the loss.
+  // gradient_parts() is the count dist.gradient_parts = auto uses (task C: one per window; task
+  // B: see evidence_task.hpp); 1 means gradient() alone, on every rank.
+  virtual std::size_t gradient_parts() const { return 1; }
   virtual evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                   std::size_t part, std::span<double> grad);
+                                   std::size_t part, std::size_t parts, std::span<double> grad);
   // What `esbio simulate` records: the model's trajectories on a generation's batch (or the
   // validation batch) for the centre theta, as named arrays.
   virtual std::vector<named_array> traces(std::span<const double> theta,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "esbio/core/settings.hpp"
+#include "esbio/dist/context.hpp"
 #include "esbio/es/optimizer.hpp"
 #include "esbio/es/strategy.hpp"
 
@@ -30,6 +31,10 @@ struct run_config {
   // dist.items_per_member: ES work items per member, each a part of its batch (at most the task's
   // evaluator::evaluation_parts()); the member's loss is the parts' sum in part order.
   std::uint32_t items_per_member = 1;
+  // dist.gradient_parts: BP's centre gradient in this many parts spread over the ranks (0: the
+  // task's evaluator::gradient_parts()); in the configuration hash, since it changes the sums.
+  std::uint32_t gradient_parts = 0;
+  dist::schedule schedule;      // dist.rank0, dist.queue_depth: who computes, never what
   std::string task = "spiral";  // task.name: the registry builds it from `values`
   es::es_config es;
   es::optimizer_config optim;

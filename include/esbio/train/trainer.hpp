@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,9 +72,18 @@ class trainer {
   // crosses the network); one with several spreads the parts over the ranks and sums them in
   // part order (dist::context::sum_vectors), the same bits at any rank count.
   void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
-  // The parts of a gradient (evaluator::gradient_parts) as one evaluation: losses and costs
-  // summed in part order, the first failure kept. Only regression tasks split their gradient.
+  // The parts of a batch (a member's ES items, or a gradient's parts) as one evaluation: losses,
+  // accuracies (each part's share; NaN for a regression) and costs summed in part order, the
+  // first failure kept.
   static evaluation combine_parts(const std::vector<evaluation>& parts);
+  // The centre on the validation set in validating generations (nullopt in the others), in
+  // evaluator::validation_parts() items combined in part order. `with` runs the items (an ES
+  // generation hands them out after its members', in one evaluate()); null: an evaluate() of
+  // their own.
+  using validation_runner = std::function<std::vector<evaluation>(
+      std::size_t, const std::function<evaluation(std::size_t)>&)>;
+  std::optional<evaluation> validate_centre(std::span<const double> theta, std::uint32_t generation,
+                                            const validation_runner& with);
   // Whether generation g evaluates the validation set (run.validate_every, and the last), and
   // its loss and accuracy into row (NaN when v is null).
   bool validates(std::uint32_t g) const;
