@@ -20,7 +20,7 @@ const std::vector<option_spec>& config_options() {
        "ranks busy (theta is the same bits at any rank count for a given value)"},
       {"dist.gradient_parts", "auto",
        "method = bp: the centre's gradient in this many parts of its batch, spread over the "
-       "ranks and summed in part order (auto: task C one per window, task B one per 5 trials; "
+       "ranks and summed in part order (auto: task C one per window, task B one per 10 trials; "
        "theta is the same bits at any rank count for a given value)"},
       {"dist.rank0", "compute",
        "compute: rank 0 evaluates items between hand-outs | dispatch: it only hands out and "

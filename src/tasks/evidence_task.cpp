@@ -63,6 +63,13 @@ evaluation evidence_evaluator::evaluate_part(std::span<const double> theta,
   return evaluate(theta, generation, member);
 }
 
+bool evidence_evaluator::exact_gradient_part(std::span<const double> theta,
+                                             std::uint32_t generation, std::size_t part,
+                                             std::size_t parts, std::span<double> grad) {
+  part_guard guard(*this, part, parts);
+  return exact_gradient(theta, generation, grad);
+}
+
 std::size_t evidence_evaluator::gradient_parts() const {
   if (cfg_.integrator == evidence_integrator::bdf) return cfg_.trials;
   return std::max<std::size_t>(1, cfg_.trials / bp_trials_per_part);

@@ -59,6 +59,13 @@ bool evaluator::exact_gradient(std::span<const double>, std::uint32_t, std::span
   return false;
 }
 
+bool evaluator::exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
+                                    std::size_t part, std::size_t parts, std::span<double> grad) {
+  if (parts != 1 || part != 0)
+    throw std::logic_error("evaluator::exact_gradient_part: this task's batch has one part");
+  return exact_gradient(theta, generation, grad);
+}
+
 evaluation evaluator::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
   throw input_error("method = bp: this task has no backpropagation gradient");
 }

@@ -1,5 +1,5 @@
-// Run under mpirun with 1, 2 and 3 ranks (ctest mpi_np1..3). Each case compares what the MPI
-// context produces against the local context computed in the same process: the determinism
+// Run under mpirun with 1, 2, 3 and 16 ranks (ctest mpi_np1..3, and mpi_np16 for the cases that
+// split context produces against the local context computed in the same process: the determinism
 // contract says the rank count must not change a single bit.
 #include <doctest/doctest.h>
 
@@ -335,7 +335,8 @@ TEST_CASE("every strategy: theta and its state bit-identical at any rank count a
 }
 
 TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and in parts") {
-  // ES with a member's trials in 1 or 3 work items, BP with the gradient in 1 or 3 parts; the
+  // ES (the hybrid protocol) with a member's trials and the readout's exact gradient in 1 or 3
+  // parts, BP with the gradient in 1 or 3 parts; the
   // fixed-step scheme in both precisions and the continuous model (adjoint) in float64.
   auto& ctx = *esbio_test_context;
   auto local = dist::make_local_context();
@@ -360,6 +361,8 @@ TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and i
         r.es.sigma = 0.05;
         r.optim.lr = 0.01;
         r.items_per_member = method == train::training_method::es ? parts : 1;
+        // ES as the paper's hybrid protocol: the readout by its exact gradient, in the same parts.
+        if (method == train::training_method::es) r.es.exact_blocks = {"W_ro", "b_ro"};
         r.gradient_parts = method == train::training_method::bp ? parts : 1;
         const auto task =
             tasks::make_task("evidence",

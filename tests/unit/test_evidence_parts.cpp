@@ -105,7 +105,7 @@ TEST_CASE("task B's gradient parts sum to its gradient (BPTT and the continuous 
     const tasks::evidence_task task(small(v.integrator, v.precision));
     tasks::evidence_evaluator ev(task);
     const auto theta = task.initial_params();
-    // The default: one part per trial on the BDF path, per 5 trials on the fixed-step path.
+    // The default: one part per trial on the BDF path, per 10 trials on the fixed-step path.
     CHECK(ev.gradient_parts() == (v.integrator == tasks::evidence_integrator::bdf ? 7u : 1u));
     std::vector<double> whole(theta.size()), sum(theta.size()), part(theta.size());
     const auto all = ev.gradient(theta, 3, whole);
@@ -170,4 +170,27 @@ TEST_CASE("the validation batch in parts of about a member part's size sums to i
   }
   CHECK(loss == doctest::Approx(whole.loss).epsilon(1e-13));
   CHECK(accuracy == doctest::Approx(whole.accuracy).epsilon(1e-13));
+}
+
+TEST_CASE("task B's exact readout gradient in parts sums to the whole batch's") {
+  const tasks::evidence_task task(
+      small(tasks::evidence_integrator::fixed, tasks::evidence_precision::float64));
+  tasks::evidence_evaluator ev(task);
+  const auto theta = task.initial_params();
+  std::vector<double> whole(theta.size(), 0.0), sum(theta.size(), 0.0), part(theta.size());
+  REQUIRE(ev.exact_gradient(theta, 4, whole));
+  for (std::size_t k = 0; k < 3; ++k) {
+    std::fill(part.begin(), part.end(), 0.0);
+    REQUIRE(ev.exact_gradient_part(theta, 4, k, 3, part));
+    for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
+  }
+  double norm = 0;
+  for (const char* name : {"W_ro", "b_ro"}) {
+    const auto& b = task.layout().block(name);
+    for (std::size_t i = b.offset; i < b.offset + b.size(); ++i) {
+      CHECK(sum[i] == doctest::Approx(whole[i]).epsilon(1e-12).scale(1e-15));
+      norm = std::max(norm, std::abs(whole[i]));
+    }
+  }
+  CHECK(norm > 0);
 }

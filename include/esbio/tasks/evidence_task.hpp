@@ -97,6 +97,8 @@ class evidence_evaluator final : public evaluator {
                       std::uint32_t member = 0) override;
   bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
+  bool exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
+                           std::size_t part, std::size_t parts, std::span<double> grad) override;
   evaluation gradient(std::span<const double> theta, std::uint32_t generation,
                       std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
@@ -118,8 +120,9 @@ class evidence_evaluator final : public evaluator {
                            std::uint32_t member, std::size_t part, std::size_t parts) override;
   // BP's default: one part per trial on the BDF path, whose adjoint runs trial by trial anyway;
   // on the fixed-step path one per bp_trials_per_part trials, because BPTT's product batches
-  // trials into register tiles (5 wide with SSE2 and AVX2) and a single trial runs it slower.
-  static constexpr std::size_t bp_trials_per_part = 5;
+  // trials into register tiles (5 trials with SSE2 and AVX2, 10 with AVX-512) and a part that
+  // fills no tile runs slower (bench/RESULTS.md: 5-trial parts cost 1.6x per trial on AVX-512).
+  static constexpr std::size_t bp_trials_per_part = 10;
   std::size_t gradient_parts() const override;
   evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
                            std::size_t part, std::size_t parts, std::span<double> grad) override;

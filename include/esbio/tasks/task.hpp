@@ -65,6 +65,10 @@ class evaluator {
   // task's exact_blocks(), written into grad at those blocks' offsets; false if it failed.
   virtual bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
                               std::span<double> grad);
+  // The same for part `part` of `parts` of the batch (as evaluate_part), with the whole batch's
+  // normaliser, so that the parts sum to exact_gradient(). parts == 1 is exact_gradient().
+  virtual bool exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
+                                   std::size_t part, std::size_t parts, std::span<double> grad);
   // The backpropagation baseline (method = bp): the exact gradient of the centre's loss on a
   // generation's batch, by the continuous adjoint or by BPTT through a fixed-step scheme, written
   // into grad (theta.size() entries). The returned evaluation is evaluate(theta, generation, 0)'s
