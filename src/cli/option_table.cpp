@@ -25,7 +25,11 @@ const std::vector<option_spec>& config_options() {
       {"dist.rank0", "compute",
        "compute: rank 0 evaluates items between hand-outs | dispatch: it only hands out and "
        "collects (one idle rank; every item crosses the network). Never changes theta"},
-      {"dist.queue_depth", "2",
+      {"dist.update", "replicated",
+       "replicated: every rank regenerates every member's noise for the update | sliced (song, "
+       "openai): each rank 1/P of the coordinates, then gathered; the same bits, bytes O(active "
+       "block) a generation instead of O(S). For hundreds of ranks"},
+      {"dist.queue_depth", "3",
        "items in flight per worker rank (1-64): hides rank 0's own items and message latency; "
        "larger lengthens the tail. Never changes theta"},
       {"run.max_failed_generations", "10",

@@ -199,6 +199,7 @@ train::run_config to_run_config(const settings& s) {
     c.gradient_parts = static_cast<std::uint32_t>(r.count("dist.gradient_parts", 1, 1u << 16));
   c.schedule.rank0_computes = r.choice("dist.rank0", {"compute", "dispatch"}) == 0;
   c.schedule.queue_depth = static_cast<int>(r.count("dist.queue_depth", 1, 64));
+  c.sliced_update = r.choice("dist.update", {"replicated", "sliced"}) == 1;
   c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
                                                    : train::training_method::es;
   c.task = r.text("task.name");

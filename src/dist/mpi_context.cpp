@@ -117,6 +117,21 @@ class mpi_context final : public context {
     return out;
   }
 
+  void allgather(std::span<double> data, std::span<const std::size_t> bounds) override {
+    if (bounds.size() != static_cast<std::size_t>(size_) + 1 || bounds.back() != data.size())
+      throw std::invalid_argument("allgather: bounds do not cover the data");
+    std::vector<int> counts(size_), offsets(size_);
+    for (int q = 0; q < size_; ++q) {
+      offsets[q] = static_cast<int>(bounds[q]);
+      counts[q] = static_cast<int>(bounds[q + 1] - bounds[q]);
+    }
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts.data(),
+                         offsets.data(), MPI_DOUBLE, comm_),
+          "MPI_Allgatherv");
+    // As for a broadcast: every value counts once per rank that receives it.
+    count_broadcast(sizeof(double) * data.size());
+  }
+
   int broadcast_code(int x) override {
     check(MPI_Bcast(&x, 1, MPI_INT, 0, comm_), "MPI_Bcast(code)");
     count_broadcast(sizeof x);

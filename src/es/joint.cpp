@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "esbio/core/hash.hpp"
 
@@ -20,6 +21,22 @@ std::optional<std::vector<double>> search::gradient_estimate(std::span<const dou
 }
 
 void search::observe_gradient(search_state&, std::span<const double>) const {}
+
+std::size_t search::sliced_size(std::uint32_t) const {
+  return 0;
+}
+
+void search::estimate_slice(std::span<const double>, const search_state&, std::uint32_t,
+                            std::span<const evaluation>, std::size_t, std::size_t,
+                            std::span<double>) const {
+  throw std::logic_error("search::estimate_slice: this strategy's update does not slice");
+}
+
+generation_summary search::tell_estimated(std::span<double>, search_state&, optimizer&,
+                                          std::uint32_t, std::span<const evaluation>,
+                                          std::span<const double>) const {
+  throw std::logic_error("search::tell_estimated: this strategy's update does not slice");
+}
 
 std::uint64_t state_hash(std::span<const double> theta, const optimizer_state& opt,
                          const search_state& s) {

@@ -25,20 +25,27 @@ class estimator_search final : public search {
   }
   generation_summary tell(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t g,
                           std::span<const evaluation> evals) const override {
-    generation_summary out;
-    out.sigma = s_.config().sigma;
-    if (!s_.trains()) {
-      for (const auto& e : evals) out.failures += e.ok() ? 0 : 1;
-      return out;
-    }
-    const auto est = s_.estimate_gradient(evals, theta, g);
-    const auto range = s_.active(g);
-    out.failures = est.failures;
-    out.grad_norm =
-        std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
-    out.block = s_.config().block_coordinate ? static_cast<std::int64_t>(range.id) : all_blocks;
-    if (est.usable) opt.step(theta, est.grad, range.offset, range.id);
-    return out;
+    if (!s_.trains()) return untrained(evals);
+    return step(theta, opt, g, s_.estimate_gradient(evals, theta, g));
+  }
+  std::size_t sliced_size(std::uint32_t g) const override {
+    return s_.trains() ? s_.active(g).size : 0;
+  }
+  void estimate_slice(std::span<const double> theta, const search_state&, std::uint32_t g,
+                      std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                      std::span<double> out) const override {
+    const auto est = s_.estimate_gradient(evals, theta, g, lo, hi);
+    std::copy(est.grad.begin() + static_cast<std::ptrdiff_t>(lo),
+              est.grad.begin() + static_cast<std::ptrdiff_t>(hi),
+              out.begin() + static_cast<std::ptrdiff_t>(lo));
+  }
+  generation_summary tell_estimated(std::span<double> theta, search_state&, optimizer& opt,
+                                    std::uint32_t g, std::span<const evaluation> evals,
+                                    std::span<const double> grad) const override {
+    if (!s_.trains()) return untrained(evals);
+    auto est = s_.estimate_gradient(evals, theta, g, 0, 0);  // failures and usable
+    std::copy(grad.begin(), grad.end(), est.grad.begin());
+    return step(theta, opt, g, est);
   }
   std::optional<std::vector<double>> gradient_estimate(
       std::span<const double> theta, const search_state&, std::uint32_t g,
@@ -53,6 +60,25 @@ class estimator_search final : public search {
   }
 
  private:
+  generation_summary untrained(std::span<const evaluation> evals) const {
+    generation_summary out;
+    out.sigma = s_.config().sigma;
+    for (const auto& e : evals) out.failures += e.ok() ? 0 : 1;
+    return out;
+  }
+  generation_summary step(std::span<double> theta, optimizer& opt, std::uint32_t g,
+                          const estimate& est) const {
+    generation_summary out;
+    out.sigma = s_.config().sigma;
+    const auto range = s_.active(g);
+    out.failures = est.failures;
+    out.grad_norm =
+        std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
+    out.block = s_.config().block_coordinate ? static_cast<std::int64_t>(range.id) : all_blocks;
+    if (est.usable) opt.step(theta, est.grad, range.offset, range.id);
+    return out;
+  }
+
   strategy s_;
   std::size_t p_;
 };

@@ -167,12 +167,18 @@ std::pair<std::uint32_t, double> strategy::noise_of(std::size_t member) const {
 }
 
 void strategy::noise(std::uint32_t generation, std::uint32_t id, std::span<double> out) const {
+  noise_slice(generation, id, 0, out);
+}
+
+void strategy::noise_slice(std::uint32_t generation, std::uint32_t id, std::size_t first,
+                           std::span<double> out) const {
   const auto r = active(generation);
   if (!cfg_.block_coordinate) {
-    member_noise(cfg_.seed, generation, id, layout_.blocks(), cfg_.noise, out);
+    member_noise_slice(cfg_.seed, generation, id, layout_.blocks(), cfg_.noise, first, out);
   } else {
     const param_block& b = layout_.blocks()[r.id];
-    member_noise(cfg_.seed, generation, id, std::span<const param_block>(&b, 1), cfg_.noise, out);
+    member_noise_slice(cfg_.seed, generation, id, std::span<const param_block>(&b, 1), cfg_.noise,
+                       first, out);
   }
 }
 
@@ -192,9 +198,16 @@ void strategy::member_params(std::span<const double> theta, std::uint32_t genera
 estimate strategy::estimate_gradient(std::span<const evaluation> evals,
                                      std::span<const double> theta,
                                      std::uint32_t generation) const {
+  return estimate_gradient(evals, theta, generation, 0, active(generation).size);
+}
+
+estimate strategy::estimate_gradient(std::span<const evaluation> evals,
+                                     std::span<const double> theta, std::uint32_t generation,
+                                     std::size_t lo, std::size_t hi) const {
   if (evals.size() != evaluations())
     throw std::invalid_argument("estimate_gradient: wrong number of evaluations");
   const auto r = active(generation);
+  if (lo > hi || hi > r.size) throw std::invalid_argument("estimate_gradient: slice out of range");
   estimate est;
   est.grad.assign(r.size, 0.0);
   for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
@@ -208,7 +221,7 @@ estimate strategy::estimate_gradient(std::span<const evaluation> evals,
   const bool any_ok = std::isfinite(worst);
   const double penalty = failure_loss(cfg_.failure_penalty, any_ok, worst, best);
 
-  std::vector<double> eps(r.size);
+  std::vector<double> eps(hi - lo);
   const std::size_t s_total = cfg_.population;
   if (cfg_.kind == strategy_kind::song) {
     if (!any_ok && !cfg_.failure_penalty) {
@@ -225,11 +238,11 @@ estimate strategy::estimate_gradient(std::span<const evaluation> evals,
       b /= static_cast<double>(loss.size());
     }
     // Fixed summation order (member 1, 2, ...) on every rank: the estimate is bit-identical.
-    for (std::size_t m = 1; m < evals.size(); ++m) {
+    for (std::size_t m = 1; m < evals.size() && lo < hi; ++m) {
       const auto [id, sign] = noise_of(m);
-      noise(generation, id, eps);
+      noise_slice(generation, id, lo, eps);
       const double w = sign * (loss[m] - b) / (static_cast<double>(s_total) * cfg_.sigma);
-      for (std::size_t k = 0; k < r.size; ++k) est.grad[k] += w * eps[k];
+      for (std::size_t k = lo; k < hi; ++k) est.grad[k] += w * eps[k - lo];
     }
   } else {
     std::vector<double> loss(s_total);
@@ -243,14 +256,13 @@ estimate strategy::estimate_gradient(std::span<const evaluation> evals,
       return est;
     }
     const auto u = centred_ranks(loss);
-    for (std::size_t k = 0; k < s_total / 2; ++k) {
-      noise(generation, static_cast<std::uint32_t>(k + 1), eps);
+    for (std::size_t k = 0; k < s_total / 2 && lo < hi; ++k) {
+      noise_slice(generation, static_cast<std::uint32_t>(k + 1), lo, eps);
       const double w = (u[2 * k] - u[2 * k + 1]) / (static_cast<double>(s_total) * cfg_.sigma);
-      for (std::size_t j = 0; j < r.size; ++j) est.grad[j] += w * eps[j];
+      for (std::size_t j = lo; j < hi; ++j) est.grad[j] += w * eps[j - lo];
     }
     if (cfg_.weight_decay != 0.0)
-      for (std::size_t j = 0; j < r.size; ++j)
-        est.grad[j] += cfg_.weight_decay * theta[r.offset + j];
+      for (std::size_t j = lo; j < hi; ++j) est.grad[j] += cfg_.weight_decay * theta[r.offset + j];
   }
   return est;
 }

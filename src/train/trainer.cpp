@@ -182,7 +182,7 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
     evals = std::move(per_member);
   }
   last_evals_ = evals;
-  const auto summary = search_->tell(st.theta, st.search, opt, g, evals);
+  const auto summary = tell(st, opt, g, evals);
 
   row.loss = evals[0].loss;
   record_validation(validation ? &*validation : nullptr, row);
@@ -195,6 +195,22 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   row.evaluations = static_cast<std::int64_t>(members);
   for (const auto& e : evals) row.solver_steps += e.steps;
   if (validation) row.solver_steps += validation->steps;
+}
+
+es::generation_summary trainer::tell(train_state& st, es::optimizer& opt, std::uint32_t g,
+                                     const std::vector<evaluation>& evals) {
+  const std::size_t n = cfg_.sliced_update ? search_->sliced_size(g) : 0;
+  if (n == 0 || ctx_.size() == 1) return search_->tell(st.theta, st.search, opt, g, evals);
+  // Rank r estimates coordinates [n r / P, n (r + 1) / P) of the active range; every coordinate
+  // is summed over the members in the same order as on one rank, so the gathered estimate is the
+  // same bits, from 1/P of the noise regeneration.
+  const auto p = static_cast<std::size_t>(ctx_.size()), r = static_cast<std::size_t>(ctx_.rank());
+  std::vector<std::size_t> bounds(p + 1);
+  for (std::size_t q = 0; q <= p; ++q) bounds[q] = n * q / p;
+  std::vector<double> grad(n, 0.0);
+  search_->estimate_slice(st.theta, st.search, g, evals, bounds[r], bounds[r + 1], grad);
+  ctx_.allgather(grad, bounds);
+  return search_->tell_estimated(st.theta, st.search, opt, g, evals, grad);
 }
 
 evaluation trainer::combine_parts(const std::vector<evaluation>& parts) {

@@ -119,6 +119,7 @@ expect_bad "more items per member than windows" "dist.items_per_member = 21: tas
 expect_bad "more gradient parts than windows" "dist.gradient_parts = 21: task spiral splits its batch into at most 20 parts" train --config "$TINY" --out new.h5 --method bp --dist.gradient_parts 21
 expect_bad "gradient parts zero" "dist.gradient_parts = '0'" train --config "$TINY" --out new.h5 --dist.gradient_parts 0
 expect_bad "rank 0 role not a choice" "dist.rank0 = 'idle' is not one of: compute, dispatch" train --config "$TINY" --out new.h5 --dist.rank0 idle
+expect_bad "update not a choice" "dist.update = 'shared' is not one of: replicated, sliced" train --config "$TINY" --out new.h5 --dist.update shared
 expect_bad "queue depth zero" "dist.queue_depth = '0'" train --config "$TINY" --out new.h5 --dist.queue_depth 0
 expect_bad "queue depth too deep" "dist.queue_depth = '65'" train --config "$TINY" --out new.h5 --dist.queue_depth 65
 for key in task.horizon task.el_sd task.spike_gain task.spike_threshold task.v0_mean task.v0_sd \

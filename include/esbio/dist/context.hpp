@@ -29,7 +29,10 @@ struct schedule {
   // Items in flight per worker: while a worker computes one, its next is already queued, so it
   // does not idle while rank 0 is busy with an item of its own. Larger hides a longer rank-0
   // item; the cost is a longer tail (a worker may hold this many items when the list runs out).
-  int queue_depth = 2;
+  // 3: with 2, a worker's one queued item lasts exactly as long as rank 0's own item before it
+  // answers, and any jitter idles the worker (bench/RESULTS.md: task B in 5 parts on 2 ranks
+  // ran at 0.85 efficiency with 2, 0.96 with 3).
+  int queue_depth = 3;
 };
 
 class context {
@@ -57,6 +60,10 @@ class context {
       std::size_t n, std::size_t width,
       const std::function<evaluation(std::size_t, std::span<double>)>& item,
       std::vector<double>& sum) = 0;
+  // Rank r holds data[bounds[r], bounds[r + 1]) (bounds has size() + 1 entries); afterwards
+  // every rank holds all of data (dist.update = sliced). Bytes: every value, once per rank that
+  // receives it, (size - 1) x 8 x data.size() in all.
+  virtual void allgather(std::span<double> data, std::span<const std::size_t> bounds) = 0;
   // Rank 0's value, on every rank (go on / stop / abort at a generation boundary, verdicts).
   virtual int broadcast_code(int root_value) = 0;
   // Whether every rank passed the same value (theta-hash agreement), on every rank.

@@ -27,5 +27,11 @@ struct noise_spec {
 void member_noise(std::uint64_t seed, std::uint32_t generation, std::uint32_t id,
                   std::span<const param_block> blocks, const noise_spec& spec,
                   std::span<double> out);
+// Entries [first, first + out.size()) of that noise, the same bits as the whole, generating only
+// what the slice needs (Philox is counter-based; a low-rank entry needs its row and column of the
+// factors): what a sliced update (dist.update = sliced) regenerates on each rank.
+void member_noise_slice(std::uint64_t seed, std::uint32_t generation, std::uint32_t id,
+                        std::span<const param_block> blocks, const noise_spec& spec,
+                        std::size_t first, std::span<double> out);
 
 }  // namespace esbio::es

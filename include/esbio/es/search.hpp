@@ -75,6 +75,18 @@ class search {
   virtual std::optional<std::vector<double>> gradient_estimate(
       std::span<const double> theta, const search_state& s, std::uint32_t generation,
       std::span<const evaluation> evals) const;
+  // dist.update = sliced: a strategy whose estimate is, per coordinate, a sum over the members
+  // (song, openai) computes coordinates [lo, hi) of it on each rank, from that slice of every
+  // member's noise, and steps from the gathered whole: the same bits as tell(). sliced_size() is
+  // the length of the estimate (the active range), 0 where the update does not slice.
+  virtual std::size_t sliced_size(std::uint32_t generation) const;
+  virtual void estimate_slice(std::span<const double> theta, const search_state& s,
+                              std::uint32_t generation, std::span<const evaluation> evals,
+                              std::size_t lo, std::size_t hi, std::span<double> out) const;
+  virtual generation_summary tell_estimated(std::span<double> theta, search_state& s,
+                                            optimizer& opt, std::uint32_t generation,
+                                            std::span<const evaluation> evals,
+                                            std::span<const double> grad) const;
   // Guided ES: the centre's exact gradient, given on every rank before each generation is asked.
   virtual bool wants_gradient() const { return false; }
   virtual void observe_gradient(search_state& s, std::span<const double> grad) const;

@@ -109,11 +109,19 @@ class strategy {
 
   estimate estimate_gradient(std::span<const evaluation> evals, std::span<const double> theta,
                              std::uint32_t generation) const;
+  // The estimate on coordinates [lo, hi) of the active range only (est.grad has the range's size,
+  // zero outside), each coordinate summed over the members in the same order as the whole: the
+  // same bits, from 1/P of the noise (dist.update = sliced). lo == hi: failures and usable alone.
+  estimate estimate_gradient(std::span<const evaluation> evals, std::span<const double> theta,
+                             std::uint32_t generation, std::size_t lo, std::size_t hi) const;
 
  private:
   // Noise id and sign of a member: the id keys the Philox stream, so mirrored members share one.
   std::pair<std::uint32_t, double> noise_of(std::size_t member) const;
   void noise(std::uint32_t generation, std::uint32_t id, std::span<double> out) const;
+  // Entries [first, first + out.size()) of the active range's noise.
+  void noise_slice(std::uint32_t generation, std::uint32_t id, std::size_t first,
+                   std::span<double> out) const;
 
   es_config cfg_;
   param_layout layout_;

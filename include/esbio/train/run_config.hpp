@@ -34,7 +34,10 @@ struct run_config {
   // dist.gradient_parts: BP's centre gradient in this many parts spread over the ranks (0: the
   // task's evaluator::gradient_parts()); in the configuration hash, since it changes the sums.
   std::uint32_t gradient_parts = 0;
-  dist::schedule schedule;      // dist.rank0, dist.queue_depth: who computes, never what
+  dist::schedule schedule;
+  // dist.update = sliced: song's and openai's update computed a slice of the coordinates per rank
+  // and gathered (the same bits; bytes O(active block) a generation) instead of on every rank.
+  bool sliced_update = false;   // dist.rank0, dist.queue_depth: who computes, never what
   std::string task = "spiral";  // task.name: the registry builds it from `values`
   es::es_config es;
   es::optimizer_config optim;

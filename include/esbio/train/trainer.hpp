@@ -76,6 +76,9 @@ class trainer {
   // accuracies (each part's share; NaN for a regression) and costs summed in part order, the
   // first failure kept.
   static evaluation combine_parts(const std::vector<evaluation>& parts);
+  // search::tell, or with dist.update = sliced its estimate in slices over the ranks.
+  es::generation_summary tell(train_state& st, es::optimizer& opt, std::uint32_t g,
+                              const std::vector<evaluation>& evals);
   // The centre on the validation set in validating generations (nullopt in the others), in
   // evaluator::validation_parts() items combined in part order. `with` runs the items (an ES
   // generation hands them out after its members', in one evaluate()); null: an evaluate() of
