@@ -17,7 +17,9 @@ const std::vector<option_spec>& config_options() {
       {"dist.items_per_member", "1",
        "work items per ES member: its batch split into this many parts (task C: windows), "
        "spread over the ranks and summed in part order; more than 1 keeps more than S + 1 "
-       "ranks busy (theta is the same bits at any rank count for a given value)"},
+       "ranks busy (theta is the same bits at any rank count for a given value); auto: chosen "
+       "from the rank count and population (at least 4 items a rank) and recorded in the run file "
+       "as the number, which a resume keeps"},
       {"dist.gradient_parts", "auto",
        "method = bp: the centre's gradient in this many parts of its batch, spread over the "
        "ranks and summed in part order (auto: task C one per window, task B one per 10 trials; "

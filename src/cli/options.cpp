@@ -194,8 +194,13 @@ train::run_config to_run_config(const settings& s) {
   c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
   c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
   c.validate_every = static_cast<std::uint32_t>(r.count("run.validate_every", 1, 1u << 30));
-  c.items_per_member = static_cast<std::uint32_t>(r.count("dist.items_per_member", 1, 1u << 16));
-  if (s.at("dist.gradient_parts") != "auto")
+  // auto (0 here) is resolved from the rank count by esbio train before the run file is written
+  // (resolve_items_per_member), so a run file always records the number it ran with.
+  if (r.text("dist.items_per_member") != "auto")
+    c.items_per_member = static_cast<std::uint32_t>(r.count("dist.items_per_member", 1, 1u << 16));
+  else
+    c.items_per_member = 0;
+  if (r.text("dist.gradient_parts") != "auto")
     c.gradient_parts = static_cast<std::uint32_t>(r.count("dist.gradient_parts", 1, 1u << 16));
   c.schedule.rank0_computes = r.choice("dist.rank0", {"compute", "dispatch"}) == 0;
   c.schedule.queue_depth = static_cast<int>(r.count("dist.queue_depth", 1, 64));
@@ -273,6 +278,29 @@ train::run_config to_run_config(const settings& s) {
   for (const auto& [k, v] : r.canonical()) c.values[k] = v;
   c.text = settings_text(c.values);
   return c;
+}
+
+std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
+  if (cfg.items_per_member != 0) return cfg.text;
+  const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
+  const std::size_t parts = task->make_evaluator()->evaluation_parts();
+  // The members a generation hands out: the population, or for strategies whose 0 means the
+  // paper's default, 4 + 3 ln n (es.population's help).
+  const double n = static_cast<double>(task->layout().size());
+  const std::size_t members =
+      cfg.es.population > 0 ? cfg.es.population : 4 + static_cast<std::size_t>(3 * std::log(n));
+  // At least 4 items a rank keep dynamic dispatch balanced (bench/RESULTS.md, "A model of 1024
+  // ranks"); a divisor of the batch's parts gives equal parts.
+  const std::size_t want = (4 * static_cast<std::size_t>(ranks) + members - 1) / members;
+  std::size_t k = parts;
+  for (std::size_t d = 1; d <= parts; ++d)
+    if (parts % d == 0 && d >= want) {
+      k = d;
+      break;
+    }
+  auto values = cfg.values;
+  values["dist.items_per_member"] = std::to_string(k);
+  return settings_text(values);
 }
 
 }  // namespace esbio::cli

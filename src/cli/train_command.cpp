@@ -145,6 +145,9 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
       return -1;
     }
     p = make_plan(a);
+    if (!p.resume)
+      p.text = resolve_items_per_member(
+          to_run_config(resolve_settings(p.text, "configuration", {})), ctx->size());
     resuming = p.resume;
     io::remove_stale_temporary(a.out);  // the input is good: clear what a killed run left
     return 0;

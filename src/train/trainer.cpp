@@ -29,6 +29,10 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
   if (cfg_.method == training_method::es && search_->wants_gradient() && !task.has_gradient())
     throw input_error("es.strategy = guided needs the task's exact gradient, and task " +
                       task.name() + " has none in this configuration");
+  if (cfg_.items_per_member == 0)
+    throw input_error(
+        "dist.items_per_member = auto is chosen by esbio train from the rank count; "
+        "give a number here");
   if (cfg_.items_per_member > eval_->evaluation_parts())
     throw input_error("dist.items_per_member = " + std::to_string(cfg_.items_per_member) +
                       ": task " + task.name() + " splits a member's batch into at most " +

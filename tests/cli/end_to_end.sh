@@ -44,6 +44,18 @@ mpi 3 "$ESBIO" train --config "$TINY" --out h1000.h5 --quiet --es.generations 6 
 check "bytes per generation equal for H=50 and H=1000" same_dataset h50.h5 h1000.h5 /history/bytes_communicated
 check "H=1000 really has 20x the parameters" test "$("$PYTHON" -c 'import h5py; print(h5py.File("h1000.h5")["params/theta"].size)')" = 4000
 
+# dist.items_per_member = auto: chosen from the rank count (3 ranks, 2 members: ceil(12 / 2) = 6,
+# the smallest divisor of the 20 windows from there is 10), recorded as the number, kept when the
+# run resumes on another rank count, and the same bits as that number given outright.
+mpi 3 "$ESBIO" train --config "$TINY" --out auto.h5 --quiet --es.generations 4 --es.population 2 \
+  --dist.items_per_member auto || fail "items_per_member auto"
+check "auto at 3 ranks records dist.items_per_member = 10" bash -c \
+  "'$ESBIO' info auto.h5 | grep -q 'dist.items_per_member = 10'"
+mpi 2 "$ESBIO" train --out auto.h5 --resume --quiet --es.generations 8 || fail "resume auto at 2 ranks"
+"$ESBIO" train --config "$TINY" --out k10.h5 --quiet --es.generations 8 --es.population 2 \
+  --dist.items_per_member 10 || fail "K = 10 at 1 rank"
+check "auto resumed at 2 ranks == K = 10 uninterrupted at 1 rank" same_dataset auto.h5 k10.h5 /params/theta
+
 mpi 2 "$ESBIO" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out turn_off.h5 --quiet || fail "task A"
 check "task A: ES silences the neuron (last loss < 0.01)" "$PYTHON" -c \
   'import h5py, sys; l = h5py.File("turn_off.h5")["history/loss"][:]; sys.exit(not (l[0] > 0.1 and l[-1] < 0.01))'
