@@ -68,12 +68,17 @@ TEST_CASE("normal variates have the moments and the CDF of N(0, 1)") {
 }
 
 TEST_CASE("bulk normals equal one-at-a-time normals at any offset") {
-  const random_stream rs(5, stream::perturbation, 2, 9);
-  for (std::uint64_t first : {0u, 1u, 2u, 7u}) {
-    std::vector<double> v(11);
-    rs.fill_normal(v, first);
-    for (std::size_t k = 0; k < v.size(); ++k) CHECK(v[k] == rs.normal(first + k));
-  }
+  // Lengths across fill_normal's 64-block batches, and offsets whose block index carries into
+  // the counter's second word (2^32 blocks in), where the batch computes its counters itself.
+  const random_stream rs(0x1234567890abcdefull, stream::perturbation, 2, 9);
+  const std::uint64_t carry = (std::uint64_t{1} << 33) - 40;
+  for (std::uint64_t first : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2},
+                              std::uint64_t{7}, carry, carry + 1})
+    for (std::size_t n : {11u, 128u, 129u, 300u}) {
+      std::vector<double> v(n);
+      rs.fill_normal(v, first);
+      for (std::size_t k = 0; k < v.size(); ++k) CHECK(v[k] == rs.normal(first + k));
+    }
 }
 
 TEST_CASE("below(n) covers [0, n) evenly") {
