@@ -15,7 +15,8 @@ const std::vector<option_spec>& config_options() {
        "(/history/validation_loss and validation_accuracy; NaN in between; the last generation "
        "always)"},
       {"dist.items_per_member", "1",
-       "work items per ES member: its batch split into this many parts (task C: windows), "
+       "work items per ES member: its batch split into this many parts (task B: trials, task C: "
+       "windows), "
        "spread over the ranks and summed in part order; more than 1 keeps more than S + 1 "
        "ranks busy (theta is the same bits at any rank count for a given value); auto: chosen "
        "from the rank count and population (at least 4 items a rank) and recorded in the run file "
