@@ -11,6 +11,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
+#include "esbio/es/search.hpp"
 #include "esbio/tasks/registry.hpp"
 
 namespace po = boost::program_options;
@@ -284,11 +285,10 @@ std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
   if (cfg.items_per_member != 0) return cfg.text;
   const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
   const std::size_t parts = task->make_evaluator()->evaluation_parts();
-  // The members a generation hands out: the population, or for strategies whose 0 means the
-  // paper's default, 4 + 3 ln n (es.population's help).
-  const double n = static_cast<double>(task->layout().size());
-  const std::size_t members =
-      cfg.es.population > 0 ? cfg.es.population : 4 + static_cast<std::size_t>(3 * std::log(n));
+  // The members a generation hands out, as the strategy counts them (its default population
+  // where es.population is 0, the centre and mirrored pairs included).
+  const auto search = es::make_search(cfg.es, task->layout());
+  const std::size_t members = search->evaluations(search->initial(task->initial_params()));
   // At least 4 items a rank keep dynamic dispatch balanced (bench/RESULTS.md, "A model of 1024
   // ranks"); a divisor of the batch's parts gives equal parts.
   const std::size_t want = (4 * static_cast<std::size_t>(ranks) + members - 1) / members;

@@ -52,23 +52,29 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
   std::vector<double> grad(st.theta.size(), 0.0);
   // The exact blocks' gradient, packed block after block in es.exact_blocks order.
   std::vector<double> packed;
+  std::size_t width = 0;
+  for (const auto& name : cfg_.es.exact_blocks) width += layout.block(name).size();
+  const auto pack = [&](std::span<double> out) {
+    std::size_t at = 0;
+    for (const auto& name : cfg_.es.exact_blocks) {
+      const auto& b = layout.block(name);
+      std::copy_n(grad.begin() + static_cast<std::ptrdiff_t>(b.offset), b.size(),
+                  out.begin() + static_cast<std::ptrdiff_t>(at));
+      at += b.size();
+    }
+  };
   const std::size_t parts = cfg_.items_per_member;
   if (parts == 1) {
     // Every rank computes the same gradient from the same inputs (one extra forward pass each),
     // so nothing crosses the network.
     if (!eval_->exact_gradient(st.theta, generation, grad)) return;
-    for (const auto& name : cfg_.es.exact_blocks) {
-      const auto& b = layout.block(name);
-      packed.insert(packed.end(), grad.begin() + static_cast<std::ptrdiff_t>(b.offset),
-                    grad.begin() + static_cast<std::ptrdiff_t>(b.offset + b.size()));
-    }
+    packed.resize(width);
+    pack(packed);
   } else {
     // In the members' K parts of the batch, spread over the ranks and summed in part order
     // (the same bits at any rank count): a forward pass no longer repeated on every rank, which
     // at hundreds of ranks costs as much as the members' share. Only the exact blocks' entries
     // cross (the readout: 3N + 3 values), never theta.
-    std::size_t width = 0;
-    for (const auto& name : cfg_.es.exact_blocks) width += layout.block(name).size();
     const auto evs = ctx_.sum_vectors(
         parts, width,
         [&](std::size_t k, std::span<double> out) {
@@ -78,13 +84,7 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
             ev.status = eval_status::non_finite;
             return ev;
           }
-          std::size_t at = 0;
-          for (const auto& name : cfg_.es.exact_blocks) {
-            const auto& b = layout.block(name);
-            std::copy_n(grad.begin() + static_cast<std::ptrdiff_t>(b.offset), b.size(),
-                        out.begin() + static_cast<std::ptrdiff_t>(at));
-            at += b.size();
-          }
+          pack(out);
           return ev;
         },
         packed);
