@@ -66,8 +66,13 @@ const std::vector<option_spec>& config_options() {
        "a number (raised to that if not above every success)"},
       {"es.weight_decay", "0", "openai: L2 coefficient added to the estimate"},
       {"es.noise", "full",
-       "noise of matrix blocks: full | lowrank (E = A B^T / sqrt(es.rank), EGGROLL); not cmaes"},
+       "noise of matrix blocks: full | lowrank (E = A B^T / sqrt(es.rank), EGGROLL; not cmaes) | "
+       "table (slices of one shared table of normals, Salimans et al. 2017: no normals drawn per "
+       "member)"},
       {"es.rank", "1", "es.noise = lowrank: the rank r of each matrix block's noise"},
+      {"es.table_size", "16777216",
+       "es.noise = table: entries of the table (4 bytes each, on every rank; at least the "
+       "parameter count)"},
       {"es.sigma_lr", "default",
        "snes, pgpe: step size of the sigma update (default: snes (3 + ln n)/(5 sqrt n), pgpe "
        "0.1)"},

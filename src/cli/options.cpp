@@ -239,9 +239,11 @@ train::run_config to_run_config(const settings& s) {
   e.exact_blocks = r.names("es.exact_blocks", "none");
   e.failure_penalty = r.real_or("es.failure_penalty", "max");
   e.weight_decay = r.real("es.weight_decay", false, true);
-  e.noise.kind = r.choice("es.noise", {"full", "lowrank"}) == 0 ? es::noise_kind::full
-                                                                : es::noise_kind::lowrank;
+  constexpr es::noise_kind kinds[] = {es::noise_kind::full, es::noise_kind::lowrank,
+                                      es::noise_kind::table};
+  e.noise.kind = kinds[r.choice("es.noise", {"full", "lowrank", "table"})];
   e.noise.rank = r.count("es.rank", 1, 1024);
+  e.noise.table_size = r.count("es.table_size", 1, std::size_t{1} << 31);
   if (const auto v = r.real_or("es.sigma_lr", "default")) {
     if (!(*v > 0)) throw input_error("es.sigma_lr must be positive");
     e.sigma_lr = v;

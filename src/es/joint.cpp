@@ -60,6 +60,7 @@ double mean_of(const std::vector<double>& v) {
 joint_search::joint_search(es_config cfg, param_layout layout)
     : cfg_(std::move(cfg)), layout_(std::move(layout)) {
   validate(cfg_);
+  bind_table(cfg_.noise, cfg_.seed, layout_.size());
   for (const auto idx : trained_blocks(cfg_, layout_)) {
     const auto& b = layout_.blocks()[idx];
     blocks_.push_back(b);

@@ -138,6 +138,7 @@ std::vector<std::size_t> trained_blocks(const es_config& cfg, const param_layout
 strategy::strategy(es_config cfg, param_layout layout)
     : cfg_(std::move(cfg)), layout_(std::move(layout)) {
   validate(cfg_);
+  bind_table(cfg_.noise, cfg_.seed, layout_.size());
   rotation_ = trained_blocks(cfg_, layout_);
   if (cfg_.enabled && !cfg_.block_coordinate && rotation_.size() != layout_.blocks().size())
     throw input_error("es.blocks selects a subset: it needs es.block_coordinate = true");

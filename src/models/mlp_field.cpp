@@ -16,6 +16,10 @@ void vector_tanh(double* x, std::size_t n) {
 #pragma omp simd
   for (std::size_t k = 0; k < n; ++k) x[k] = std::tanh(x[k]);
 }
+void vector_tanh(float* x, std::size_t n) {
+#pragma omp simd
+  for (std::size_t k = 0; k < n; ++k) x[k] = std::tanh(x[k]);
+}
 
 // sum_k a_k b_k in eight partial sums by index, combined in a fixed order: the same bits
 // wherever the vectors sit in memory (a compiler-vectorised reduction under -ffast-math may peel
@@ -31,6 +35,7 @@ double dot(const double* a, const double* b, std::size_t n) {
   for (; k < n; ++k) s += a[k] * b[k];
   return s;
 }
+
 }  // namespace
 
 // Z = U W1^T along H. At d = 2 (the spiral) the two products of a row are written out so the
@@ -58,10 +63,69 @@ void cubic_mlp_field::hidden_layer(const double* y) {
   }
 }
 
-cubic_mlp_field::cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies)
+// bind() transposes W1 (its d columns contiguous) and pads H to a multiple of 16 (an AVX-512
+// register of floats) with zero weights, whose lanes add tanh(0) * 0 = 0: every loop runs whole
+// registers, with no scalar tail and no alignment peeling. Each output's sum over H is sixteen
+// float partial sums by index, combined in double in a fixed order, as dot() does.
+void cubic_mlp_field::rhs32(const double* y, double* ydot) {
+  constexpr std::size_t lanes = 16;
+  const std::size_t hp = padded_hidden();
+  float* z = act32_.data();
+  for (std::size_t b = 0; b < copies_; ++b) {
+    const double* yb = y + b * d_;
+    float u[max_dim];
+    for (std::size_t j = 0; j < d_; ++j) u[j] = static_cast<float>(yb[j] * yb[j] * yb[j]);
+    if (d_ == 2) {  // the spiral: one pass
+      const float u0 = u[0], u1 = u[1];
+      const float *c0 = w1t32_.data(), *c1 = c0 + hp;
+#pragma omp simd
+      for (std::size_t k = 0; k < hp; ++k) z[k] = c0[k] * u0 + c1[k] * u1;
+    } else {
+      std::fill(z, z + hp, 0.0f);
+      for (std::size_t j = 0; j < d_; ++j) {
+        const float uj = u[j];
+        const float* c = w1t32_.data() + j * hp;
+#pragma omp simd
+        for (std::size_t k = 0; k < hp; ++k) z[k] += c[k] * uj;
+      }
+    }
+    vector_tanh(z, hp);
+    const auto combine = [](const float* p) {
+      double q[lanes / 2];
+      for (std::size_t l = 0; l < lanes / 2; ++l)
+        q[l] = static_cast<double>(p[l]) + static_cast<double>(p[l + lanes / 2]);
+      return ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+    };
+    if (d_ == 2) {  // both outputs in one pass over tanh(Z)
+      const float *w0 = w2_32_.data(), *w1 = w0 + hp;
+      float p0[lanes] = {}, p1[lanes] = {};
+      for (std::size_t k = 0; k < hp; k += lanes)
+#pragma omp simd
+        for (std::size_t l = 0; l < lanes; ++l) {
+          p0[l] += w0[k + l] * z[k + l];
+          p1[l] += w1[k + l] * z[k + l];
+        }
+      ydot[b * d_] = combine(p0);
+      ydot[b * d_ + 1] = combine(p1);
+      continue;
+    }
+    for (std::size_t i = 0; i < d_; ++i) {
+      const float* w = w2_32_.data() + i * hp;
+      float p[lanes] = {};
+      for (std::size_t k = 0; k < hp; k += lanes)
+#pragma omp simd
+        for (std::size_t l = 0; l < lanes; ++l) p[l] += w[k + l] * z[k + l];
+      ydot[b * d_ + i] = combine(p);
+    }
+  }
+}
+
+cubic_mlp_field::cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies,
+                                 field_precision precision)
     : d_(dim),
       h_(hidden),
       copies_(copies),
+      precision_(precision),
       act_(copies * hidden),
       cube_(copies * dim),
       back_(hidden) {
@@ -76,9 +140,24 @@ void cubic_mlp_field::bind(std::span<const double> w1, std::span<const double> w
     throw std::invalid_argument("cubic_mlp_field: weight sizes do not match dim and hidden");
   w1_ = w1;
   w2_ = w2;
+  if (precision_ == field_precision::float32) {
+    const std::size_t hp = padded_hidden();
+    w1t32_.assign(hp * d_, 0.0f);
+    w2_32_.assign(d_ * hp, 0.0f);
+    for (std::size_t k = 0; k < h_; ++k)
+      for (std::size_t j = 0; j < d_; ++j) {
+        w1t32_[j * hp + k] = static_cast<float>(w1[k * d_ + j]);
+        w2_32_[j * hp + k] = static_cast<float>(w2[j * h_ + k]);
+      }
+    act32_.assign(hp, 0.0f);
+  }
 }
 
 int cubic_mlp_field::rhs(double, const double* y, double* ydot) {
+  if (precision_ == field_precision::float32) {
+    rhs32(y, ydot);
+    return 0;
+  }
   hidden_layer(y);
   for (std::size_t b = 0; b < copies_; ++b)
     for (std::size_t i = 0; i < d_; ++i)

@@ -25,6 +25,9 @@ const std::vector<option_spec>& spiral_config::options() {
       {"task.windows", "separate",
        "spiral: separate (one solve per window) | batched (a batch's windows as one system: "
        "1.7x faster BP gradients, slower ES evaluations; docs/science.md)"},
+      {"task.precision", "float64",
+       "spiral: float64 | float32 (the field's products and tanh in single precision at twice "
+       "the vector width; solver, state and BP's vector-Jacobian products stay double)"},
       {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
       {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
   };
@@ -41,6 +44,9 @@ spiral_config spiral_config::read(setting_reader& r, std::uint64_t seed) {
   c.points = r.count("task.points", 3, 1u << 22);
   c.t_end = r.real("task.t_end", true);
   c.batched_windows = r.choice("task.windows", {"separate", "batched"}) == 1;
+  c.precision = r.choice("task.precision", {"float64", "float32"}) == 0
+                    ? models::field_precision::float64
+                    : models::field_precision::float32;
   c.truth_rtol = r.real("task.truth_rtol", true);
   c.truth_atol = r.real("task.truth_atol", true);
   c.solver = read_solver_options(r);
@@ -144,8 +150,9 @@ class spiral_evaluator final : public evaluator {
  public:
   explicit spiral_evaluator(const spiral_task& task)
       : task_(task),
-        field_(2, task.config_values().hidden),
-        batch_field_(2, task.config_values().hidden, task.config_values().batch),
+        field_(2, task.config_values().hidden, 1, task.config_values().precision),
+        batch_field_(2, task.config_values().hidden, task.config_values().batch,
+                     task.config_values().precision),
         solver_(task.config_values().solver) {}
 
   evaluation evaluate(std::span<const double> theta, std::uint32_t generation,

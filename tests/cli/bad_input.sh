@@ -220,6 +220,11 @@ expect_bad "unknown noise" "es.noise = 'sparse'" train --config "$TINY" --out ne
 expect_bad "rank 0" "es.rank = '0' must be at least 1" train --config "$TINY" --out new.h5 --es.noise lowrank --es.rank 0
 expect_bad "negative rank" "es.rank = '-2'" train --config "$TINY" --out new.h5 --es.rank -2
 expect_bad "low-rank noise for CMA-ES" "CMA-ES shapes its own noise" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.noise lowrank
+expect_bad "a noise table of no entries" "es.table_size = '0' must be at least 1" train --config "$TINY" --out new.h5 --es.noise table --es.table_size 0
+expect_bad "a noise table smaller than the parameters" "es.table_size (10) must be at least the parameter count" train --config "$TINY" --out new.h5 --es.noise table --es.table_size 10
+expect_bad_np2 "a noise table smaller than the parameters, 2 ranks" "es.table_size (10) must be at least the parameter count" train --config "$TINY" --out new.h5 --es.noise table --es.table_size 10
+expect_bad "a noise table of 2^40 entries" "es.table_size = '1099511627776' must be at most 2147483648" train --config "$TINY" --out new.h5 --es.noise table --es.table_size 1099511627776
+expect_bad "an unknown spiral precision" "task.precision = 'float16' is not one of: float64, float32" train --config "$TINY" --out new.h5 --task.precision float16
 expect_bad "sigma_lr not a number" "es.sigma_lr = 'fast'" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.sigma_lr fast
 expect_bad "sigma_lr zero" "es.sigma_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.sigma_lr 0
 expect_bad "mean_lr negative" "es.mean_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy snes --es.mean_lr -1

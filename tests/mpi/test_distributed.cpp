@@ -270,6 +270,7 @@ struct strategy_case {
   es::noise_kind noise = es::noise_kind::full;
   bool sliced_update = false;
   bool block_coordinate = false;
+  bool float32 = false;  // spiral: task.precision = float32
 };
 
 train::train_state run_strategy(dist::context& ctx, const strategy_case& c, std::uint32_t gens,
@@ -286,14 +287,17 @@ train::train_state run_strategy(dist::context& ctx, const strategy_case& c, std:
   r.sliced_update = c.sliced_update;
   r.es.noise.kind = c.noise;
   r.es.noise.rank = 2;
+  r.es.noise.table_size = 4096;
   r.es.baseline = es::baseline_kind::center;
   r.optim.lr = 0.01;
   const std::string name = c.task;
-  const auto values = name == "spiral"
-                          ? tasks::task_defaults("spiral", {{"task.hidden", "12"},
-                                                            {"ode.method", "adams"},
-                                                            {"ode.nonlinear", "fixedpoint"}})
-                          : tasks::task_defaults(name, {{"task.dimension", "12"}});
+  const auto values =
+      name == "spiral"
+          ? tasks::task_defaults("spiral", {{"task.hidden", "12"},
+                                            {"ode.method", "adams"},
+                                            {"ode.nonlinear", "fixedpoint"},
+                                            {"task.precision", c.float32 ? "float32" : "float64"}})
+          : tasks::task_defaults(name, {{"task.dimension", "12"}});
   const auto task = tasks::make_task(name, values, r.seed);
   train::trainer tr(r, *task, ctx);
   auto st = resume_from ? *resume_from : tr.initial_state();
@@ -311,6 +315,8 @@ const strategy_case every_strategy[] = {
     {es::strategy_kind::guided, 8, "rosenbrock"},
     {es::strategy_kind::openai, 8, "spiral", es::noise_kind::lowrank},
     {es::strategy_kind::snes, 0, "spiral", es::noise_kind::lowrank},
+    {es::strategy_kind::song, 9, "spiral", es::noise_kind::table, false, true, true},
+    {es::strategy_kind::pgpe, 8, "rosenbrock", es::noise_kind::table},
 };
 
 }  // namespace
@@ -320,7 +326,9 @@ TEST_CASE("every strategy: theta and its state bit-identical at any rank count a
   auto local = dist::make_local_context();
   for (const auto& c : every_strategy) {
     CAPTURE(std::string(es::to_string(c.kind)) + " on " + c.task +
-            (c.noise == es::noise_kind::lowrank ? " (low-rank noise)" : ""));
+            (c.noise == es::noise_kind::lowrank ? " (low-rank noise)" : "") +
+            (c.noise == es::noise_kind::table ? " (noise table)" : "") +
+            (c.float32 ? " (float32)" : ""));
     const auto reference = run_strategy(*local, c, 12);
     const auto distributed = run_strategy(ctx, c, 12);
     CHECK(distributed.theta == reference.theta);
@@ -348,6 +356,7 @@ TEST_CASE("a sliced update: theta bit-identical to every rank computing the whol
       {es::strategy_kind::song, 9, "spiral", es::noise_kind::full, true, true},
       {es::strategy_kind::song, 9, "rosenbrock", es::noise_kind::full, true},
       {es::strategy_kind::openai, 8, "spiral", es::noise_kind::lowrank, true},
+      {es::strategy_kind::song, 9, "spiral", es::noise_kind::table, true, true, true},
       {es::strategy_kind::openai, 8, "rosenbrock", es::noise_kind::full, true, true},
       {es::strategy_kind::snes, 0, "rosenbrock", es::noise_kind::full, true},  // does not slice
   };

@@ -160,3 +160,33 @@ TEST_CASE("the MLP field computes W2 tanh(W1 y^3)") {
   CHECK(out[1] == doctest::Approx(h0 + 3 * h1));
   CHECK_THROWS_AS(f.bind(w1, std::vector<double>(3)), std::invalid_argument);
 }
+
+TEST_CASE("the float32 MLP field is the float64 field to single-precision rounding") {
+  // The reference is the float64 field of the same weights; float32's error bound per output is
+  // about sqrt(H) eps32 times the sum of |W2_ik h_k|, so it is checked against that scale.
+  const std::size_t hidden = 1000;
+  std::vector<double> w1(hidden * 2), w2(2 * hidden);
+  random_stream(3, stream::init, 0, 0).fill_uniform(w1, -1.0, 1.0);
+  random_stream(3, stream::init, 0, 1).fill_uniform(w2, -0.7, 0.7);
+  models::cubic_mlp_field f64(2, hidden), f32(2, hidden, 1, models::field_precision::float32);
+  f64.bind(w1, w2);
+  f32.bind(w1, w2);
+  double worst = 0;
+  for (const auto& y : {std::vector<double>{2.0, 0.0}, std::vector<double>{-0.3, 1.4},
+                        std::vector<double>{0.01, -0.02}}) {
+    double a[2], b[2];
+    f64.rhs(0, y.data(), a);
+    f32.rhs(0, y.data(), b);
+    for (int i = 0; i < 2; ++i) {
+      double scale = 0;
+      for (std::size_t k = 0; k < hidden; ++k) {
+        const double z = w1[2 * k] * std::pow(y[0], 3) + w1[2 * k + 1] * std::pow(y[1], 3);
+        scale += std::abs(w2[i * hidden + k] * std::tanh(z));
+      }
+      worst = std::max(worst, std::abs(a[i] - b[i]) / scale);
+    }
+  }
+  MESSAGE("float32 field: worst error / sum |W2 h| = " << worst);
+  CHECK(worst < 1e-6);
+  CHECK(worst > 0);  // it is single precision, not the double path under another name
+}

@@ -272,3 +272,41 @@ TEST_CASE("ES estimates align with the BP gradient as the population grows (smal
   CHECK(cosines[1] < cosines[2]);
   CHECK(cosines[2] > 0.95);
 }
+
+TEST_CASE("task.precision = float32: the spiral's loss and prediction are float64's to rounding") {
+  // The oracle is the float64 field at a tolerance far below float32's rounding, so what is left
+  // is the field's single precision (about 1e-8 relative, test_models) carried along the solve.
+  auto cfg = small_config();
+  cfg.hidden = 1000;  // the paper's width: sums over H are where float32 loses digits
+  cfg.solver.lmm = ode::method::adams;
+  cfg.solver.nls = ode::nonlinear_solver::fixed_point;
+  cfg.solver.rtol = 1e-10;
+  cfg.solver.atol = 1e-10;
+  tasks::spiral_task t64(cfg);
+  cfg.precision = models::field_precision::float32;
+  tasks::spiral_task t32(cfg);
+  const auto theta = t64.initial_params();
+  auto e64 = t64.make_evaluator(), e32 = t32.make_evaluator();
+  double worst_loss = 0;
+  for (std::uint32_t g : {0u, 5u}) {
+    const auto a = e64->evaluate(theta, g), b = e32->evaluate(theta, g);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a.loss != b.loss);  // really single precision
+    worst_loss = std::max(worst_loss, std::abs(a.loss - b.loss) / a.loss);
+  }
+  const auto pred = [](tasks::evaluator& e, const std::vector<double>& th) {
+    for (auto& a : e.traces(th, 0))
+      if (a.name == "prediction") return a.data;
+    return std::vector<double>{};
+  };
+  const auto p64 = pred(*e64, theta), p32 = pred(*e32, theta);
+  REQUIRE(p64.size() == p32.size());
+  double worst_traj = 0;
+  for (std::size_t k = 0; k < p64.size(); ++k)
+    worst_traj = std::max(worst_traj, std::abs(p64[k] - p32[k]));
+  MESSAGE("float32 against float64: relative loss " << worst_loss << ", prediction over t in [0, "
+                                                    << cfg.t_end << "] " << worst_traj);
+  CHECK(worst_loss < 1e-6);
+  CHECK(worst_traj < 1e-4);  // 25 time units amplify the field's 1e-8; broken float32 is far above
+}

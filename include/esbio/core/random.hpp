@@ -23,6 +23,7 @@ enum class stream : std::uint32_t {
   trial_state = 5,   // per-evaluation initial states of network trials
   lowrank = 6,       // the factors A, B of low-rank ES noise (es.noise = lowrank)
   restart = 7,       // strategy restarts (IPOP-CMA-ES)
+  noise_table = 8,   // the shared table of es.noise = table
 };
 
 class random_stream {

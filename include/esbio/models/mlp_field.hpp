@@ -12,6 +12,14 @@
 // and one vector tanh of copies x H entries. The parameter gradient of vjp() sums the copies' in
 // copy order. Weights are views into a member's parameter vector (row-major blocks "W1", "W2"),
 // so an ES member is evaluated without copying its parameters.
+//
+// Precision float32 (task.precision on task C) evaluates rhs() in single precision: the weights
+// are rounded (and W1 transposed) once at bind(), so rebind after changing them; the cube, the
+// products and tanh run at twice the vector width (glibc's 16-lane tanhf on AVX-512) in one pass
+// over H, and each output's sum over H is combined in double. The state, the solver and its error
+// control stay double. jacobian() and vjp() stay double: BP's adjoint then differentiates the
+// double field along the float32 trajectory, within float32's rounding of the exact gradient
+// (docs/science.md, "Task C in float32").
 
 #include <span>
 #include <vector>
@@ -20,11 +28,14 @@
 
 namespace esbio::models {
 
+enum class field_precision { float64, float32 };
+
 class cubic_mlp_field final : public ode::system {
  public:
   // dim is at most max_dim (the cube y^3 lives on the stack of every evaluation).
   static constexpr std::size_t max_dim = 8;
-  cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies = 1);
+  cubic_mlp_field(std::size_t dim, std::size_t hidden, std::size_t copies = 1,
+                  field_precision precision = field_precision::float64);
 
   // Bind the weights to evaluate with; the spans must outlive the solves that use them.
   void bind(std::span<const double> w1, std::span<const double> w2);
@@ -33,6 +44,7 @@ class cubic_mlp_field final : public ode::system {
   std::size_t dim() const { return d_; }
   std::size_t copies() const { return copies_; }
   std::size_t hidden() const { return h_; }
+  field_precision precision() const { return precision_; }
   int rhs(double t, const double* y, double* ydot) override;
   bool jacobian(double t, const double* y, double* jac) override;  // block diagonal
   std::size_t parameter_count() const override { return 2 * d_ * h_; }
@@ -40,12 +52,17 @@ class cubic_mlp_field final : public ode::system {
 
  private:
   std::size_t d_, h_, copies_;
+  field_precision precision_;
   std::span<const double> w1_, w2_;
+  // float32: W1^T (d x Hp) and W2 (d x Hp) rounded, H padded with zeros to Hp, a multiple of 16
+  std::vector<float> w1t32_, w2_32_, act32_;  // act32_: one copy's tanh(Z), Hp
+  std::size_t padded_hidden() const { return (h_ + 15) / 16 * 16; }
   std::vector<double> act_;   // scratch: h = tanh(W1 y^3), copies x H
   std::vector<double> cube_;  // scratch: y^3, copies x d
   std::vector<double> back_;  // jacobian() and vjp() scratch, one copy's H values (vjp runs at
                               // every adjoint step: no allocation per call)
   void hidden_layer(const double* y);  // cube_ = y^3, act_ = h
+  void rhs32(const double* y, double* ydot);
 };
 
 }  // namespace esbio::models

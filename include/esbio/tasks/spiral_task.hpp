@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "esbio/core/settings.hpp"
+#include "esbio/models/mlp_field.hpp"
 #include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/task.hpp"
 
@@ -27,6 +28,8 @@ struct spiral_config {
   // A batch's windows integrated as one system (a shared step size, the error norm over all of
   // them) instead of one solve each: docs/science.md on what that does to cost and accuracy.
   bool batched_windows = false;
+  // The field's arithmetic (models/mlp_field.hpp); the solver stays double either way.
+  models::field_precision precision = models::field_precision::float64;
   double truth_rtol = 1e-10, truth_atol = 1e-12;
   ode::solver_options solver;
 
