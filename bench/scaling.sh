@@ -35,6 +35,8 @@ for s in 100 1000; do
   run 1 "update-B-S$s.json" costs --config $B --generations 5 --es.population $s "${cheap[@]}"
   run 1 "update-B-S$s-lowrank.json" costs --config $B --generations 5 --es.population $s \
     --es.noise lowrank --es.rank 1 "${cheap[@]}"
+  run 1 "update-B-S$s-table.json" costs --config $B --generations 5 --es.population $s \
+    --es.noise table "${cheap[@]}"
 done
 # Validation: generations at 1, 2, 4, 8 and 16 ranks on this machine's cores.
 for p in 1 2 4 8 16; do

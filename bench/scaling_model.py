@@ -187,7 +187,8 @@ def main():
     # exact readout step: one centre forward pass on every rank at K = 1, its K parts spread over
     # the ranks at K > 1 (trainer::exact_step).
     def tell_cost(S, noise):
-        f = os.path.join(folder, f"update-B-S{S}{'-lowrank' if noise == 'lowrank' else ''}.json")
+        suffix = {"full": "", "lowrank": "-lowrank", "table": "-table"}[noise]
+        f = os.path.join(folder, f"update-B-S{S}{suffix}.json")
         if not os.path.exists(f):
             return None
         _, gens = load_costs(f)
@@ -196,7 +197,7 @@ def main():
     scenarios = []  # (label, costs file, S values, noises, exact step?)
     for K in (1, 2, 5, 10):
         scenarios.append((f"B fixed K={K}", f"costs-B-fixed-K{K}.json", (100, 1000),
-                          ("full", "lowrank"), True))
+                          ("full", "lowrank", "table"), True))
     scenarios.append(("B bdf K=1", "costs-B-bdf-K1.json", (100, 1000), ("full", "lowrank"), True))
     for K in (1, 4):
         scenarios.append((f"C K={K}", f"costs-C-K{K}.json", (500,), ("full",), False))
