@@ -22,7 +22,8 @@ const std::vector<option_spec>& config_options() {
        "from the rank count and population (at least 4 items a rank) and recorded in the run file "
        "as the number, which a resume keeps"},
       {"dist.gradient_parts", "auto",
-       "method = bp: the centre's gradient in this many parts of its batch, spread over the "
+       "method = bp and es.strategy = guided: the centre's gradient in this many parts of its "
+       "batch, spread over the "
        "ranks and summed in part order (auto: task C one per window, task B one per 10 trials; "
        "theta is the same bits at any rank count for a given value)"},
       {"dist.rank0", "compute",

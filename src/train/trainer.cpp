@@ -100,20 +100,25 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
   }
 }
 
-void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& row) {
-  const std::uint32_t g = st.generation;
-  std::vector<double> grad(st.theta.size(), 0.0);
+evaluation trainer::centre_gradient(std::span<const double> theta, std::uint32_t g,
+                                    std::vector<double>& grad) {
+  grad.assign(theta.size(), 0.0);
   // A gradient in parts is spread over the ranks and summed in part order, so the bits depend on
   // the part count alone; one part is computed on every rank.
   const std::size_t parts = cfg_.gradient_parts > 0 ? cfg_.gradient_parts : eval_->gradient_parts();
-  const evaluation centre =
-      parts == 1 ? eval_->gradient(st.theta, g, grad)
-                 : combine_parts(ctx_.sum_vectors(
-                       parts, grad.size(),
-                       [&](std::size_t k, std::span<double> part_grad) {
-                         return eval_->gradient_part(st.theta, g, k, parts, part_grad);
-                       },
-                       grad));
+  if (parts == 1) return eval_->gradient(theta, g, grad);
+  return combine_parts(ctx_.sum_vectors(
+      parts, grad.size(),
+      [&](std::size_t k, std::span<double> part_grad) {
+        return eval_->gradient_part(theta, g, k, parts, part_grad);
+      },
+      grad));
+}
+
+void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& row) {
+  const std::uint32_t g = st.generation;
+  std::vector<double> grad;
+  const evaluation centre = centre_gradient(st.theta, g, grad);
   last_evals_.assign(1, centre);
   const auto validation = validate_centre(st.theta, g, nullptr);
   row.loss = centre.loss;
@@ -145,10 +150,11 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
   const std::uint32_t g = st.generation;
   exact_step(st, opt, g);
   if (search_->wants_gradient()) {
-    // Guided ES: the centre's exact gradient, the same on every rank, shapes this generation's
-    // noise; like the hybrid protocol's readout step it is computed everywhere, never sent.
-    std::vector<double> grad(st.theta.size(), 0.0);
-    const auto ev = eval_->gradient(st.theta, g, grad);
+    // Guided ES: the centre's exact gradient shapes this generation's noise. Like BP's it is
+    // computed in parts over the ranks (only the gradient crosses, summed in part order), so every
+    // rank holds the same bits without each repeating the whole backward pass.
+    std::vector<double> grad;
+    const auto ev = centre_gradient(st.theta, g, grad);
     if (!ev.ok()) std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
     search_->observe_gradient(st.search, grad);
   }

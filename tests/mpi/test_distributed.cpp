@@ -313,6 +313,7 @@ const strategy_case every_strategy[] = {
     {es::strategy_kind::sep_cmaes, 0, "rosenbrock"},
     {es::strategy_kind::cmaes, 0, "rosenbrock"},
     {es::strategy_kind::guided, 8, "rosenbrock"},
+    {es::strategy_kind::guided, 8, "spiral"},  // its gradient in 20 parts, one per window
     {es::strategy_kind::openai, 8, "spiral", es::noise_kind::lowrank},
     {es::strategy_kind::snes, 0, "spiral", es::noise_kind::lowrank},
     {es::strategy_kind::song, 9, "spiral", es::noise_kind::table, false, true, true},

@@ -47,7 +47,7 @@ struct noise_spec {
   // es.noise = table: the table's entries (at least the largest noise vector drawn from it), and
   // the table itself once a strategy has bound it (strategy's constructor does).
   std::size_t table_size = std::size_t{1} << 24;
-  std::shared_ptr<const noise_table> table;
+  std::shared_ptr<const noise_table> table = nullptr;
 };
 
 // es.noise = table: give spec its table of (seed, spec.table_size), checking that it holds the

@@ -72,6 +72,11 @@ class trainer {
   // crosses the network); one with several spreads the parts over the ranks and sums them in
   // part order (dist::context::sum_vectors), the same bits at any rank count.
   void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
+  // The centre's exact gradient into grad (zeroed first), as BP and guided ES take it: in
+  // dist.gradient_parts parts (auto: the task's evaluator::gradient_parts()) spread over the
+  // ranks and summed in part order, or, with one part, on every rank.
+  evaluation centre_gradient(std::span<const double> theta, std::uint32_t generation,
+                             std::vector<double>& grad);
   // The parts of a batch (a member's ES items, or a gradient's parts) as one evaluation: losses,
   // accuracies (each part's share; NaN for a regression) and costs summed in part order, the
   // first failure kept.
