@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
 #include "esbio/core/random.hpp"
+#include "esbio/models/fast_tanh.hpp"
 #include "esbio/models/mlp_field.hpp"
 #include "esbio/models/spiral.hpp"
 #include "vjp_check.hpp"
@@ -189,4 +192,39 @@ TEST_CASE("the float32 MLP field is the float64 field to single-precision roundi
   MESSAGE("float32 field: worst error / sum |W2 h| = " << worst);
   CHECK(worst < 1e-6);
   CHECK(worst > 0);  // it is single precision, not the double path under another name
+}
+
+TEST_CASE("the float32 tanh is within 6 ulp of the correctly rounded tanh, odd and saturating") {
+  // Oracle: double tanh rounded to float is the correctly rounded float32 tanh (double's 29 extra
+  // bits leave no ties here). The grid covers the whole fitted range densely, the saturation
+  // beyond the clamp and tiny arguments, in both signs.
+  std::vector<float> x;
+  for (int k = 0; k <= 2000000; ++k) x.push_back(static_cast<float>(k * 1e-5));  // [0, 20]
+  for (int k = 0; k <= 300; ++k)
+    x.push_back(std::pow(10.0f, -30.0f + static_cast<float>(k) * 0.1f));
+  x.push_back(1e30f);
+  const std::size_t half = x.size();
+  for (std::size_t k = 0; k < half; ++k) x.push_back(-x[k]);
+  std::vector<float> y = x;
+  models::tanh_rational(y.data(), y.size());
+  double worst = 0, worst_at = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const float exact = static_cast<float>(std::tanh(static_cast<double>(x[k])));
+    const float a = std::abs(exact);
+    const double ulp = a == 0 ? std::numeric_limits<float>::denorm_min()
+                              : std::min(std::nextafter(a, 2.0f) - a, a - std::nextafter(a, 0.0f));
+    const double err = std::abs(static_cast<double>(y[k]) - exact) / ulp;
+    if (err > worst) worst = err, worst_at = x[k];
+    REQUIRE(std::abs(y[k]) <= 1.0f);
+  }
+  MESSAGE("float32 tanh: worst " << worst << " ulp at x = " << worst_at);
+  CHECK(worst <= 6.0);
+  CHECK(worst >= 1.0);  // an approximation, not tanhf under another name
+  for (std::size_t k = 0; k < half; ++k) REQUIRE(y[half + k] == -y[k]);
+  CHECK(y[0] == 0.0f);
+  const float tiny[2] = {1e-20f, 20.0f};
+  std::vector<float> t(tiny, tiny + 2);
+  models::tanh_rational(t.data(), 2);
+  CHECK(t[0] == 1e-20f);
+  CHECK(t[1] >= 0.99999994f);
 }

@@ -15,11 +15,11 @@
 //
 // Precision float32 (task.precision on task C) evaluates rhs() in single precision: the weights
 // are rounded (and W1 transposed) once at bind(), so rebind after changing them; the cube, the
-// products and tanh run at twice the vector width (glibc's 16-lane tanhf on AVX-512) in one pass
-// over H, and each output's sum over H is combined in double. The state, the solver and its error
-// control stay double. jacobian() and vjp() stay double: BP's adjoint then differentiates the
-// double field along the float32 trajectory, within float32's rounding of the exact gradient
-// (docs/science.md, "Task C in float32").
+// products and tanh (a rational approximation within 6 ulp, fast_tanh.hpp) run at twice the
+// vector width in one pass over H, and each output's sum over H is combined in double. The state,
+// the solver and its error control stay double. jacobian() and vjp() stay double: BP's adjoint then
+// differentiates the double field along the float32 trajectory, within float32's rounding of the
+// exact gradient (docs/science.md, "Task C in float32").
 
 #include <span>
 #include <vector>
