@@ -234,33 +234,33 @@ void ml_network::pack_recurrent() {
 
 namespace {
 
-// out_i = sum_j x_j w[j][i] for row-major n x n weights of type W (double, or float widened
-// exactly to double: the same products and sums as on the rounded weights in float64).
-// Blocks of outputs stay in registers over the whole sum, so each multiply-add loads one matrix
-// entry and nothing else. A block is eight vector registers: eight independent chains of
-// multiply-adds hide the add latency (two chains, the old 16 outputs on AVX-512, left the
-// product latency-bound at half the CVODE path's time). Each output still sums over j in order,
-// so the bits do not depend on the block.
-template <class W>
-void rows_product(std::size_t n, const W* wr, const double* x, double* out) {
+// out_i = sum_j x_j w[j][i] for row-major n x n weights, summed in the inputs' type A: double
+// (the weights double, or float widened exactly: the same products and sums as on the rounded
+// weights in float64), or float throughout for float32. Blocks of outputs stay in registers
+// over the whole sum, so each multiply-add loads one matrix entry and nothing else. A block is
+// eight vector registers: eight independent chains of multiply-adds hide the add latency (two
+// chains, the old 16 outputs on AVX-512, left the product latency-bound at half the CVODE path's
+// time). Each output still sums over j in order, so the bits do not depend on the block.
+template <class W, class A>
+void rows_product(std::size_t n, const W* wr, const A* x, A* out) {
 #if defined(__AVX512F__)
-  constexpr std::size_t block = 64;
+  constexpr std::size_t block = 8 * 64 / sizeof(A);
 #elif defined(__AVX__)
-  constexpr std::size_t block = 32;
+  constexpr std::size_t block = 8 * 32 / sizeof(A);
 #else
-  constexpr std::size_t block = 16;
+  constexpr std::size_t block = 8 * 16 / sizeof(A);
 #endif
   // The last, partial block the same way (a width known only at run time is slower, so it is
   // apart): a scalar sum over j would be reassociated under this file's -ffast-math, differently
   // for each weight type.
   const auto outputs = [&]<std::size_t fixed>(std::size_t ib, std::size_t width) {
-    double acc[block] = {};
+    A acc[block] = {};
     for (std::size_t j = 0; j < n; ++j) {
-      const double xj = x[j];
+      const A xj = x[j];
       const W* row = wr + j * n + ib;
 #pragma omp simd
       for (std::size_t k = 0; k < (fixed ? fixed : width); ++k)
-        acc[k] += xj * static_cast<double>(row[k]);
+        acc[k] += xj * static_cast<A>(row[k]);
     }
     std::copy(acc, acc + width, out + ib);
   };
@@ -272,10 +272,15 @@ void rows_product(std::size_t n, const W* wr, const double* x, double* out) {
 }  // namespace
 
 void ml_network::recurrent_product(const double* x, double* out) const {
-  if (p_.float32_weights)
-    rows_product(n_, fixed_f_.rows.data(), x, out);
-  else
+  if (!p_.float32_weights) {
     rows_product(n_, w_rec_.data(), x, out);
+    return;
+  }
+  product_in_.resize(n_);
+  product_out_.resize(n_);
+  std::copy(x, x + n_, product_in_.begin());
+  rows_product(n_, fixed_f_.rows.data(), product_in_.data(), product_out_.data());
+  std::copy(product_out_.begin(), product_out_.end(), out);
 }
 
 // lin holds rows of N values: dfV/dV and dfV/dw (local terms), dfw/dV, dfw/dw, and

@@ -32,7 +32,8 @@ const std::vector<option_spec>& evidence_config::options() {
       {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
       {"task.precision", "float64",
        "evidence: float64 | float32 (fixed: the scheme's arithmetic, forward and BPTT, the "
-       "paper's precision; bdf: W_rec rounded to float32, state and arithmetic float64)"},
+       "paper's precision; bdf: W_rec rounded to float32 and the coupling sums in float32, state "
+       "and solver float64)"},
       {"task.token_ms", "4", "evidence: how long each token is held (ms)"},
       {"task.readout_ms", "10", "evidence: readout averages T over the last readout_ms"},
       {"task.token_boundaries", "restart",

@@ -142,32 +142,36 @@ TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
   CHECK(e3 < 0.01);
 }
 
-TEST_CASE("float32 on the continuous model is the float64 model with W_rec rounded to float32") {
+TEST_CASE("float32 on the continuous model: within the solver's own error of a tight solve") {
+  // float32 rounds W_rec and sums the coupling product in single precision (test_ml_network
+  // bounds the sums). The oracle is a float64 solve at 1e-10: at the run's rtol = atol = 1e-6
+  // the float32 features must be as close to it as the float64 features are (the tolerance's
+  // error, 9e-5 here), and really single precision (not the float64 path).
   auto cfg = small(8, 3);
   cfg.integrator = tasks::evidence_integrator::bdf;
+  cfg.solver.rtol = cfg.solver.atol = 1e-10;
+  tasks::evidence_task tight(cfg);
+  cfg.solver.rtol = cfg.solver.atol = 1e-6;
   tasks::evidence_task f64(cfg);
   cfg.precision = tasks::evidence_precision::float32;
   tasks::evidence_task f32(cfg);
-  tasks::evidence_evaluator ev64(f64), ev32(f32);
+  tasks::evidence_evaluator tight_ev(tight), ev64(f64), ev32(f32);
   const auto theta = f64.initial_params();
-  auto rounded = theta;
-  const auto& w = f64.layout().block("W_rec");
-  std::size_t changed = 0;
-  for (std::size_t k = w.offset; k < w.offset + w.size(); ++k) {
-    rounded[k] = static_cast<float>(theta[k]);
-    changed += rounded[k] != theta[k];
+  std::vector<double> ref, a, b;
+  REQUIRE(tight_ev.features(theta, 0, 0, ref));
+  REQUIRE(ev64.features(theta, 0, 0, a));
+  REQUIRE(ev32.features(theta, 0, 0, b));
+  double e64 = 0, e32 = 0, d = 0;
+  for (std::size_t k = 0; k < ref.size(); ++k) {
+    e64 = std::max(e64, std::abs(a[k] - ref[k]));
+    e32 = std::max(e32, std::abs(b[k] - ref[k]));
+    d = std::max(d, std::abs(a[k] - b[k]));
   }
-  REQUIRE(changed > w.size() / 2);
-  std::vector<double> a, b, c;
-  REQUIRE(ev32.features(theta, 0, 0, a));
-  REQUIRE(ev64.features(rounded, 0, 0, b));
-  CHECK(a == b);  // bit for bit: the same solve on the same rounded weights
-  REQUIRE(ev64.features(theta, 0, 0, c));
-  double e = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) e = std::max(e, std::abs(a[k] - c[k]));
-  MESSAGE("max |feature(float32 W_rec) - feature(float64)|: " << e);
-  CHECK(e > 0);
-  CHECK(e < 1e-6);  // rounding of 2^-24 relative in the weights; the solve's own rtol is 1e-6
+  MESSAGE("max |feature - tight feature|: float64 " << e64 << ", float32 " << e32
+                                                    << "; float32 - float64 " << d);
+  CHECK(d > 0);
+  CHECK(e32 < 3 * e64);
+  CHECK(e32 < 1e-4);
 }
 
 TEST_CASE("initialisation follows the reference code") {

@@ -42,10 +42,12 @@ struct network_params {
   // replacing the current coupling T W_rec. Large alpha (~12 /ms) makes the network stiff.
   bool kinetic = false;
   double alpha = 12, beta = 0.1, e_syn = 0, syn_gain = 1;
-  // The model with W_rec rounded to float32 (task.precision = float32 on the continuous model).
-  // The state and all arithmetic stay float64, so it is the same equations with rounded weights:
+  // The model with W_rec rounded to float32 (task.precision = float32 on the continuous model):
   // every path (rhs, Jacobian, J v, vjp, blocks) reads the same rounded values, and the coupling
-  // product reads them as floats, half the bytes of a product that is bound by cache bandwidth.
+  // product sums in float (its inputs rounded to float, the sums widened back), twice the
+  // vector width and no widening of each weight. The state, the solver and the rest of the
+  // arithmetic stay float64; the product's sums are within float's rounding of the float64
+  // model on the rounded weights (tests/unit/test_ml_network.cpp bounds them).
   bool float32_weights = false;
   double output(double v) const;        // T(V)
   double output_slope(double v) const;  // T'(V)
@@ -157,13 +159,14 @@ class ml_network final : public ode::system {
   network_params p_;
   std::span<const double> w_rec_;  // the bound W_rec, or w_rounded_ with float32_weights
   // float32_weights: W_rec rounded to float and back, for every path but the coupling product,
-  // which reads the floats themselves from fixed_f_.rows.
+  // which sums the floats themselves from fixed_f_.rows.
   std::vector<double> w_rounded_;
   fixed_weights<double> fixed_d_;
   fixed_weights<float> fixed_f_;
   std::vector<double> drive_;
   std::vector<double> t_, z_, zb_;  // scratch
   std::vector<float> zb_f_;
+  mutable std::vector<float> product_in_, product_out_;  // float32's coupling product, scratch
   std::vector<double> lz_;  // scratch of the adjoints: dL/dz, trials x N
   std::vector<float> lz_f_;
   std::vector<double> lin_, jv_;  // jvp linearisation and product scratch

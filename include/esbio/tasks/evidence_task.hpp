@@ -28,7 +28,8 @@ namespace esbio::tasks {
 enum class evidence_integrator { fixed, bdf };
 // The arithmetic of the fixed-step scheme's state, forward and BPTT (the paper ran float32). The
 // readout (features, logits, loss) and the gradients' sums over tokens stay in float64. On the
-// continuous model (bdf) float32 rounds W_rec alone (network_params::float32_weights).
+// continuous model (bdf) float32 rounds W_rec and sums the coupling product in float
+// (network_params::float32_weights).
 enum class evidence_precision { float64, float32 };
 
 struct evidence_config {
