@@ -52,6 +52,24 @@ struct nan_rhs final : system {
   }
 };
 
+// 19 decaying components (two full vector lanes of eight and a tail), one of which is `bad` from
+// t = from on: the integrator's finiteness check must see it wherever it sits.
+struct one_bad_entry final : system {
+  std::size_t where;
+  double bad, from;
+  one_bad_entry(std::size_t k, double value, double t0) : where(k), bad(value), from(t0) {}
+  std::size_t size() const override { return 19; }
+  int rhs(double t, const double* y, double* f) override {
+    for (std::size_t i = 0; i < 19; ++i) f[i] = -y[i];
+    if (t >= from) f[where] = bad;
+    return 0;
+  }
+  bool jacobian(double, const double*, double* j) override {
+    for (std::size_t i = 0; i < 19 * 19; ++i) j[i] = i % 20 == 0 ? -1.0 : 0.0;
+    return true;
+  }
+};
+
 solver_options opts(method m, nonlinear_solver n, double rtol = 1e-10, double atol = 1e-12) {
   solver_options o;
   o.lmm = m;
@@ -138,6 +156,27 @@ TEST_CASE("solver failures are statuses, with unreached outputs NaN") {
     const auto res = ig.solve(sys, 0.0, y0, t, out);
     CHECK(res.status != solve_status::success);
     CHECK(std::isnan(out[0]));
+  }
+  SUBCASE("one non-finite entry anywhere in a longer vector") {
+    for (const double bad :
+         {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::quiet_NaN()})
+      for (std::size_t k = 0; k < 19; ++k) {
+        CAPTURE(k);
+        CAPTURE(bad);
+        integrator ig(opts(method::adams, nonlinear_solver::fixed_point, 1e-6, 1e-8));
+        const std::vector<double> y0(19, 1.0), t{0.25, 1.0};
+        std::vector<double> out(38);
+        // Bad from the start: the check's own verdict (without it CVODE fails otherwise).
+        one_bad_entry at_once(k, bad, 0.0);
+        CHECK(ig.solve(at_once, 0.0, y0, t, out).status == solve_status::rhs_failure);
+        // Bad later: a failure, with the outputs before it intact.
+        one_bad_entry later(k, bad, 0.5);
+        const auto res = ig.solve(later, 0.0, y0, t, out);
+        CHECK(res.status != solve_status::success);
+        CHECK(out[k] == doctest::Approx(std::exp(-0.25)).epsilon(1e-4));
+        CHECK(std::isnan(out[19 + k]));
+      }
   }
   SUBCASE("the integrator recovers for the next solve") {
     integrator ig(opts(method::bdf, nonlinear_solver::newton, 1e-8, 1e-10));
