@@ -16,7 +16,7 @@ double network_params::output_slope(double v) const {
 }
 
 ml_network::ml_network(std::size_t n, network_params p)
-    : n_(n), p_(p), drive_(n, 0.0), t_(n), z_(n) {}
+    : n_(n), p_(p), drive_(n, 0.0), t_(n), z_(n), product_in_(n), product_out_(n) {}
 
 void ml_network::bind_recurrent(std::span<const double> w_rec) {
   if (w_rec.size() != n_ * n_) throw std::invalid_argument("ml_network: W_rec must be N x N");

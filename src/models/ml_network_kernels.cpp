@@ -276,8 +276,6 @@ void ml_network::recurrent_product(const double* x, double* out) const {
     rows_product(n_, w_rec_.data(), x, out);
     return;
   }
-  product_in_.resize(n_);
-  product_out_.resize(n_);
   std::copy(x, x + n_, product_in_.begin());
   rows_product(n_, fixed_f_.rows.data(), product_in_.data(), product_out_.data());
   std::copy(product_out_.begin(), product_out_.end(), out);

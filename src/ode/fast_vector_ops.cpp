@@ -126,6 +126,21 @@ void add_constant(N_Vector x, sunrealtype b, N_Vector z) {
 
 }  // namespace
 
+// x - x is 0 for finite x and NaN for an infinity or a NaN, so the lanes' sum is 0 exactly when
+// every entry is finite. The scalar loop with an early exit it replaced took 3 % of a BDF
+// trajectory of task B (a branch per entry, 1.2 right-hand sides a step).
+bool all_finite(N_Vector v) {
+  const sunindextype n = NV_LENGTH_S(v);
+  const double* d = NV_DATA_S(v);
+  double a[lanes] = {};
+  sunindextype i = 0;
+  for (; i + lanes <= n; i += lanes)
+    for (sunindextype k = 0; k < lanes; ++k) a[k] += d[i + k] - d[i + k];
+  double s = combine(a);
+  for (; i < n; ++i) s += d[i] - d[i];
+  return s == 0;
+}
+
 void use_fast_vector_ops(N_Vector v) {
   v->ops->nvlinearsum = linear_sum;
   v->ops->nvconst = constant;

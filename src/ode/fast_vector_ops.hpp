@@ -5,4 +5,7 @@
 
 namespace esbio::ode::detail {
 void use_fast_vector_ops(N_Vector v);
-}
+// Whether every entry of a serial vector is finite, without a branch per entry: the integrator
+// asks it of every right-hand side.
+bool all_finite(N_Vector v);
+}  // namespace esbio::ode::detail

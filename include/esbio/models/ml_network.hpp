@@ -166,7 +166,9 @@ class ml_network final : public ode::system {
   std::vector<double> drive_;
   std::vector<double> t_, z_, zb_;  // scratch
   std::vector<float> zb_f_;
-  mutable std::vector<float> product_in_, product_out_;  // float32's coupling product, scratch
+  // float32's coupling product: its input rounded and its float sums, N each (sized here, not
+  // per call). Widening straight into double let GCC reassociate the sums under fast-math.
+  mutable std::vector<float> product_in_, product_out_;
   std::vector<double> lz_;  // scratch of the adjoints: dL/dz, trials x N
   std::vector<float> lz_f_;
   std::vector<double> lin_, jv_;  // jvp linearisation and product scratch
