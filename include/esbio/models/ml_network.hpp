@@ -47,7 +47,7 @@ struct network_params {
   // product sums in float (its inputs rounded to float, the sums widened back), twice the
   // vector width and no widening of each weight. The state, the solver and the rest of the
   // arithmetic stay float64; the product's sums are within float's rounding of the float64
-  // model on the rounded weights (tests/unit/test_ml_network.cpp bounds them).
+  // model on the rounded weights (tests/unit/test_ml_network_float32.cpp bounds them).
   bool float32_weights = false;
   double output(double v) const;        // T(V)
   double output_slope(double v) const;  // T'(V)
