@@ -1,5 +1,7 @@
 #include "esbio/models/ml_network.hpp"
 
+#include "esbio/models/spike_indicator.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -82,11 +84,14 @@ bool ml_network::jacobian(double, const double* y, double* jac) {
       const double g_syn = p_.syn_gain * (z_[i] - drive_[i]);
       const double current =
           (p_.iapp + drive_[i]) * p_.input_gain + p_.input_bias + g_syn * (p_.e_syn - v[i]);
-      const auto l = p_.neuron.local(v[i], w[i], current);
-      jac[i + i * m] = l.dv_dv - g_syn * inv_c;
-      jac[i + (n_ + i) * m] = l.dv_dw;
-      jac[(n_ + i) + i * m] = l.dw_dv;
-      jac[(n_ + i) + (n_ + i) * m] = l.dw_dw;
+      (void)current;  // the Jacobian of the neuron does not depend on its input current
+      double jb[4];
+      morris_lecar::jacobian(p_.neuron, state_view<const double>{y + i, n_},
+                             state_view<double>{jb, 1});
+      jac[i + i * m] = jb[0] - g_syn * inv_c;
+      jac[i + (n_ + i) * m] = jb[1];
+      jac[(n_ + i) + i * m] = jb[2];
+      jac[(n_ + i) + (n_ + i) * m] = jb[3];
       const double t = p_.output(v[i]);
       jac[(2 * n_ + i) + i * m] = p_.alpha * p_.output_slope(v[i]) * (1 - s[i]);
       jac[(2 * n_ + i) + (2 * n_ + i) * m] = -p_.alpha * t - p_.beta;
@@ -105,12 +110,13 @@ bool ml_network::jacobian(double, const double* y, double* jac) {
     for (std::size_t i = 0; i < n_; ++i) col[i] = s * row[i];
   }
   for (std::size_t i = 0; i < n_; ++i) {
-    const double current = (p_.iapp + z_[i]) * p_.input_gain + p_.input_bias;
-    const auto l = p_.neuron.local(v[i], w[i], current);
-    jac[i + i * m] += l.dv_dv;
-    jac[i + (n_ + i) * m] = l.dv_dw;
-    jac[(n_ + i) + i * m] = l.dw_dv;
-    jac[(n_ + i) + (n_ + i) * m] = l.dw_dw;
+    double jb[4];
+    morris_lecar::jacobian(p_.neuron, state_view<const double>{y + i, n_},
+                           state_view<double>{jb, 1});
+    jac[i + i * m] += jb[0];
+    jac[i + (n_ + i) * m] = jb[1];
+    jac[(n_ + i) + i * m] = jb[2];
+    jac[(n_ + i) + (n_ + i) * m] = jb[3];
   }
   return true;
 }

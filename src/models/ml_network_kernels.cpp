@@ -107,81 +107,23 @@ void pack(std::size_t n, std::span<const double> w, ml_network::fixed_weights<re
         out.panels[i0 * n + j * cols + k] = out.rows[j * n + i0 + k];
 }
 
-// The neuron update of the fixed-step scheme, per trial and neuron (h = dt/2):
-//
-//   m   = (1 + tanh((V - V1)/V2)) / 2,   wi = (1 + tanh((V - V3)/V4)) / 2
-//   tau = 1 / (phi cosh((V - V3)/(2 V4)))
-//   w+  = (wi dt + (tau - h) w) / (tau + h)
-//   g   = (gCa m + gK w+ + gL) / C,   e = (gCa ECa m + gK EK w+ + gL EL) / C
-//   V+  = (V (1 - h g) + dt (e + (z gain + bias) / C)) / (1 + h g)
-//   T+  = sigmoid((V+ - Vt) / Kp)
-//
-// computed with one exp per argument and one reciprocal for (w+, V+), instead of two tanh, a
-// cosh, an exp and four divisions. With x = (V - V3)/(2 V4) and y = (V - V1)/V2:
-//
-//   m = 1 / (1 + e^{-2y}),   wi = 1 / (1 + e^{-4x}),   tau = 2 e^{-x} / (phi (1 + e^{-2x})),
-//
-// and each is symmetric under a change of sign of its argument (1/(1 + e^{-a}) = e^{-|a|} /
-// (1 + e^{-|a|}) for a < 0), so only u = e^{-|x|} and s = e^{-2|y|}, both in (0, 1], are needed:
-// no overflow at any V, in float32 too (-ffast-math assumes no infinities, so the naive
-// 1/(1 + e^{-a}) with e^{-a} = inf is not safe here). Then, writing every quantity as a
-// fraction of bounded factors,
-//
-//   wi  = nw / Q,        nw = (x >= 0 ? 1 : u^4),   Q = 1 + u^4             in [1, 2]
-//   tau = A / B,         A = 2u,   B = phi (1 + u^2)
-//   w+  = Nw / Rw,       Nw = dt nw B + (A - h B) w Q,   Rw = (A + h B) Q  in [h phi, 8]
-//   m   = nm / P,        nm = (y >= 0 ? 1 : s),   P = 1 + s                  in [1, 2]
-//   g   = G / (P Rw),    G = (gCa nm Rw + gK Nw P + gL P Rw) / C
-//   e   = E / (P Rw),    E = (gCa ECa nm Rw + gK EK Nw P + gL EL P Rw) / C
-//   V+  = Nv / D,        Nv = V (P Rw - h G) + dt (E + c P Rw),   D = P Rw + h G
-//
-// (c the input current over C), and one reciprocal r = 1/(Rw D) gives both, computed as
-// increments (with dt = 2h):
-//
-//   w+ = w + (Nw - w Rw) / Rw = w + dt B (nw - w Q) D r,
-//   V+ = V + (Nv - V D) / D   = V + dt (E + c P Rw - G V) Rw r.
-//
-// T+ = nt / (1 + q) with q = e^{-|V+ - Vt|/Kp} is a second reciprocal (it needs
-// V+). The same function as the formula above, rounded differently: float64 trajectories agree
-// with the formula's to ~1e-12 mV over a trial (tests/unit/test_ml_network.cpp keeps the formula
-// and checks 1e-9). Everything is branch-free (selects), so `omp simd` vectorises the loop with
-// glibc's vector exp (libmvec, -ffast-math -fopenmp-simd on this file).
+// The neuron update of the fixed-step scheme over every trial and neuron (morris_lecar.hpp has
+// the scheme and its algebra), then the output T+ = sigmoid((V+ - Vt) / Kp) as nt / (1 + q) with
+// q = e^{-|V+ - Vt|/Kp}. Branch-free (selects), so `omp simd` vectorises the loop with glibc's
+// vector exp (libmvec, -ffast-math -fopenmp-simd on this file).
 template <class real>
-void neuron_update(std::size_t total, const network_params& p, real dt, real* v, real* w, real* t,
+void neuron_update(std::size_t total, const network_params& p, double dt, real* v, real* w, real* t,
                    const real* z) {
-  const auto& q = p.neuron;
-  const real h = dt / 2, inv_c = real(1 / q.C);
-  const real v1 = real(q.V1), inv_v2 = real(1 / q.V2), v3 = real(q.V3),
-             inv_2v4 = real(1 / (2 * q.V4)), phi = real(q.phi);
-  const real g_ca = real(q.gCa / q.C), g_k = real(q.gK / q.C), g_l = real(q.gL / q.C);
-  const real e_ca = real(q.gCa * q.ECa / q.C), e_k = real(q.gK * q.EK / q.C),
-             e_l = real(q.gL * q.EL / q.C);
+  const auto k = morris_lecar::prepare<real>(p.neuron, dt);
+  const real inv_c = real(1 / p.neuron.C);
   const real gain = real(p.input_gain) * inv_c,
              bias = real(p.input_bias + p.iapp * p.input_gain) * inv_c;
   const real vt = real(p.vt), inv_kp = real(1 / p.kp);
 #pragma omp simd
-  for (std::size_t k = 0; k < total; ++k) {
-    const real vk = v[k];
-    const real x = (vk - v3) * inv_2v4, y = (vk - v1) * inv_v2;
-    const real u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
-    const real u2 = u * u, u4 = u2 * u2;
-    const real nw = x >= 0 ? real(1) : u4, qw = 1 + u4;
-    const real a = 2 * u, b = phi * (1 + u2);
-    const real wk = w[k];
-    const real n_w = dt * nw * b + (a - h * b) * wk * qw, r_w = (a + h * b) * qw;
-    const real nm = y >= 0 ? real(1) : s, pm = 1 + s, pr = pm * r_w;
-    const real gg = g_ca * nm * r_w + g_k * n_w * pm + g_l * pr;
-    const real ee = e_ca * nm * r_w + e_k * n_w * pm + e_l * pr;
-    const real c = z[k] * gain + bias;
-    const real d = pr + h * gg;
-    const real r = 1 / (r_w * d);
-    // As increments (Nv / D - V and Nw / Rw - w, simplified with dt = 2h): their rounding
-    // errors are relative to the change in a step, not to V and w, which float32 needs.
-    const real v_new = vk + dt * (ee + c * pr - gg * vk) * r_w * r;
-    w[k] = wk + dt * b * (nw - wk * qw) * d * r;
-    v[k] = v_new;
-    const real o = (v_new - vt) * inv_kp, e_o = std::exp(-std::abs(o));
-    t[k] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
+  for (std::size_t i = 0; i < total; ++i) {
+    morris_lecar::step(k, z[i] * gain + bias, state_view<real>{v + i, std::size_t(w - v)});
+    const real o = (v[i] - vt) * inv_kp, e_o = std::exp(-std::abs(o));
+    t[i] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
   }
 }
 
@@ -202,7 +144,7 @@ void ml_network::steps(std::size_t trials, real* v, real* w, real* t_prev, const
   // z = drive + T W_rec, one matrix-matrix product per step.
   std::copy(drive, drive + total, z);
   coupling_product(trials, t_prev, z);
-  neuron_update<real>(total, p_, static_cast<real>(dt), v, w, t_prev, z);
+  neuron_update<real>(total, p_, dt, v, w, t_prev, z);
 }
 
 void ml_network::semi_implicit_steps(std::size_t trials, std::span<double> v, std::span<double> w,
@@ -285,34 +227,6 @@ void ml_network::recurrent_product(const double* x, double* out) const {
 // the coupling scale e; with the kinetic synapse also dfs/dV and dfs/ds. Current coupling:
 // (J v)_V = a vV + b vw + (e vV) W_rec, e = input_gain T'(V) / C. Kinetic: (J v)_V = a vV + b vw
 // + e (vs W_rec), e_i = syn_gain (E_syn - V_i) / C.
-namespace {
-
-// The continuous model's gating functions at V, by the same substitution as the fixed-step
-// update above (x = (V - V3)/(2 V4), y = (V - V1)/V2, u = e^{-|x|}, s = e^{-2|y|}): two exps
-// instead of two tanh, a cosh and an exp, with m(1 - m) = s/(1 + s)^2 and wi(1 - wi) =
-// u^4/(1 + u^4)^2 exact where 1 - m would cancel. The same functions as the formulas, rounded
-// differently (tests/unit/test_ml_network.cpp compares the rhs and J v with them).
-struct gates {
-  double m_inf, m_slope, w_inf, w_slope, cosh_x, sinh_x;  // slopes: m(1 - m), wi(1 - wi)
-};
-
-inline gates gates_at(double v, const ml_params& q) {
-  const double x = (v - q.V3) / (2 * q.V4), y = (v - q.V1) / q.V2;
-  const double u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
-  const double u4 = (u * u) * (u * u);
-  const double pm = 1 / (1 + s), pw = 1 / (1 + u4), inv_u = 1 / u;
-  gates g;
-  g.m_inf = (y >= 0 ? 1.0 : s) * pm;
-  g.m_slope = s * pm * pm;
-  g.w_inf = (x >= 0 ? 1.0 : u4) * pw;
-  g.w_slope = u4 * pw * pw;
-  g.cosh_x = 0.5 * (inv_u + u);
-  g.sinh_x = (x >= 0 ? 0.5 : -0.5) * (inv_u - u);
-  return g;
-}
-
-}  // namespace
-
 void ml_network::linearise(const double* y, std::vector<double>& lin) {
   const std::size_t n = n_;
   const double* v = y;
@@ -330,14 +244,7 @@ void ml_network::linearise(const double* y, std::vector<double>& lin) {
 #pragma omp simd
   for (std::size_t i = 0; i < n; ++i) {
     const double vi = v[i];
-    const gates g = gates_at(vi, q);
-    const double m_inf = g.m_inf, dm = 2 * g.m_slope / q.V2;
-    const double w_inf = g.w_inf, dw_inf = 2 * g.w_slope / q.V4;
-    const double ch = g.cosh_x, sh = g.sinh_x;
-    a[i] = -(q.gCa * (dm * (vi - q.ECa) + m_inf) + q.gK * w[i] + q.gL) * inv_c;
-    b[i] = -q.gK * (vi - q.EK) * inv_c;
-    c[i] = q.phi * (dw_inf * ch + (w_inf - w[i]) * sh / (2 * q.V4));
-    d[i] = -q.phi * ch;
+    morris_lecar::jacobian(q, state_view<const double>{y + i, n}, state_view<double>{a + i, n});
     const double ti = 1 / (1 + std::exp(-(vi - vt) * inv_kp));
     t[i] = ti;
     e[i] = ti * (1 - ti) * inv_kp;  // T'(V), scaled below
@@ -404,15 +311,10 @@ void ml_network::outputs(const double* v) {
 void ml_network::neuron_rates(const double* v, const double* w, const double* current, double* dv,
                               double* dw) {
   const auto& q = p_.neuron;
-  const double inv_c = 1 / q.C;
 #pragma omp simd
   for (std::size_t i = 0; i < n_; ++i) {
-    const double vi = v[i];
-    const gates g = gates_at(vi, q);
-    const double ionic =
-        q.gCa * g.m_inf * (vi - q.ECa) + q.gK * w[i] * (vi - q.EK) + q.gL * (vi - q.EL);
-    dv[i] = (current[i] - ionic) * inv_c;
-    dw[i] = q.phi * (g.w_inf - w[i]) * g.cosh_x;
+    morris_lecar::rates(q, state_view<const double>{v + i, std::size_t(w - v)}, current[i],
+                        state_view<double>{dv + i, std::size_t(dw - dv)});
   }
 }
 

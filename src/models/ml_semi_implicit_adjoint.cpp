@@ -100,47 +100,20 @@ void ml_network::steps_vjp(std::size_t trials, const real* v, const real* w, con
   }();
   lzv.resize(total);
   real* lz = lzv.data();
-  const auto& q = p_.neuron;
-  const real inv_c = real(1 / q.C), half = real(dt / 2), inv_kp = real(1 / p_.kp), h = real(dt);
-  const real z_gain = real(dt * p_.input_gain / q.C);
-  const real g_ca = real(q.gCa), g_k = real(q.gK), g_l = real(q.gL), e_ca = real(q.ECa),
-             e_k = real(q.EK), phi = real(q.phi);
-  const real* vp = v;
-  const real* wp = w;
-  const real* vn = v_new;
-  const real* wn = w_new;
-  const real* tn = t_new;
+  const auto kc = morris_lecar::prepare<real>(p_.neuron, dt);
+  const real inv_kp = real(1 / p_.kp);
+  const real z_gain = real(dt * p_.input_gain / p_.neuron.C);
   real* gd = grad_drive;
-  const real v1 = real(q.V1), inv_v2 = real(1 / q.V2), v3 = real(q.V3),
-             inv_2v4 = real(1 / (2 * q.V4));
 #pragma omp simd
   for (std::size_t k = 0; k < total; ++k) {
-    const real vk = vp[k], wk = wp[k], vnk = vn[k], wnk = wn[k], tnk = tn[k];
-    // m, wi, tau and tanh(x) from u = e^{-|x|} and s = e^{-2|y|}, as in the forward.
-    const real x = (vk - v3) * inv_2v4, y = (vk - v1) * inv_v2;
-    const real u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
-    const real u2 = u * u, u4 = u2 * u2, pm = 1 + s, qw = 1 + u4;
-    const real r_pq = 1 / (pm * qw);
-    const real m_inf = (y >= 0 ? real(1) : s) * qw * r_pq;
-    const real w_inf = (x >= 0 ? real(1) : u4) * pm * r_pq;
-    const real dm = 2 * m_inf * (1 - m_inf) * inv_v2;
-    const real dwinf = 4 * w_inf * (1 - w_inf) * inv_2v4;
-    const real a_tau = 2 * u, b_tau = phi * (1 + u2);
-    const real r_tau = 1 / (b_tau * (a_tau + half * b_tau));
-    const real tau = a_tau * (a_tau + half * b_tau) * r_tau;  // A / B
-    const real inv_th = b_tau * b_tau * r_tau;                // 1 / (tau + h)
-    const real th_x = (x >= 0 ? real(1) : real(-1)) * (1 - u2) / (1 + u2);
-    const real dtau = -tau * th_x * inv_2v4;
-    const real g = (g_ca * m_inf + g_k * wnk + g_l) * inv_c;
-    const real d_inv = 1 / (1 + half * g);
-    const real a = (lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp) * d_inv;
-    const real lg = -a * half * (vk + vnk), le = a * h;
-    const real lwn = lw[k] + g_k * (lg + e_k * le) * inv_c;
-    const real lm = g_ca * (lg + e_ca * le) * inv_c;
+    const real tnk = t_new[k];
+    lv[k] = lv[k] + lt[k] * tnk * (1 - tnk) * inv_kp;
+    const real a =
+        morris_lecar::step_vjp(kc, state_view<const real>{v + k, std::size_t(w - v)},
+                               state_view<const real>{v_new + k, std::size_t(w_new - v_new)},
+                               state_view<real>{lv + k, std::size_t(lw - lv)});
     lz[k] = a * z_gain;
     gd[k] += lz[k];
-    lw[k] = lwn * (tau - half) * inv_th;
-    lv[k] = a * (1 - half * g) + lm * dm + lwn * (h * dwinf + (wk - wnk) * dtau) * inv_th;
   }
   const real* wr = [this] {
     if constexpr (std::is_same_v<real, float>)

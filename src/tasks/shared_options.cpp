@@ -74,8 +74,8 @@ const std::vector<option_spec>& neuron_option_specs() {
   return specs;
 }
 
-models::ml_params read_neuron(setting_reader& r) {
-  models::ml_params n;
+models::morris_lecar::params read_neuron(setting_reader& r) {
+  models::morris_lecar::params n;
   n.C = r.real("neuron.C", true);
   n.gCa = r.real("neuron.gCa", false, true);
   n.ECa = r.real("neuron.ECa");

@@ -6,6 +6,8 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
+#include "esbio/models/single_neuron.hpp"
+#include "esbio/models/spike_indicator.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/shared_options.hpp"
 #include "esbio/tasks/trajectory.hpp"
@@ -65,8 +67,8 @@ namespace {
 // A member's one trajectory from its initial state through every output time.
 class neuron_trajectory final : public trajectory_problem {
  public:
-  neuron_trajectory(const turn_off_task& task, models::ml_neuron& neuron, double w_param,
-                    std::uint32_t member)
+  neuron_trajectory(const turn_off_task& task, models::single_neuron<models::morris_lecar>& neuron,
+                    double w_param, std::uint32_t member)
       : task_(task), neuron_(neuron), cfg_(task.config_values()) {
     const auto s = task.setup(member);
     neuron_.set_params(s.params);
@@ -97,7 +99,7 @@ class neuron_trajectory final : public trajectory_problem {
 
  private:
   const turn_off_task& task_;
-  models::ml_neuron& neuron_;
+  models::single_neuron<models::morris_lecar>& neuron_;
   const turn_off_config& cfg_;
   double y0_[2];
 };
@@ -150,7 +152,7 @@ class turn_off_evaluator final : public evaluator {
 
  private:
   const turn_off_task& task_;
-  models::ml_neuron neuron_;
+  models::single_neuron<models::morris_lecar> neuron_;
   ode::integrator solver_;
 };
 
@@ -180,7 +182,7 @@ turn_off_task::neuron_setup turn_off_task::setup(std::uint32_t member) const {
 
 std::vector<double> turn_off_task::trajectory(double w_param, std::uint32_t member) const {
   const auto s = setup(member);
-  models::ml_neuron neuron(s.params, cfg_.input_scale * w_param);
+  models::single_neuron<models::morris_lecar> neuron(s.params, cfg_.input_scale * w_param);
   ode::integrator solver(cfg_.solver);
   const double y0[2] = {s.v0, s.w0};
   std::vector<double> out(2 * times_.size());

@@ -9,7 +9,9 @@
 #include "esbio/core/random.hpp"
 #include "esbio/core/spectrum.hpp"
 #include "esbio/models/ml_network.hpp"
+#include "esbio/models/single_neuron.hpp"
 #include "esbio/ode/integrator.hpp"
+#include "ml_formulas.hpp"
 #include "random_net.hpp"
 
 using namespace esbio;
@@ -58,7 +60,7 @@ TEST_CASE("an uncoupled one-neuron network is the single neuron with the mapped 
   net.bind_recurrent(w);
   net.set_drive(drive);
   const double current = (0.1 + 0.3) * 36.75 + 39.9;
-  models::ml_neuron single(models::ml_params{}, current);
+  models::single_neuron<models::morris_lecar> single(models::morris_lecar::params{}, current);
   const double y[2] = {-25, 0.2};
   double a[2], b[2];
   net.rhs(0, y, a);
@@ -67,31 +69,31 @@ TEST_CASE("an uncoupled one-neuron network is the single neuron with the mapped 
   CHECK(a[1] == doctest::Approx(b[1]).epsilon(1e-14));
 }
 
-TEST_CASE("the network's gates (two exps) are the neuron's tanh and cosh formulas at any V") {
-  // The network computes m, w_inf, cosh and their slopes from e^{-|x|} and e^{-2|y|}; the single
-  // neuron keeps the textbook formulas. Same functions, so equal to rounding, also far outside
-  // the physiological range (an ES member's excursions) where a cancellation would show.
+TEST_CASE("the network's gates (two exps) are the textbook tanh and cosh formulas at any V") {
+  // The model computes m, w_inf, cosh and their slopes from e^{-|x|} and e^{-2|y|}; the test
+  // keeps the textbook formulas (ml_formulas.hpp). Same functions, so equal to rounding, also far
+  // outside the physiological range (an ES member's excursions) where a cancellation would show.
   ml_network net(1);
   const std::vector<double> w{0.0}, drive{0.3};
   net.bind_recurrent(w);
   net.set_drive(drive);
-  models::ml_neuron single(models::ml_params{}, (0.1 + 0.3) * 36.75 + 39.9);
+  const double current = (0.1 + 0.3) * 36.75 + 39.9;
   double worst_rhs = 0, worst_jac = 0;
   for (double v = -200; v <= 150; v += 1.25)
     for (double gate : {0.0, 0.014173, 0.4, 1.0}) {
       const double y[2] = {v, gate};
-      double a[2], b[2], jac[4] = {};
+      const auto l = ml_formulas::local(models::morris_lecar::params{}, v, gate, current);
+      double a[2], jac[4] = {};
       net.rhs(0, y, a);
-      single.rhs(0, y, b);
+      const double b[2] = {l.dv, l.dw};
       for (int k = 0; k < 2; ++k)
         worst_rhs = std::max(worst_rhs, std::abs(a[k] - b[k]) / std::max(1.0, std::abs(b[k])));
       // The Jacobian-vector product (GMRES's, and the preconditioner's linearisation) against
-      // the neuron's partials: columns e_V and e_w.
+      // the formulas' partials: columns e_V and e_w.
       for (int col = 0; col < 2; ++col) {
         const double e[2] = {col == 0 ? 1.0 : 0.0, col == 1 ? 1.0 : 0.0};
         REQUIRE(net.jvp(0, y, e, jac + 2 * col));
       }
-      const auto l = single.params().local(v, gate, (0.1 + 0.3) * 36.75 + 39.9);
       const double ref[4] = {l.dv_dv, l.dw_dv, l.dv_dw, l.dw_dw};  // column-major
       for (int k = 0; k < 4; ++k)
         worst_jac =

@@ -7,6 +7,7 @@
 
 #include "esbio/core/random.hpp"
 #include "esbio/models/ml_network.hpp"
+#include "esbio/models/single_neuron.hpp"
 
 using namespace esbio;
 using models::ml_network;
@@ -49,11 +50,11 @@ std::vector<double> uniform(std::size_t n, double lo, double hi, std::uint32_t k
 
 TEST_CASE("ml_neuron VJP: J^T lambda and (df/dI)^T lambda") {
   for (double c : {20.0, 1.0}) {  // task B's C and task A's C = 1
-    models::ml_params p;
+    models::morris_lecar::params p;
     p.C = c;
     p.EL = -55;
     double current = 50;
-    models::ml_neuron neuron(p, current);
+    models::single_neuron<models::morris_lecar> neuron(p, current);
     REQUIRE(neuron.parameter_count() == 1);
     const std::vector<double> y{-12.0, 0.31}, lambda{0.7, -1.3};
     double out_y[2], out_p[1];

@@ -4,12 +4,14 @@
 #include <functional>
 #include <vector>
 
-#include "esbio/models/morris_lecar.hpp"
+#include "esbio/models/single_neuron.hpp"
+#include "esbio/models/spike_indicator.hpp"
 #include "esbio/ode/integrator.hpp"
+#include "ml_formulas.hpp"
 
 using namespace esbio;
-using models::ml_neuron;
-using models::ml_params;
+using models::morris_lecar;
+using ml_neuron = models::single_neuron<morris_lecar>;
 
 namespace {
 
@@ -41,7 +43,8 @@ double bisect(const std::function<double(double)>& f, double a, double b) {
 }
 
 // Upward crossings of 0 mV in [t_from, t_to] for a constant current, from (v0, w0).
-int spikes(const ml_params& p, double current, double v0, double w0, double t_from, double t_to) {
+int spikes(const morris_lecar::params& p, double current, double v0, double w0, double t_from,
+           double t_to) {
   ml_neuron n(p, current);
   ode::solver_options o;
   o.rtol = 1e-9;
@@ -61,7 +64,7 @@ int spikes(const ml_params& p, double current, double v0, double w0, double t_fr
 }  // namespace
 
 TEST_CASE("the Morris-Lecar Jacobian matches central differences") {
-  for (const auto& base : {ml_params::snic(), ml_params::hopf()})
+  for (const auto& base : {morris_lecar::params::snic(), morris_lecar::params::hopf()})
     for (double c : {20.0, 1.0})
       for (const auto& y : {std::vector<double>{-40, 0.1}, std::vector<double>{-5, 0.3},
                             std::vector<double>{30, 0.6}}) {
@@ -87,39 +90,44 @@ TEST_CASE("the Morris-Lecar Jacobian matches central differences") {
 TEST_CASE("saddle-node on invariant circle at I = 39.96 with V4 = 17.4") {
   // On the equilibrium curve w = w_inf(V) the steady current is the ionic current; the rest
   // state disappears at its local maximum (the knee).
-  auto p = ml_params::snic();
+  auto p = morris_lecar::params::snic();
   p.V4 = 17.4;
-  const auto iss = [&](double v) { return p.ionic_current(v, p.w_inf(v)); };
+  const auto iss = [&](double v) {
+    return ml_formulas::ionic_current(p, v, ml_formulas::w_inf(p, v));
+  };
   const double knee = iss(argmax(iss, -40, -20));
   CHECK(knee == doctest::Approx(39.96).epsilon(2e-4));
   // Dynamics agree: rest just below the knee, repetitive firing just above.
-  const double v_rest = -30, w_rest = p.w_inf(-30);
+  const double v_rest = -30, w_rest = ml_formulas::w_inf(p, -30);
   CHECK(spikes(p, 39.5, v_rest, w_rest, 500, 3000) == 0);
   CHECK(spikes(p, 40.5, v_rest, w_rest, 500, 3000) >= 3);
 }
 
 TEST_CASE("Hopf bifurcation at I = 93.86 with the Hopf parameter set") {
-  const auto p = ml_params::hopf();
+  const auto p = morris_lecar::params::hopf();
   ml_neuron n(p);
   const auto trace = [&](double v) {
     double jac[4];
-    const double y[2] = {v, p.w_inf(v)};
+    const double y[2] = {v, ml_formulas::w_inf(p, v)};
     n.jacobian(0, y, jac);
     return jac[0] + jac[3];
   };
   const double v_h = bisect(trace, -30, -20);
-  CHECK(p.ionic_current(v_h, p.w_inf(v_h)) == doctest::Approx(93.86).epsilon(2e-4));
+  CHECK(ml_formulas::ionic_current(p, v_h, ml_formulas::w_inf(p, v_h)) ==
+        doctest::Approx(93.86).epsilon(2e-4));
   double jac[4];
-  const double y[2] = {v_h, p.w_inf(v_h)};
+  const double y[2] = {v_h, ml_formulas::w_inf(p, v_h)};
   n.jacobian(0, y, jac);
   CHECK(jac[0] * jac[3] - jac[1] * jac[2] > 0);  // complex pair crossing: a Hopf point
   // From a small perturbation of the equilibrium: rest below, oscillation above.
   const auto v_at = [&](double i) {
-    return bisect([&](double v) { return p.ionic_current(v, p.w_inf(v)) - i; }, -60, 0);
+    return bisect(
+        [&](double v) { return ml_formulas::ionic_current(p, v, ml_formulas::w_inf(p, v)) - i; },
+        -60, 0);
   };
   const double v90 = v_at(90), v97 = v_at(97);
-  CHECK(spikes(p, 90, v90 + 0.5, p.w_inf(v90), 500, 3000) == 0);
-  CHECK(spikes(p, 97, v97 + 0.5, p.w_inf(v97), 500, 3000) >= 3);
+  CHECK(spikes(p, 90, v90 + 0.5, ml_formulas::w_inf(p, v90), 500, 3000) == 0);
+  CHECK(spikes(p, 97, v97 + 0.5, ml_formulas::w_inf(p, v97), 500, 3000) >= 3);
 }
 
 TEST_CASE("the spike indicator saturates without overflow") {

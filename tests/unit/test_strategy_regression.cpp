@@ -54,7 +54,12 @@ TEST_CASE("song and openai give the bits they always gave") {
       {"ci/spiral_tiny.ini",
        {"--es.generations", "6", "--es.strategy", "openai", "--es.weight_decay", "0.01"},
        0xf1d20c057da16ca8ull},
-      {"ci/turn_off_fast.ini", {"--es.generations", "5"}, 0xc7cf98829bf1eceeull},
+      // Task A moved when the single neuron took the network's arithmetic (morris_lecar.hpp: m,
+      // w_inf and cosh from two exponentials instead of tanh and cosh; one model, one
+      // arithmetic). Its trajectory still agrees with SciPy's Radau within 1e-4 mV
+      // (tests/unit/test_turn_off_task.cpp) and its rates with the tanh formulas to 1e-13
+      // (tests/unit/test_ml_network.cpp).
+      {"ci/turn_off_fast.ini", {"--es.generations", "5"}, 0xc2e7769f594a772aull},
       {"ci/evidence_small.ini", {"--es.generations", "5"}, 0xbb96d22d7ed8229aull},
       {"ci/robertson_small.ini", {"--es.generations", "10"}, 0x812741c176150b0full},
       {"paper/evidence.ini",

@@ -33,7 +33,7 @@
 namespace esbio::models {
 
 struct network_params {
-  ml_params neuron;  // defaults: C = 20, EL = -60
+  morris_lecar::params neuron;  // defaults: C = 20, EL = -60
   double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
   double vt = -3, kp = 8;
   // The stiffness knob (docs/science.md 1.2, beyond the paper): a kinetic synapse per neuron,

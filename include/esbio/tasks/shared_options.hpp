@@ -18,7 +18,7 @@ const std::vector<option_spec>& solver_option_specs();
 ode::solver_options read_solver_options(setting_reader& r, bool model_has_blocks = false);
 
 const std::vector<option_spec>& neuron_option_specs();
-models::ml_params read_neuron(setting_reader& r);
+models::morris_lecar::params read_neuron(setting_reader& r);
 
 // ode.atol_per_component must be empty or have one entry per state of the task's system (n);
 // an input_error naming the task otherwise.

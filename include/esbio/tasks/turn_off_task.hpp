@@ -20,7 +20,7 @@ namespace esbio::tasks {
 
 struct turn_off_config {
   std::uint64_t seed = 0;
-  models::ml_params neuron;   // [neuron]
+  models::morris_lecar::params neuron;   // [neuron]
   double horizon = 500;       // ms
   std::size_t outputs = 500;  // equally spaced output times on [0, horizon]
   double input_scale = 100;   // I = input_scale * W
@@ -56,7 +56,7 @@ class turn_off_task final : public task {
   const std::vector<double>& times() const { return times_; }
   // A member's neuron: its constants and initial state (fixed across generations).
   struct neuron_setup {
-    models::ml_params params;
+    models::morris_lecar::params params;
     double v0, w0;
   };
   neuron_setup setup(std::uint32_t member) const;
