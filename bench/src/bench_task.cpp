@@ -28,8 +28,8 @@ using namespace esbio;
 namespace {
 
 // Floating-point operations of one neuron in one step of the paper's scheme
-// (ml_network_kernels.cpp), counting +, -, *, / and each of the 4 transcendental calls (2 tanh,
-// cosh, exp) as one: an undercount of the libmvec work, which is a few dozen flops each.
+// (morris_lecar.hpp, network_of.hpp), counting +, -, *, / and each of the 4 transcendental calls (2
+// tanh, cosh, exp) as one: an undercount of the libmvec work, which is a few dozen flops each.
 constexpr double scheme_neuron_flops = 40;
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The rate of task B's coupling product z += T W_rec (trials x N times N x N, the fixed-step
 // scheme's one matrix product per step) in float64 and float32, through the models layer's kernel
-// (ml_network::coupling_product) and, when the build found it, single-threaded OpenBLAS
+// (network::coupling_product) and, when the build found it, single-threaded OpenBLAS
 // dgemm/sgemm on the same data. Thread CPU time, the best of --reps runs of `steps` products:
 //
 //   esbio_bench_coupling [neurons=128] [trials=50] [steps=2000] [reps=7]
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "esbio/core/random.hpp"
-#include "esbio/models/ml_network.hpp"
+#include "esbio/models/network.hpp"
 
 #ifdef ESBIO_BENCH_OPENBLAS
 #include <cblas.h>
@@ -62,8 +62,11 @@ int main(int argc, char** argv) {
   std::vector<double> w(n * n), t(trials * n);
   random_stream(1, stream::init, 0, 0).fill_uniform(w, -0.1, 0.1);
   random_stream(1, stream::init, 0, 1).fill_uniform(t, 0, 1);
-  models::ml_network net(n);
-  net.bind_recurrent(w);
+  models::network_description d;
+  d.populations.push_back({.name = "neurons", .count = n});
+  d.w_rec = w;
+  const auto net = models::make_network(d);
+  net->bind_recurrent(w);
   const double flops = 2.0 * static_cast<double>(trials * n * n) * static_cast<double>(steps);
   const auto report = [&](const char* what, double s) {
     std::printf("%-28s %8.4f s CPU  %7.1f GFLOP/s\n", what, s, flops / s * 1e-9);
@@ -73,10 +76,10 @@ int main(int argc, char** argv) {
   std::vector<double> zd(trials * n, 0.0);
   std::vector<float> zf(trials * n, 0.0f);
   report("esbio kernel float64", best_of(reps, [&] {
-           for (long s = 0; s < steps; ++s) net.coupling_product(trials, t.data(), zd.data());
+           for (long s = 0; s < steps; ++s) net->coupling_product(trials, t.data(), zd.data());
          }));
   report("esbio kernel float32", best_of(reps, [&] {
-           for (long s = 0; s < steps; ++s) net.coupling_product(trials, tf.data(), zf.data());
+           for (long s = 0; s < steps; ++s) net->coupling_product(trials, tf.data(), zf.data());
          }));
 #ifdef ESBIO_BENCH_OPENBLAS
   openblas_set_num_threads(1);

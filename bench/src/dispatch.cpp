@@ -123,8 +123,8 @@ int costs(dist::context& ctx, const std::vector<std::string>& args) {
   rec.reset();
   tr.run(st, nullptr, {}, nullptr);
   if (ctx.rank() != 0) return 0;
-  // The validation parts close every validating generation's items (trainer::validate_centre).
-  const auto val_parts = task->make_evaluator()->validation_parts(cfg.items_per_member);
+  // The validation parts close every validating generation's items (train/generation_plan.hpp).
+  const auto val_parts = task->validation_parts(cfg.items_per_member);
   std::printf(
       "{\"ranks\": %d, \"task\": \"%s\", \"items_per_member\": %u, \"validation_parts\": %zu, "
       "\"population\": %zu, \"rank0\": \"%s\", \"queue_depth\": %d, \"describe\": \"%s\",\n "

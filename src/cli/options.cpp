@@ -286,7 +286,7 @@ train::run_config to_run_config(const settings& s) {
 std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
   if (cfg.items_per_member != 0) return cfg.text;
   const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
-  const std::size_t parts = task->make_evaluator()->evaluation_parts();
+  const std::size_t parts = task->batch_parts();
   // The members a generation hands out, as the strategy counts them (its default population
   // where es.population is 0, the centre and mirrored pairs included).
   const auto search = es::make_search(cfg.es, task->layout());

@@ -12,16 +12,18 @@ namespace {
 class benchmark_evaluator final : public evaluator {
  public:
   explicit benchmark_evaluator(const benchmark_task& task) : task_(task) {}
-  evaluation evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t) override {
+  using evaluator::evaluate;
+  using evaluator::gradient;
+  evaluation evaluate(std::span<const double> theta, const work_item&) override {
     evaluation ev;
     ev.loss = task_.value(theta);
     if (!std::isfinite(ev.loss)) ev.status = eval_status::non_finite;
     return ev;
   }
-  evaluation gradient(std::span<const double> theta, std::uint32_t g,
+  evaluation gradient(std::span<const double> theta, const work_item& item,
                       std::span<double> grad) override {
     task_.gradient(theta, grad);
-    return evaluate(theta, g, 0);
+    return evaluate(theta, item);
   }
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t) override {
     return {{"x", {theta.size()}, {theta.begin(), theta.end()}}, {"f", {1}, {task_.value(theta)}}};

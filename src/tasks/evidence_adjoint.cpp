@@ -16,16 +16,17 @@
 
 namespace esbio::tasks {
 
-evaluation evidence_evaluator::gradient(std::span<const double> theta, std::uint32_t generation,
+evaluation evidence_evaluator::gradient(std::span<const double> theta, const work_item& item,
                                         std::span<double> grad) {
-  return cfg_.integrator == evidence_integrator::fixed ? gradient_bptt(theta, generation, grad)
-                                                       : gradient_adjoint(theta, generation, grad);
+  const work_item centre{item.generation, 0, item.part, item.parts};
+  return cfg_.integrator == evidence_integrator::fixed ? gradient_bptt(theta, centre, grad)
+                                                       : gradient_adjoint(theta, centre, grad);
 }
 
 evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
-                                                std::uint32_t generation, std::span<double> grad) {
-  const std::size_t all = task_.trials_in(generation), n = cfg_.neurons, m = net_.size();
-  const std::size_t trials = (part_ + 1) * all / parts_ - part_ * all / parts_;  // this part's
+                                                const work_item& item, std::span<double> grad) {
+  const std::size_t n = cfg_.neurons, m = net_->size(), all = task_.trials_in(item.generation);
+  const std::size_t trials = (item.part + 1) * all / item.parts - item.part * all / item.parts;
   const std::size_t tokens = evidence_tokens, boundaries = tokens + 1;
   std::fill(grad.begin(), grad.end(), 0.0);
 
@@ -35,7 +36,7 @@ evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
     std::copy_n(y, m, starts.data() + (b * boundaries + static_cast<std::size_t>(boundary)) * m);
   };
   evaluation ev;
-  if (!features(theta, generation, 0, f, ev, keep)) {
+  if (!features(theta, item, f, ev, keep)) {
     if (ev.ok()) ev.status = eval_status::non_finite;
     return ev;
   }
@@ -53,21 +54,21 @@ evaluation evidence_evaluator::gradient_adjoint(std::span<const double> theta,
     std::fill(lambda.begin(), lambda.end(), 0.0);
     for (std::size_t tok = tokens; tok-- > 0;) {
       const std::size_t word = batch_[b].tokens[tok];
-      net_.set_drive(std::span<const double>(table_.data() + word * n, n));
+      net_->set_drive(std::span<const double>(table_.data() + word * n, n));
       const double t0 = segment_outputs(static_cast<int>(tok), t_out, readout);
       const std::size_t k_out = t_out.size();
       res_out.resize(m * k_out);
       const std::span<const double> y0(starts.data() + (b * boundaries + tok) * m, m);
-      if (!account(ev, solver_.forward(net_, t0, y0, t_out, res_out))) return ev;
+      if (!account(ev, solver_.forward(*net_, t0, y0, t_out, res_out))) return ev;
       dl_dy.assign(m * k_out, 0.0);
       if (readout)
         for (std::size_t k = 0; k < k_out; ++k)
           for (std::size_t i = 0; i < n; ++i)
             dl_dy[m * k + i] =
-                dl_df[b * n + i] * net_.params().output_slope(res_out[m * k + i]) * per_instant;
+                dl_df[b * n + i] * net_->output_slope(res_out[m * k + i]) * per_instant;
       for (std::size_t i = 0; i < m; ++i) dl_dy[m * (k_out - 1) + i] += lambda[i];
       std::fill(dl_dp.begin(), dl_dp.end(), 0.0);
-      if (!account(ev, solver_.backward(net_, dl_dy, dl_dy0, dl_dp))) return ev;
+      if (!account(ev, solver_.backward(*net_, dl_dy, dl_dy0, dl_dp))) return ev;
       for (std::size_t k = 0; k < n * n; ++k) grad[rec.offset + k] += dl_dp[k];
       for (std::size_t i = 0; i < n; ++i) d_table[word * n + i] += dl_dp[n * n + i];
       lambda.swap(dl_dy0);

@@ -2,7 +2,7 @@
 // forward map that evaluate() computes (the paper's own BP, "discretize then optimise").
 //
 // Forward, steps k = 0..K-1 (K = 50 tokens x S steps), trials b, state X_k = (V, w, T)_k with
-// T_0 = 0:  X_{k+1} = step(X_k, d_{b,tok(k)}, W_rec)  (ml_semi_implicit_adjoint.cpp), with the
+// T_0 = 0:  X_{k+1} = step(X_k, d_{b,tok(k)}, W_rec)  (models/network.hpp), with the
 // drive d = x_word W_inp of the token's word, and
 //   f_b = (1/R) sum_{k >= K-R} T_{k+1,b},   logits_b = W_ro f_b + b_ro,
 //   L = (1/B) sum_b CE(logits_b, label_b).
@@ -27,28 +27,30 @@
 
 namespace esbio::tasks {
 
-evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta,
-                                             std::uint32_t generation, std::span<double> grad) {
+evaluation evidence_evaluator::gradient_bptt(std::span<const double> theta, const work_item& item,
+                                             std::span<double> grad) {
   return cfg_.precision == evidence_precision::float32
-             ? gradient_bptt_as<float>(theta, generation, grad)
-             : gradient_bptt_as<double>(theta, generation, grad);
+             ? gradient_bptt_as<float>(theta, item, grad)
+             : gradient_bptt_as<double>(theta, item, grad);
 }
 
 // In float32 the states, the adjoints and each token's dL/dW_rec and dL/d drive are float (the
 // arithmetic of a float32 autograd); the sums over tokens, the readout and dL/dW_inp are float64.
 template <class real>
 evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
-                                                std::uint32_t generation, std::span<double> grad) {
+                                                const work_item& item, std::span<double> grad) {
   std::fill(grad.begin(), grad.end(), 0.0);
   evaluation ev;
-  prepare(theta, generation, 0);  // loads the generation's batch
+  prepare(theta, item);  // the item's trials
   const std::size_t n = cfg_.neurons, trials = batch_.size(), total = trials * n;
   const std::size_t tokens = evidence_tokens, s_tok = token_steps_, steps = s_tok * tokens;
   const std::size_t readout_from = steps - readout_steps_;
   auto st = state_as<real>();
+  // Blocks of trials x N: the model's states, then T (states + 1 = q blocks).
+  const std::size_t q = net_->neuron_states() + 1, sx = q - 1;
 
-  // Forward, as features_fixed(), keeping (V, w, T) at every token boundary.
-  std::vector<real> ck(3 * tokens * total);
+  // Forward, as features_fixed(), keeping the states and T at every token boundary.
+  std::vector<real> ck(q * tokens * total);
   std::vector<double> f(total, 0.0);
   const auto set_drive = [&](std::size_t tok) {
     for (std::size_t b = 0; b < trials; ++b) {
@@ -60,14 +62,13 @@ evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
   st.t.assign(total, real(0));
   st.drive.resize(total);
   for (std::size_t tok = 0; tok < tokens; ++tok) {
-    real* c = ck.data() + 3 * tok * total;
-    std::copy(st.v.begin(), st.v.end(), c);
-    std::copy(st.w.begin(), st.w.end(), c + total);
-    std::copy(st.t.begin(), st.t.end(), c + 2 * total);
+    real* c = ck.data() + q * tok * total;
+    std::copy(st.x.begin(), st.x.end(), c);
+    std::copy(st.t.begin(), st.t.end(), c + sx * total);
     set_drive(tok);
     for (std::size_t k = tok * s_tok; k < (tok + 1) * s_tok; ++k) {
-      net_.semi_implicit_steps(trials, std::span<real>(st.v), std::span<real>(st.w),
-                               std::span<real>(st.t), std::span<const real>(st.drive), cfg_.dt);
+      net_->steps(trials, std::span<real>(st.x), std::span<real>(st.t),
+                  std::span<const real>(st.drive), cfg_.dt);
       if (k >= readout_from)
         for (std::size_t i = 0; i < total; ++i) f[i] += static_cast<double>(st.t[i]);
     }
@@ -86,13 +87,16 @@ evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
   // Backward, token by token from the last, each token's states recomputed from its checkpoint.
   const auto& rec = layout_.block("W_rec");
   const auto grad_rec = grad.subspan(rec.offset, rec.size());
-  std::vector<real> xs(3 * (s_tok + 1) * total);  // states k = 0..S of the token: V, w, T
-  const auto state = [&](std::size_t k, int which) {
-    return std::span<real>(xs.data() + (3 * k + static_cast<std::size_t>(which)) * total, total);
+  std::vector<real> xs(q * (s_tok + 1) * total);  // steps k = 0..S of the token: states, T
+  const auto states_at = [&](std::size_t k) {
+    return std::span<real>(xs.data() + q * k * total, sx * total);
+  };
+  const auto t_at = [&](std::size_t k) {
+    return std::span<real>(xs.data() + (q * k + sx) * total, total);
   };
   // dL/dW_rec: float64 straight into grad; float32 per token, then added to grad.
   constexpr bool f32 = std::is_same_v<real, float>;
-  std::vector<real> lv(total, 0), lw(total, 0), lt(total, 0), ld(total), gw(f32 ? n * n : 0);
+  std::vector<real> lx(sx * total, 0), lt(total, 0), ld(total), gw(f32 ? n * n : 0);
   const auto gw_step = [&] {
     if constexpr (f32)
       return std::span<real>(gw);
@@ -101,26 +105,22 @@ evaluation evidence_evaluator::gradient_bptt_as(std::span<const double> theta,
   }();
   std::vector<double> d_table(vocabulary * n, 0.0);
   for (std::size_t tok = tokens; tok-- > 0;) {
-    for (int q = 0; q < 3; ++q)
-      std::copy_n(ck.data() + (3 * tok + static_cast<std::size_t>(q)) * total, total,
-                  state(0, q).begin());
+    std::copy_n(ck.data() + q * tok * total, q * total, xs.begin());
     set_drive(tok);
     for (std::size_t k = 0; k < s_tok; ++k) {
-      for (int q = 0; q < 3; ++q) std::copy_n(state(k, q).begin(), total, state(k + 1, q).begin());
-      net_.semi_implicit_steps(trials, state(k + 1, 0), state(k + 1, 1), state(k + 1, 2),
-                               std::span<const real>(st.drive), cfg_.dt);
+      std::copy_n(xs.begin() + static_cast<std::ptrdiff_t>(q * k * total), q * total,
+                  xs.begin() + static_cast<std::ptrdiff_t>(q * (k + 1) * total));
+      net_->steps(trials, states_at(k + 1), t_at(k + 1), std::span<const real>(st.drive), cfg_.dt);
     }
     std::fill(ld.begin(), ld.end(), real(0));
     if constexpr (f32) std::fill(gw.begin(), gw.end(), real(0));
     for (std::size_t k = s_tok; k-- > 0;) {
       if (tok * s_tok + k >= readout_from)
         for (std::size_t i = 0; i < total; ++i) lt[i] += lt_step[i];
-      net_.semi_implicit_steps_vjp(
-          trials, std::span<const real>(state(k, 0)), std::span<const real>(state(k, 1)),
-          std::span<const real>(state(k, 2)), std::span<const real>(state(k + 1, 0)),
-          std::span<const real>(state(k + 1, 1)), std::span<const real>(state(k + 1, 2)), cfg_.dt,
-          std::span<real>(lv), std::span<real>(lw), std::span<real>(lt), std::span<real>(ld),
-          gw_step);
+      net_->steps_vjp(trials, std::span<const real>(states_at(k)), std::span<const real>(t_at(k)),
+                      std::span<const real>(states_at(k + 1)), std::span<const real>(t_at(k + 1)),
+                      cfg_.dt, std::span<real>(lx), std::span<real>(lt), std::span<real>(ld),
+                      gw_step);
     }
     if constexpr (f32)
       for (std::size_t k = 0; k < n * n; ++k) grad_rec[k] += static_cast<double>(gw[k]);

@@ -119,6 +119,73 @@ void evidence_config::validate() const {
     throw input_error("task.readout_ms is longer than the trial");
 }
 
+namespace {
+
+std::vector<double> initial_theta(const evidence_config& c, const param_layout& layout) {
+  std::vector<double> theta(layout.size());
+  const double b = 1 / std::sqrt(static_cast<double>(c.neurons));
+  auto block = [&](const char* name) {
+    const auto& blk = layout.block(name);
+    return std::span(theta).subspan(blk.offset, blk.size());
+  };
+  random_stream(c.seed, stream::init, 0, 0).fill_uniform(block("W_inp"), 0.1 - b, 0.1 + b);
+  random_stream(c.seed, stream::init, 0, 1).fill_uniform(block("W_rec"), 0.001 - b, 0.001 + b);
+  random_stream(c.seed, stream::init, 0, 2).fill_uniform(block("W_ro"), 0.1 - b, 0.1 + b);
+  random_stream(c.seed, stream::init, 0, 3).fill_uniform(block("b_ro"), -b, b);
+  const random_stream sparse(c.seed, stream::init, 0, 4);
+  auto rec = block("W_rec");
+  for (std::size_t k = 0; k < rec.size(); ++k)
+    if (sparse.uniform(k) < 0.2) rec[k] = 0.001;
+  return theta;
+}
+
+// Task B's network as a description: one population of N Morris-Lecar neurons, the paper's
+// current coupling (or the kinetic synapse), 50 input channels (the token embedding), three
+// outputs read from the mean T over the last readout_ms.
+models::network_description network_of(const evidence_config& c, const param_layout& layout,
+                                       const std::vector<double>& theta) {
+  const auto& net = c.network;
+  models::population pop;
+  pop.name = "neurons";
+  pop.model = models::morris_lecar::name;
+  pop.count = c.neurons;
+  for (const auto& k : models::morris_lecar::constants())
+    pop.constants[k.name] = {net.neuron.*(k.member)};
+  pop.v0_mean = c.trial_v0_mean;
+  pop.v0_sd = c.trial_v0_sd;
+  pop.initial["w"] = {c.trial_w0};
+  pop.e_syn = net.e_syn;
+  pop.alpha = net.alpha;
+  pop.beta = net.beta;
+  models::network_description d;
+  d.populations.push_back(std::move(pop));
+  d.coupling = net.kinetic ? models::coupling_kind::conductance : models::coupling_kind::current;
+  d.syn_gain = net.syn_gain;
+  const auto block = [&](const char* name) {
+    const auto& b = layout.block(name);
+    return std::vector<double>(theta.begin() + static_cast<std::ptrdiff_t>(b.offset),
+                               theta.begin() + static_cast<std::ptrdiff_t>(b.offset + b.size()));
+  };
+  d.w_rec = block("W_rec");
+  d.channels = evidence_embedding;
+  d.w_in = block("W_inp");
+  d.input_gain = net.input_gain;
+  d.input_offset = net.input_bias;
+  d.iapp = net.iapp;
+  d.outputs = evidence_classes;
+  d.w_out = block("W_ro");
+  d.b_out = block("b_ro");
+  d.readout = models::readout_variable::spike_indicator;
+  d.window_from_end_ms = c.readout_ms;
+  d.window_to_end_ms = 0;
+  d.vt = net.vt;
+  d.kp = net.kp;
+  d.validate();
+  return d;
+}
+
+}  // namespace
+
 evidence_task::evidence_task(evidence_config cfg)
     : cfg_(std::move(cfg)), embeddings_(evidence_embeddings(cfg_.seed)) {
   cfg_.validate();
@@ -129,6 +196,8 @@ evidence_task::evidence_task(evidence_config cfg)
       .add("W_rec", n, n)
       .add("W_ro", evidence_classes, n)
       .add("b_ro", evidence_classes, 1);
+  theta0_ = initial_theta(cfg_, layout_);
+  network_ = network_of(cfg_, layout_, theta0_);
 }
 
 std::unique_ptr<evaluator> evidence_task::make_evaluator() const {
@@ -140,21 +209,7 @@ std::vector<evidence_trial> evidence_task::batch(std::uint32_t generation) const
 }
 
 std::vector<double> evidence_task::initial_params() const {
-  std::vector<double> theta(layout_.size());
-  const double b = 1 / std::sqrt(static_cast<double>(cfg_.neurons));
-  auto block = [&](const char* name) {
-    const auto& blk = layout_.block(name);
-    return std::span(theta).subspan(blk.offset, blk.size());
-  };
-  random_stream(cfg_.seed, stream::init, 0, 0).fill_uniform(block("W_inp"), 0.1 - b, 0.1 + b);
-  random_stream(cfg_.seed, stream::init, 0, 1).fill_uniform(block("W_rec"), 0.001 - b, 0.001 + b);
-  random_stream(cfg_.seed, stream::init, 0, 2).fill_uniform(block("W_ro"), 0.1 - b, 0.1 + b);
-  random_stream(cfg_.seed, stream::init, 0, 3).fill_uniform(block("b_ro"), -b, b);
-  const random_stream sparse(cfg_.seed, stream::init, 0, 4);
-  auto rec = block("W_rec");
-  for (std::size_t k = 0; k < rec.size(); ++k)
-    if (sparse.uniform(k) < 0.2) rec[k] = 0.001;
-  return theta;
+  return theta0_;
 }
 
 }  // namespace esbio::tasks

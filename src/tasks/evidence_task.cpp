@@ -14,11 +14,11 @@ namespace esbio::tasks {
 namespace {
 
 // CVODE integrates in float64, so the continuous model's float32 is its weights alone.
-models::network_params network_of(const evidence_config& c) {
-  auto p = c.network;
-  p.float32_weights =
+models::network_options network_options_of(const evidence_config& c) {
+  models::network_options o;
+  o.float32_weights =
       c.precision == evidence_precision::float32 && c.integrator == evidence_integrator::bdf;
-  return p;
+  return o;
 }
 
 }  // namespace
@@ -30,7 +30,7 @@ evidence_evaluator::evidence_evaluator(const evidence_task& task)
       embeddings_(task.embeddings()),
       token_steps_(task.token_steps()),
       readout_steps_(task.readout_steps()),
-      net_(cfg_.neurons, network_of(cfg_)),
+      net_(models::make_network(task.network(), network_options_of(cfg_))),
       solver_(cfg_.solver) {}
 
 const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t generation) {
@@ -41,70 +41,32 @@ const std::vector<evidence_trial>& evidence_evaluator::batch(std::uint32_t gener
   return full_batch_;
 }
 
-// Sets the part for one call and restores the whole batch after it, exceptions included.
-struct evidence_evaluator::part_guard {
-  evidence_evaluator& e;
-  part_guard(evidence_evaluator& ev, std::size_t part, std::size_t parts) : e(ev) {
-    e.part_ = part;
-    e.parts_ = parts;
-  }
-  ~part_guard() {
-    e.part_ = 0;
-    e.parts_ = 1;
-  }
-  part_guard(const part_guard&) = delete;
-  part_guard& operator=(const part_guard&) = delete;
-};
-
-evaluation evidence_evaluator::evaluate_part(std::span<const double> theta,
-                                             std::uint32_t generation, std::uint32_t member,
-                                             std::size_t part, std::size_t parts) {
-  part_guard guard(*this, part, parts);
-  return evaluate(theta, generation, member);
-}
-
-bool evidence_evaluator::exact_gradient_part(std::span<const double> theta,
-                                             std::uint32_t generation, std::size_t part,
-                                             std::size_t parts, std::span<double> grad) {
-  part_guard guard(*this, part, parts);
-  return exact_gradient(theta, generation, grad);
-}
-
-std::size_t evidence_evaluator::gradient_parts() const {
-  if (cfg_.integrator == evidence_integrator::bdf) return cfg_.trials;
-  return std::max<std::size_t>(1, cfg_.trials / bp_trials_per_part);
-}
-
-evaluation evidence_evaluator::gradient_part(std::span<const double> theta,
-                                             std::uint32_t generation, std::size_t part,
-                                             std::size_t parts, std::span<double> grad) {
-  part_guard guard(*this, part, parts);
-  return gradient(theta, generation, grad);
-}
-
 void evidence_evaluator::initial_state(std::uint32_t generation, std::uint32_t member) {
   const std::size_t total = task_.trials_in(generation) * cfg_.neurons;
   const random_stream rs(cfg_.seed, stream::trial_state, generation,
                          cfg_.common_noise ? 0 : member);
-  v_.resize(total);
-  rs.fill_normal(v_);
-  for (double& v : v_) v = cfg_.trial_v0_mean + cfg_.trial_v0_sd * v;
-  w_.assign(total, cfg_.trial_w0);
+  std::vector<double> v(total);
+  rs.fill_normal(v);
+  const std::size_t n = cfg_.neurons, states = net_->neuron_states();
+  x_.resize(states * total);
+  std::vector<double> one(states);
+  for (std::size_t k = 0; k < total; ++k) {
+    net_->initial_state(k % n, cfg_.trial_v0_mean + cfg_.trial_v0_sd * v[k], one);
+    for (std::size_t s = 0; s < states; ++s) x_[s * total + k] = one[s];
+  }
 }
 
 template <>
 evidence_evaluator::fixed_state<double> evidence_evaluator::state_as<double>() {
-  return {v_, w_, t_, drive_};
+  return {x_, t_, drive_};
 }
 
 template <>
 evidence_evaluator::fixed_state<float> evidence_evaluator::state_as<float>() {
-  v_f_.resize(v_.size());
-  w_f_.resize(w_.size());
+  x_f_.resize(x_.size());
   // The initial state is drawn in float64 (the same draws in both precisions), then rounded.
-  std::transform(v_.begin(), v_.end(), v_f_.begin(), [](double x) { return float(x); });
-  std::transform(w_.begin(), w_.end(), w_f_.begin(), [](double x) { return float(x); });
-  return {v_f_, w_f_, t_f_, drive_f_};
+  std::transform(x_.begin(), x_.end(), x_f_.begin(), [](double x) { return float(x); });
+  return {x_f_, t_f_, drive_f_};
 }
 
 bool evidence_evaluator::features_fixed(std::vector<double>& out, const recorder& rec,
@@ -126,9 +88,9 @@ bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recor
   std::vector<double> volts;  // the recorder's float64 copy of a float32 state
   const auto record_to = [&](const recorder& to, int index) {
     if constexpr (std::is_same_v<real, double>) {
-      to(all_trials, index, st.v.data());
+      to(all_trials, index, st.x.data());
     } else {
-      volts.assign(st.v.begin(), st.v.end());
+      volts.assign(st.x.begin(), st.x.begin() + static_cast<std::ptrdiff_t>(total));
       to(all_trials, index, volts.data());
     }
   };
@@ -145,8 +107,8 @@ bool evidence_evaluator::features_fixed_as(std::vector<double>& out, const recor
                        [](double x) { return static_cast<real>(x); });
       }
     }
-    net_.semi_implicit_steps(trials, std::span<real>(st.v), std::span<real>(st.w),
-                             std::span<real>(st.t), std::span<const real>(st.drive), cfg_.dt);
+    net_->steps(trials, std::span<real>(st.x), std::span<real>(st.t),
+                std::span<const real>(st.drive), cfg_.dt);
     if (each_step) record_to(each_step, static_cast<int>(s + 1));
     if (s >= steps - readout_steps_)
       for (std::size_t k = 0; k < total; ++k) out[k] += static_cast<double>(st.t[k]);
@@ -180,27 +142,27 @@ bool evidence_evaluator::features_bdf(std::vector<double>& out, evaluation& ev,
                                       const recorder& rec) {
   const std::size_t n = cfg_.neurons, trials = batch_.size();
   out.assign(trials * n, 0.0);
-  const std::size_t m = net_.size();  // 2N, or 3N with the kinetic synapse (s starts at 0)
+  const std::size_t m = net_->size();  // the neurons' states, then the synapses' (from 0)
+  const std::size_t states = net_->neuron_states(), total = x_.size() / states;
   std::vector<double> y(m, 0.0), t_out, res_out;
   bool readout = false;
   solver_.begin_budget();
   for (std::size_t b = 0; b < trials; ++b) {
-    std::copy_n(v_.data() + b * n, n, y.data());
-    std::copy_n(w_.data() + b * n, n, y.data() + n);
-    std::fill(y.begin() + static_cast<std::ptrdiff_t>(2 * n), y.end(), 0.0);
+    for (std::size_t s = 0; s < states; ++s)
+      std::copy_n(x_.data() + s * total + b * n, n, y.data() + s * n);
+    std::fill(y.begin() + static_cast<std::ptrdiff_t>(states * n), y.end(), 0.0);
     if (rec) rec(b, 0, y.data());
     for (int tok = 0; tok < evidence_tokens; ++tok) {
-      net_.set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
+      net_->set_drive(std::span<const double>(table_.data() + batch_[b].tokens[tok] * n, n));
       const double t0 = segment_outputs(tok, t_out, readout);
       res_out.resize(m * t_out.size());
       const auto res = (tok == 0 || cfg_.restart_at_tokens)
-                           ? solver_.solve(net_, t0, y, t_out, res_out)
-                           : solver_.advance(net_, t_out, res_out);
+                           ? solver_.solve(*net_, t0, y, t_out, res_out)
+                           : solver_.advance(*net_, t_out, res_out);
       if (!account(ev, res)) return false;
       if (readout)
         for (std::size_t k = 0; k < t_out.size(); ++k)
-          for (std::size_t i = 0; i < n; ++i)
-            out[b * n + i] += net_.params().output(res_out[m * k + i]);
+          for (std::size_t i = 0; i < n; ++i) out[b * n + i] += net_->output(res_out[m * k + i]);
       std::copy(res_out.end() - static_cast<std::ptrdiff_t>(m), res_out.end(), y.begin());
       if (rec) rec(b, tok + 1, y.data());
     }
@@ -209,42 +171,41 @@ bool evidence_evaluator::features_bdf(std::vector<double>& out, evaluation& ev,
   return true;
 }
 
-bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t generation,
-                                  std::uint32_t member, std::vector<double>& out) {
+bool evidence_evaluator::features(std::span<const double> theta, const work_item& item,
+                                  std::vector<double>& out) {
   evaluation ev;
-  return features(theta, generation, member, out, ev);
+  return features(theta, item, out, ev);
 }
 
-bool evidence_evaluator::features(std::span<const double> theta, std::uint32_t generation,
-                                  std::uint32_t member, std::vector<double>& out, evaluation& ev,
-                                  const recorder& rec, const recorder& each_step) {
-  prepare(theta, generation, member);
+bool evidence_evaluator::features(std::span<const double> theta, const work_item& item,
+                                  std::vector<double>& out, evaluation& ev, const recorder& rec,
+                                  const recorder& each_step) {
+  prepare(theta, item);
   return cfg_.integrator == evidence_integrator::fixed ? features_fixed(out, rec, each_step)
                                                        : features_bdf(out, ev, rec);
 }
 
-void evidence_evaluator::prepare(std::span<const double> theta, std::uint32_t generation,
-                                 std::uint32_t member) {
+void evidence_evaluator::prepare(std::span<const double> theta, const work_item& item) {
   const std::size_t n = cfg_.neurons;
-  batch(generation);
-  initial_state(generation, member);
-  // Trials [first, last) of the batch: its part (all of it unless a *_part call set one). The
-  // initial state is drawn for the whole batch, so a trial starts where it would in the whole.
-  const std::size_t all = full_batch_.size(), first = part_ * all / parts_,
-                    last = (part_ + 1) * all / parts_;
-  if (parts_ > all || part_ >= parts_)
-    throw std::logic_error("evidence: part " + std::to_string(part_) + " of " +
-                           std::to_string(parts_) + " of a batch of " + std::to_string(all));
+  batch(item.generation);
+  initial_state(item.generation, item.member);
+  // Trials [first, last) of the batch: the item's part. The initial state is drawn for the whole
+  // batch, so a trial starts where it would in the whole.
+  const std::size_t all = full_batch_.size(), first = item.part * all / item.parts,
+                    last = (item.part + 1) * all / item.parts;
+  if (item.parts > all || item.part >= item.parts)
+    throw std::logic_error("evidence: part " + std::to_string(item.part) + " of " +
+                           std::to_string(item.parts) + " of a batch of " + std::to_string(all));
   normaliser_ = static_cast<double>(all);
   batch_.assign(full_batch_.begin() + static_cast<std::ptrdiff_t>(first),
                 full_batch_.begin() + static_cast<std::ptrdiff_t>(last));
   if (first > 0 || last < all) {
-    const auto keep = [&](std::vector<double>& x) {
-      x.erase(x.begin() + static_cast<std::ptrdiff_t>(last * n), x.end());
-      x.erase(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(first * n));
-    };
-    keep(v_);
-    keep(w_);
+    // Each state's block keeps trials [first, last).
+    const std::size_t states = net_->neuron_states(), part = (last - first) * n;
+    std::vector<double> x(states * part);
+    for (std::size_t s = 0; s < states; ++s)
+      std::copy_n(x_.data() + s * all * n + first * n, part, x.data() + s * part);
+    x_.swap(x);
   }
   // Each word's drive x W_inp, once per evaluation: tokens then only select a row.
   const auto& inp = layout_.block("W_inp");
@@ -257,14 +218,14 @@ void evidence_evaluator::prepare(std::span<const double> theta, std::uint32_t ge
       for (std::size_t i = 0; i < n; ++i) table_[word * n + i] += x * row[i];
     }
   const auto& w_rec = layout_.block("W_rec");
-  net_.bind_recurrent(theta.subspan(w_rec.offset, w_rec.size()));
+  net_->bind_recurrent(theta.subspan(w_rec.offset, w_rec.size()));
 }
 
-bool evidence_evaluator::exact_gradient(std::span<const double> theta, std::uint32_t generation,
+bool evidence_evaluator::exact_gradient(std::span<const double> theta, const work_item& item,
                                         std::span<double> grad) {
   std::vector<double> f, dl_df;
   evaluation ev;
-  if (!features(theta, generation, 0, f, ev)) return false;
+  if (!features(theta, work_item{item.generation, 0, item.part, item.parts}, f, ev)) return false;
   const auto& wro = layout_.block("W_ro");
   const auto& bro = layout_.block("b_ro");
   std::fill(grad.begin() + wro.offset, grad.begin() + wro.offset + wro.size(), 0.0);
@@ -324,11 +285,10 @@ void evidence_evaluator::logits_of(std::span<const double> theta, const double* 
   }
 }
 
-evaluation evidence_evaluator::evaluate(std::span<const double> theta, std::uint32_t generation,
-                                        std::uint32_t member) {
+evaluation evidence_evaluator::evaluate(std::span<const double> theta, const work_item& item) {
   evaluation ev;
   std::vector<double> f;
-  if (features(theta, generation, member, f, ev)) {
+  if (features(theta, item, f, ev)) {
     score(theta, f, ev);
   } else if (ev.ok()) {
     ev.status = eval_status::non_finite;
@@ -369,7 +329,7 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
                   v.data() + ((first + b) * samples + static_cast<std::size_t>(boundary)) * n);
   };
   // The Jacobian's stiffness at every token boundary of trial 0 (BDF path: full states).
-  const std::size_t m = net_.size();
+  const std::size_t m = net_->size();
   std::vector<double> state0(samples * m, std::nan(""));
   const auto keep_all = [&](std::size_t trial, int boundary, const double* y) {
     keep(trial, boundary, y);
@@ -396,14 +356,14 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
   };
   evaluation ev;
   if (cfg_.integrator == evidence_integrator::bdf)
-    features(theta, generation, 0, f, ev, keep_all);
+    features(theta, work_item{generation}, f, ev, keep_all);
   else
-    features(theta, generation, 0, f, ev, keep, spikes);
+    features(theta, work_item{generation}, f, ev, keep, spikes);
   // The initial state again, as drawn (the integration overwrote it in place).
   initial_state(generation, 0);
   std::vector<double> t_out(v.size()), times(samples), logits(trials * evidence_classes),
       labels(trials), counts(trials * evidence_classes), tokens(trials * evidence_tokens);
-  for (std::size_t k = 0; k < v.size(); ++k) t_out[k] = net_.params().output(v[k]);
+  for (std::size_t k = 0; k < v.size(); ++k) t_out[k] = net_->output(v[k]);
   for (std::size_t s = 0; s < samples; ++s) times[s] = cfg_.token_ms * static_cast<double>(s);
   for (std::size_t b = 0; b < trials; ++b) {
     if (f.size() == trials * n) logits_of(theta, f.data() + b * n, logits.data() + 3 * b);
@@ -416,9 +376,9 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
     std::vector<double> jac(m * m);
     for (std::size_t s = 0; s < samples && std::isfinite(state0[s * m]); ++s) {
       const int tok = std::min<int>(static_cast<int>(s), evidence_tokens - 1);
-      net_.set_drive(std::span<const double>(table_.data() + batch_[0].tokens[tok] * n, n));
+      net_->set_drive(std::span<const double>(table_.data() + batch_[0].tokens[tok] * n, n));
       std::fill(jac.begin(), jac.end(), 0.0);
-      net_.jacobian(times[s], state0.data() + s * m, jac.data());
+      net_->jacobian(times[s], state0.data() + s * m, jac.data());
       stiffness[s] = spectral_extremes(jac, m).ratio();
     }
   }
@@ -431,8 +391,10 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
           {"labels", {trials}, labels},
           {"counts", {trials, 3}, counts},
           {"tokens", {trials, static_cast<std::size_t>(evidence_tokens)}, tokens},
-          {"V0", {trials, n}, v_},
-          {"w0", {trials, n}, w_},
+          {"V0", {trials, n}, std::vector<double>(x_.begin(), x_.begin() + trials * n)},
+          {"w0",
+           {trials, n},
+           std::vector<double>(x_.begin() + trials * n, x_.begin() + 2 * trials * n)},
           {"embeddings",
            {static_cast<std::size_t>(vocabulary), static_cast<std::size_t>(evidence_embedding)},
            embeddings_},

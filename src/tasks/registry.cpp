@@ -55,33 +55,12 @@ settings task_defaults(const std::string& name, const settings& overrides) {
   return s;
 }
 
-bool evaluator::exact_gradient(std::span<const double>, std::uint32_t, std::span<double>) {
+bool evaluator::exact_gradient(std::span<const double>, const work_item&, std::span<double>) {
   return false;
 }
 
-bool evaluator::exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                    std::size_t part, std::size_t parts, std::span<double> grad) {
-  if (parts != 1 || part != 0)
-    throw std::logic_error("evaluator::exact_gradient_part: this task's batch has one part");
-  return exact_gradient(theta, generation, grad);
-}
-
-evaluation evaluator::gradient(std::span<const double>, std::uint32_t, std::span<double>) {
+evaluation evaluator::gradient(std::span<const double>, const work_item&, std::span<double>) {
   throw input_error("method = bp: this task has no backpropagation gradient");
-}
-
-evaluation evaluator::gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                    std::size_t part, std::size_t parts, std::span<double> grad) {
-  if (parts != 1 || part != 0)
-    throw std::logic_error("evaluator::gradient_part: this task's batch has one part");
-  return gradient(theta, generation, grad);
-}
-
-evaluation evaluator::evaluate_part(std::span<const double> theta, std::uint32_t generation,
-                                    std::uint32_t member, std::size_t part, std::size_t parts) {
-  if (parts != 1 || part != 0)
-    throw std::logic_error("evaluator::evaluate_part: this task's batch has one part");
-  return evaluate(theta, generation, member);
 }
 
 bool account(evaluation& ev, const ode::solve_result& res) {

@@ -105,12 +105,14 @@ class robertson_evaluator final : public evaluator {
   explicit robertson_evaluator(const robertson_task& task)
       : task_(task), field_(task.field()), solver_(task.config_values().solver) {}
 
-  evaluation evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t) override {
+  using evaluator::evaluate;
+  using evaluator::gradient;
+  evaluation evaluate(std::span<const double> theta, const work_item&) override {
     field_.bind(theta);
     robertson_trajectory p(task_, field_);
     return solve_trajectories(solver_, p);
   }
-  evaluation gradient(std::span<const double> theta, std::uint32_t,
+  evaluation gradient(std::span<const double> theta, const work_item&,
                       std::span<double> grad) override {
     field_.bind(theta);
     robertson_trajectory p(task_, field_);

@@ -155,32 +155,24 @@ class spiral_evaluator final : public evaluator {
                      task.config_values().precision),
         solver_(task.config_values().solver) {}
 
-  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
-                      std::uint32_t) override {
-    spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
+  using evaluator::evaluate;
+  using evaluator::gradient;
+  // A part is a chunk of the batch's windows (spiral_task::batch_parts).
+  evaluation evaluate(std::span<const double> theta, const work_item& item) override {
+    if (item.parts == 1) {
+      spiral_windows p(task_, bind(windows_field(), theta), starts_of(item.generation));
+      return solve_trajectories(solver_, p);
+    }
+    auto p = part_of(theta, item);
     return solve_trajectories(solver_, p);
   }
-  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+  evaluation gradient(std::span<const double> theta, const work_item& item,
                       std::span<double> grad) override {
-    spiral_windows p(task_, bind(windows_field(), theta), starts_of(generation));
-    return adjoint_trajectories(solver_, p, grad);
-  }
-  // Chunks of the batch's windows (separate windows; batched windows are one system).
-  std::size_t evaluation_parts() const override {
-    return task_.config_values().batched_windows ? 1 : task_.config_values().batch;
-  }
-  evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
-                           std::uint32_t member, std::size_t part, std::size_t parts) override {
-    if (parts == 1) return evaluate(theta, generation, member);
-    auto p = part_of(theta, generation, part, parts);
-    return solve_trajectories(solver_, p);
-  }
-  // One part per window by default: a window's adjoint is already a solve of its own.
-  std::size_t gradient_parts() const override { return evaluation_parts(); }
-  evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
-                           std::size_t part, std::size_t parts, std::span<double> grad) override {
-    if (parts == 1) return gradient(theta, generation, grad);
-    auto p = part_of(theta, generation, part, parts);
+    if (item.parts == 1) {
+      spiral_windows p(task_, bind(windows_field(), theta), starts_of(item.generation));
+      return adjoint_trajectories(solver_, p, grad);
+    }
+    auto p = part_of(theta, item);
     return adjoint_trajectories(solver_, p, grad);
   }
   // t, truth and the model's prediction from y(0) over the whole interval, plus the batch's
@@ -212,11 +204,10 @@ class spiral_evaluator final : public evaluator {
 
  private:
   // Windows of chunk `part` of `parts` (contiguous, as even as the batch allows), one solve each.
-  spiral_windows part_of(std::span<const double> theta, std::uint32_t generation, std::size_t part,
-                         std::size_t parts) {
+  spiral_windows part_of(std::span<const double> theta, const work_item& item) {
     const std::size_t b = task_.config_values().batch;
-    const std::size_t first = part * b / parts, last = (part + 1) * b / parts;
-    return {task_, bind(field_, theta), starts_of(generation), first, last - first};
+    const std::size_t first = item.part * b / item.parts, last = (item.part + 1) * b / item.parts;
+    return {task_, bind(field_, theta), starts_of(item.generation), first, last - first};
   }
   models::cubic_mlp_field& windows_field() {
     return task_.config_values().batched_windows ? batch_field_ : field_;

@@ -109,11 +109,13 @@ class turn_off_evaluator final : public evaluator {
   explicit turn_off_evaluator(const turn_off_task& task)
       : task_(task), solver_(task.config_values().solver) {}
 
-  evaluation evaluate(std::span<const double> theta, std::uint32_t, std::uint32_t member) override {
-    neuron_trajectory p(task_, neuron_, theta[0], member);
+  using evaluator::evaluate;
+  using evaluator::gradient;
+  evaluation evaluate(std::span<const double> theta, const work_item& item) override {
+    neuron_trajectory p(task_, neuron_, theta[0], item.member);
     return solve_trajectories(solver_, p);
   }
-  evaluation gradient(std::span<const double> theta, std::uint32_t,
+  evaluation gradient(std::span<const double> theta, const work_item&,
                       std::span<double> grad) override {
     neuron_trajectory p(task_, neuron_, theta[0], 0);
     return adjoint_trajectories(solver_, p, grad);

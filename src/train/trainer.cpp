@@ -11,6 +11,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
+#include "esbio/train/generation_plan.hpp"
 
 namespace esbio::train {
 
@@ -33,14 +34,14 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
     throw input_error(
         "dist.items_per_member = auto is chosen by esbio train from the rank count; "
         "give a number here");
-  if (cfg_.items_per_member > eval_->evaluation_parts())
+  if (cfg_.items_per_member > task.batch_parts())
     throw input_error("dist.items_per_member = " + std::to_string(cfg_.items_per_member) +
                       ": task " + task.name() + " splits a member's batch into at most " +
-                      std::to_string(eval_->evaluation_parts()) + " parts in this configuration");
-  if (cfg_.gradient_parts > eval_->evaluation_parts())
+                      std::to_string(task.batch_parts()) + " parts in this configuration");
+  if (cfg_.gradient_parts > task.batch_parts())
     throw input_error("dist.gradient_parts = " + std::to_string(cfg_.gradient_parts) + ": task " +
                       task.name() + " splits its batch into at most " +
-                      std::to_string(eval_->evaluation_parts()) + " parts in this configuration");
+                      std::to_string(task.batch_parts()) + " parts in this configuration");
   if (cfg_.method == training_method::bp && !task.has_gradient())
     throw input_error("method = bp: task " + task.name() +
                       " has no backpropagation gradient in this configuration");
@@ -67,7 +68,7 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
   if (parts == 1) {
     // Every rank computes the same gradient from the same inputs (one extra forward pass each),
     // so nothing crosses the network.
-    if (!eval_->exact_gradient(st.theta, generation, grad)) return;
+    if (!eval_->exact_gradient(st.theta, tasks::work_item{generation}, grad)) return;
     packed.resize(width);
     pack(packed);
   } else {
@@ -80,7 +81,7 @@ void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t gene
         [&](std::size_t k, std::span<double> out) {
           evaluation ev;
           std::fill(grad.begin(), grad.end(), 0.0);
-          if (!eval_->exact_gradient_part(st.theta, generation, k, parts, grad)) {
+          if (!eval_->exact_gradient(st.theta, tasks::work_item{generation, 0, k, parts}, grad)) {
             ev.status = eval_status::non_finite;
             return ev;
           }
@@ -105,12 +106,12 @@ evaluation trainer::centre_gradient(std::span<const double> theta, std::uint32_t
   grad.assign(theta.size(), 0.0);
   // A gradient in parts is spread over the ranks and summed in part order, so the bits depend on
   // the part count alone; one part is computed on every rank.
-  const std::size_t parts = cfg_.gradient_parts > 0 ? cfg_.gradient_parts : eval_->gradient_parts();
-  if (parts == 1) return eval_->gradient(theta, g, grad);
-  return combine_parts(ctx_.sum_vectors(
+  const std::size_t parts = cfg_.gradient_parts > 0 ? cfg_.gradient_parts : task_.gradient_parts();
+  if (parts == 1) return eval_->gradient(theta, tasks::work_item{g}, grad);
+  return generation_plan::sum_parts(ctx_.sum_vectors(
       parts, grad.size(),
       [&](std::size_t k, std::span<double> part_grad) {
-        return eval_->gradient_part(theta, g, k, parts, part_grad);
+        return eval_->gradient(theta, tasks::work_item{g, 0, k, parts}, part_grad);
       },
       grad));
 }
@@ -120,7 +121,12 @@ void trainer::bp_generation(train_state& st, es::optimizer& opt, history_row& ro
   std::vector<double> grad;
   const evaluation centre = centre_gradient(st.theta, g, grad);
   last_evals_.assign(1, centre);
-  const auto validation = validate_centre(st.theta, g, nullptr);
+  const generation_plan plan(g, 0, cfg_.items_per_member, validation_parts(g));
+  const auto validation =
+      plan
+          .combine(ctx_.evaluate(
+              plan.size(), [&](std::size_t i) { return eval_->evaluate(st.theta, plan.item(i)); }))
+          .validation;
   row.loss = centre.loss;
   record_validation(validation ? &*validation : nullptr, row);
   row.accuracy =
@@ -159,38 +165,21 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
     search_->observe_gradient(st.search, grad);
   }
   const std::size_t members = search_->evaluations(st.search);
-  // K items per member: item i is part i mod K of member i / K (a rank keeps the last member it
-  // drew, since consecutive items often share one). In validating generations V more items after
-  // them: the centre on the fixed validation set, in V parts (evaluator::validation_parts).
-  const std::size_t k_parts = cfg_.items_per_member;
+  // A rank keeps the last member it drew, since consecutive items often share one.
+  const generation_plan plan(g, members, cfg_.items_per_member, validation_parts(g));
   std::optional<std::size_t> drawn;
-  std::vector<evaluation> evals;
-  const auto validation = validate_centre(
-      st.theta, g, [&](std::size_t n_val, const std::function<evaluation(std::size_t)>& val) {
-        evals = ctx_.evaluate(members * k_parts + n_val, [&](std::size_t i) {
-          if (i >= members * k_parts) return val(i - members * k_parts);
-          const std::size_t m = i / k_parts;
-          if (drawn != m) {
-            search_->ask(st.theta, st.search, g, m, member_theta);
-            drawn = m;
-          }
-          if (k_parts == 1) return eval_->evaluate(member_theta, g, static_cast<std::uint32_t>(m));
-          return eval_->evaluate_part(member_theta, g, static_cast<std::uint32_t>(m), i % k_parts,
-                                      k_parts);
-        });
-        std::vector<evaluation> val_parts(evals.end() - static_cast<std::ptrdiff_t>(n_val),
-                                          evals.end());
-        evals.resize(members * k_parts);
-        return val_parts;
-      });
-  if (k_parts > 1) {
-    std::vector<evaluation> per_member(members);
-    for (std::size_t m = 0; m < members; ++m)
-      per_member[m] = combine_parts(
-          std::vector<evaluation>(evals.begin() + static_cast<std::ptrdiff_t>(m * k_parts),
-                                  evals.begin() + static_cast<std::ptrdiff_t>((m + 1) * k_parts)));
-    evals = std::move(per_member);
-  }
+  auto results = plan.combine(ctx_.evaluate(plan.size(), [&](std::size_t i) {
+    const auto item = plan.item(i);
+    if (!plan.is_member(i)) return eval_->evaluate(st.theta, item);
+    const std::size_t m = plan.member_of(i);
+    if (drawn != m) {
+      search_->ask(st.theta, st.search, g, m, member_theta);
+      drawn = m;
+    }
+    return eval_->evaluate(member_theta, item);
+  }));
+  auto& evals = results.members;
+  const auto& validation = results.validation;
   last_evals_ = evals;
   const auto summary = tell(st, opt, g, evals);
 
@@ -223,38 +212,8 @@ es::generation_summary trainer::tell(train_state& st, es::optimizer& opt, std::u
   return search_->tell_estimated(st.theta, st.search, opt, g, evals, grad);
 }
 
-evaluation trainer::combine_parts(const std::vector<evaluation>& parts) {
-  evaluation all = parts.at(0);
-  for (std::size_t k = 1; k < parts.size(); ++k) {
-    const auto& e = parts[k];
-    all.loss += e.loss;
-    all.steps += e.steps;
-    all.rhs_evals += e.rhs_evals;
-    all.lin_iters += e.lin_iters;
-    all.lin_setups += e.lin_setups;
-    all.error_test_fails += e.error_test_fails;
-    all.nonlinear_fails += e.nonlinear_fails;
-    all.seconds += e.seconds;
-    all.accuracy += e.accuracy;  // NaN stays NaN: a regression loss has none
-    if (all.ok() && !e.ok()) {
-      all.status = e.status;
-      all.detail = e.detail;
-    }
-  }
-  return all;
-}
-
-std::optional<evaluation> trainer::validate_centre(std::span<const double> theta,
-                                                   std::uint32_t generation,
-                                                   const validation_runner& with) {
-  const std::size_t n = validates(generation) ? eval_->validation_parts(cfg_.items_per_member) : 0;
-  const auto item = [&](std::size_t k) {
-    if (n == 1) return eval_->evaluate(theta, tasks::validation_generation);
-    return eval_->evaluate_part(theta, tasks::validation_generation, 0, k, n);
-  };
-  const auto parts = with ? with(n, item) : ctx_.evaluate(n, item);
-  if (parts.empty()) return std::nullopt;
-  return parts.size() == 1 ? parts[0] : combine_parts(parts);
+std::size_t trainer::validation_parts(std::uint32_t generation) const {
+  return validates(generation) ? task_.validation_parts(cfg_.items_per_member) : 0;
 }
 
 bool trainer::validates(std::uint32_t generation) const {

@@ -7,8 +7,8 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
-#include "esbio/models/ml_network.hpp"
 #include "esbio/tasks/evidence_task.hpp"
+#include "ml_test_network.hpp"
 
 using namespace esbio;
 
@@ -47,7 +47,7 @@ double central(tasks::evidence_evaluator& task, std::vector<double> theta,
 
 TEST_CASE("one reversed step of the fixed scheme matches central differences") {
   const std::size_t n = 5, trials = 3, total = n * trials;
-  models::ml_network net(n);
+  testing::ml_network net(n);
   auto w_rec = uniform(n * n, -0.5, 0.5, 0);
   net.bind_recurrent(w_rec);
   auto v = uniform(total, -60, 20, 1), w = uniform(total, 0, 0.5, 2), t = uniform(total, 0, 1, 3),

@@ -1,4 +1,4 @@
-// The paper's fixed-step scheme (task B, integrator = fixed) as ml_network_kernels.cpp computes
+// The paper's fixed-step scheme (task B, integrator = fixed) as morris_lecar.hpp computes
 // it, against a plain transcription of its formulas in float64, and its float32 version against
 // the float64 one, over a paper-size batch.
 #include <doctest/doctest.h>
@@ -8,6 +8,7 @@
 
 #include "esbio/core/random.hpp"
 #include "esbio/tasks/evidence_task.hpp"
+#include "ml_test_network.hpp"
 
 using namespace esbio;
 
@@ -51,9 +52,9 @@ struct paper_batch {
 };
 
 // The scheme's step as it was first written (before the exp-and-one-reciprocal rewrite in
-// ml_network_kernels.cpp): a plain scalar transcription of the paper's formulas, kept here as
+// morris_lecar.hpp): a plain scalar transcription of the paper's formulas, kept here as
 // the reference the fast kernel must reproduce.
-void reference_steps(const models::network_params& p, std::size_t trials, std::size_t n,
+void reference_steps(const testing::ml_net_params& p, std::size_t trials, std::size_t n,
                      std::span<const double> w_rec, std::vector<double>& v, std::vector<double>& w,
                      std::vector<double>& t, const std::vector<double>& drive, double dt) {
   const auto& q = p.neuron;
@@ -86,7 +87,7 @@ void reference_steps(const models::network_params& p, std::size_t trials, std::s
 TEST_CASE("the fast fixed-step kernel reproduces the scheme's formulas over a paper-size trial") {
   const paper_batch pb;
   const std::size_t n = pb.cfg.neurons, trials = pb.cfg.trials, total = n * trials;
-  models::ml_network net(n, pb.cfg.network);
+  testing::ml_network net(n, testing::ml_params_of(pb.cfg.network));
   net.bind_recurrent(pb.w_rec);
   std::vector<double> v = pb.v0, w(total, pb.cfg.trial_w0), t(total, 0.0);
   auto rv = v, rw = w, rt = t;
@@ -95,7 +96,8 @@ TEST_CASE("the fast fixed-step kernel reproduces the scheme's formulas over a pa
   for (std::size_t s = 0; s < pb.token_steps * tasks::evidence_tokens; ++s) {
     if (s % pb.token_steps == 0) pb.drive(s / pb.token_steps, drive);
     net.semi_implicit_steps(trials, v, w, t, drive, pb.cfg.dt);
-    reference_steps(pb.cfg.network, trials, n, pb.w_rec, rv, rw, rt, drive, pb.cfg.dt);
+    reference_steps(testing::ml_params_of(pb.cfg.network), trials, n, pb.w_rec, rv, rw, rt, drive,
+                    pb.cfg.dt);
     for (std::size_t k = 0; k < total; ++k) {
       worst = std::max(worst, std::abs(v[k] - rv[k]));
       worst_w = std::max(worst_w, std::abs(w[k] - rw[k]));
@@ -119,7 +121,7 @@ TEST_CASE("the fast fixed-step kernel reproduces the scheme's formulas over a pa
 TEST_CASE("the float32 scheme follows the float64 one over a paper-size trial") {
   const paper_batch pb;
   const std::size_t n = pb.cfg.neurons, trials = pb.cfg.trials, total = n * trials;
-  models::ml_network net(n, pb.cfg.network);
+  testing::ml_network net(n, testing::ml_params_of(pb.cfg.network));
   net.bind_recurrent(pb.w_rec);
   std::vector<double> v = pb.v0, w(total, pb.cfg.trial_w0), t(total, 0.0), drive;
   std::vector<float> vf(v.begin(), v.end()), wf(w.begin(), w.end()), tf(total, 0.0f), drive_f;

@@ -62,7 +62,7 @@ TEST_CASE("task B's evaluation parts, chunks of its trials, sum to its loss and 
     const tasks::evidence_task task(small(v.integrator, v.precision));
     tasks::evidence_evaluator ev(task);
     auto theta = task.initial_params();
-    REQUIRE(ev.evaluation_parts() == 7);
+    REQUIRE(task.batch_parts() == 7);
     const auto whole = ev.evaluate(theta, 2, 5);
     REQUIRE(whole.ok());
     // float64: only the grouping of the sum over trials differs. float32: also the vectorised
@@ -74,7 +74,7 @@ TEST_CASE("task B's evaluation parts, chunks of its trials, sum to its loss and 
       double loss = 0, accuracy = 0;
       std::int64_t steps = 0;
       for (std::size_t k = 0; k < parts; ++k) {
-        const auto e = ev.evaluate_part(theta, 2, 5, k, parts);
+        const auto e = ev.evaluate(theta, tasks::work_item{2, 5, k, parts});
         REQUIRE(e.ok());
         loss += e.loss;
         accuracy += e.accuracy;
@@ -87,10 +87,10 @@ TEST_CASE("task B's evaluation parts, chunks of its trials, sum to its loss and 
     // One trial per part: each part's loss is that trial's cross-entropy, from the whole batch's
     // features, over the whole batch's size.
     std::vector<double> f;
-    REQUIRE(ev.features(theta, 2, 5, f));
+    REQUIRE(ev.features(theta, tasks::work_item{2, 5}, f));
     const auto& trials = ev.batch(2);
     for (std::size_t b = 0; b < 7; ++b) {
-      const auto e = ev.evaluate_part(theta, 2, 5, b, 7);
+      const auto e = ev.evaluate(theta, tasks::work_item{2, 5, b, 7});
       CHECK(e.loss ==
             doctest::Approx(cross_entropy(task, theta, f, b, trials[b].label) / 7.0).epsilon(eps));
     }
@@ -106,7 +106,7 @@ TEST_CASE("task B's gradient parts sum to its gradient (BPTT and the continuous 
     tasks::evidence_evaluator ev(task);
     const auto theta = task.initial_params();
     // The default: one part per trial on the BDF path, per 10 trials on the fixed-step path.
-    CHECK(ev.gradient_parts() == (v.integrator == tasks::evidence_integrator::bdf ? 7u : 1u));
+    CHECK(task.gradient_parts() == (v.integrator == tasks::evidence_integrator::bdf ? 7u : 1u));
     std::vector<double> whole(theta.size()), sum(theta.size()), part(theta.size());
     const auto all = ev.gradient(theta, 3, whole);
     REQUIRE(all.ok());
@@ -116,7 +116,7 @@ TEST_CASE("task B's gradient parts sum to its gradient (BPTT and the continuous 
       double loss = 0, accuracy = 0;
       for (std::size_t k = 0; k < parts; ++k) {
         std::fill(part.begin(), part.end(), 0.0);
-        const auto e = ev.gradient_part(theta, 3, k, parts, part);
+        const auto e = ev.gradient(theta, tasks::work_item{3, 0, k, parts}, part);
         REQUIRE(e.ok());
         loss += e.loss;
         accuracy += e.accuracy;
@@ -144,8 +144,9 @@ TEST_CASE("a part outside its batch is a logic error, not a silent wrong loss") 
       small(tasks::evidence_integrator::fixed, tasks::evidence_precision::float64));
   tasks::evidence_evaluator ev(task);
   const auto theta = task.initial_params();
-  CHECK_THROWS_AS(ev.evaluate_part(theta, 0, 0, 3, 3), std::logic_error);
-  CHECK_THROWS_AS(ev.evaluate_part(theta, 0, 0, 0, 8), std::logic_error);  // 8 parts of 7 trials
+  CHECK_THROWS_AS(ev.evaluate(theta, tasks::work_item{0, 0, 3, 3}), std::logic_error);
+  CHECK_THROWS_AS(ev.evaluate(theta, tasks::work_item{0, 0, 0, 8}),
+                  std::logic_error);     // 8 parts of 7 trials
   CHECK(ev.evaluate(theta, 0, 0).ok());  // and the evaluator is whole again afterwards
 }
 
@@ -155,15 +156,15 @@ TEST_CASE("the validation batch in parts of about a member part's size sums to i
   const tasks::evidence_task task(cfg);
   tasks::evidence_evaluator ev(task);
   // 30 validation trials against 7 a batch: ceil(30 / 7) = 5 parts for each part of a member.
-  CHECK(ev.validation_parts(1) == 5);
-  CHECK(ev.validation_parts(2) == 10);
-  CHECK(ev.validation_parts(7) == 30);  // at most one trial a part
+  CHECK(task.validation_parts(1) == 5);
+  CHECK(task.validation_parts(2) == 10);
+  CHECK(task.validation_parts(7) == 30);  // at most one trial a part
   const auto theta = task.initial_params();
   const auto whole = ev.evaluate(theta, tasks::validation_generation);
   REQUIRE(whole.ok());
   double loss = 0, accuracy = 0;
   for (std::size_t k = 0; k < 5; ++k) {
-    const auto e = ev.evaluate_part(theta, tasks::validation_generation, 0, k, 5);
+    const auto e = ev.evaluate(theta, tasks::work_item{tasks::validation_generation, 0, k, 5});
     REQUIRE(e.ok());
     loss += e.loss;
     accuracy += e.accuracy;
@@ -181,7 +182,7 @@ TEST_CASE("task B's exact readout gradient in parts sums to the whole batch's") 
   REQUIRE(ev.exact_gradient(theta, 4, whole));
   for (std::size_t k = 0; k < 3; ++k) {
     std::fill(part.begin(), part.end(), 0.0);
-    REQUIRE(ev.exact_gradient_part(theta, 4, k, 3, part));
+    REQUIRE(ev.exact_gradient(theta, tasks::work_item{4, 0, k, 3}, part));
     for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
   }
   double norm = 0;

@@ -84,7 +84,7 @@ TEST_CASE("readout features are mean outputs in (0, 1) and the logits are affine
   tasks::evidence_evaluator task_ev(task);
   const auto theta = task.initial_params();
   std::vector<double> f;
-  REQUIRE(task_ev.features(theta, 2, 3, f));
+  REQUIRE(task_ev.features(theta, tasks::work_item{2, 3}, f));
   REQUIRE(f.size() == 6 * 12);
   for (double x : f) {
     CHECK(x > 0);
@@ -122,7 +122,7 @@ TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
   tasks::evidence_evaluator bdf_ev(bdf);
   const auto theta = bdf.initial_params();
   std::vector<double> ref;
-  REQUIRE(bdf_ev.features(theta, 0, 0, ref));
+  REQUIRE(bdf_ev.features(theta, tasks::work_item{0, 0}, ref));
   auto error_at = [&](double dt) {
     auto c = cfg;
     c.integrator = tasks::evidence_integrator::fixed;
@@ -130,7 +130,7 @@ TEST_CASE("the fixed-step features approach the BDF features as dt shrinks") {
     tasks::evidence_task fixed(c);
     tasks::evidence_evaluator fixed_ev(fixed);
     std::vector<double> f;
-    REQUIRE(fixed_ev.features(theta, 0, 0, f));
+    REQUIRE(fixed_ev.features(theta, tasks::work_item{0, 0}, f));
     double e = 0;
     for (std::size_t k = 0; k < f.size(); ++k) e = std::max(e, std::abs(f[k] - ref[k]));
     return e;
@@ -158,9 +158,9 @@ TEST_CASE("float32 on the continuous model: within the solver's own error of a t
   tasks::evidence_evaluator tight_ev(tight), ev64(f64), ev32(f32);
   const auto theta = f64.initial_params();
   std::vector<double> ref, a, b;
-  REQUIRE(tight_ev.features(theta, 0, 0, ref));
-  REQUIRE(ev64.features(theta, 0, 0, a));
-  REQUIRE(ev32.features(theta, 0, 0, b));
+  REQUIRE(tight_ev.features(theta, tasks::work_item{0, 0}, ref));
+  REQUIRE(ev64.features(theta, tasks::work_item{0, 0}, a));
+  REQUIRE(ev32.features(theta, tasks::work_item{0, 0}, b));
   double e64 = 0, e32 = 0, d = 0;
   for (std::size_t k = 0; k < ref.size(); ++k) {
     e64 = std::max(e64, std::abs(a[k] - ref[k]));

@@ -8,15 +8,15 @@
 
 #include "esbio/core/random.hpp"
 #include "esbio/core/spectrum.hpp"
-#include "esbio/models/ml_network.hpp"
 #include "esbio/models/single_neuron.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "ml_formulas.hpp"
+#include "ml_test_network.hpp"
 #include "random_net.hpp"
 
 using namespace esbio;
 using esbio::testing::random_net;
-using models::ml_network;
+using testing::ml_network;
 
 namespace {
 
@@ -129,7 +129,7 @@ TEST_CASE("the paper's fixed-step scheme converges to the BDF solution at first 
 
   auto max_error = [&](double dt) {
     std::vector<double> v(r.y0.begin(), r.y0.begin() + n), w(r.y0.begin() + n, r.y0.end()), t(n);
-    for (std::size_t i = 0; i < n; ++i) t[i] = net.params().output(v[i]);
+    for (std::size_t i = 0; i < n; ++i) t[i] = net.output(v[i]);
     const auto steps = static_cast<long>(std::lround(token_ms / dt));
     double err = 0;
     for (std::size_t k = 0; k < tokens; ++k) {
@@ -260,7 +260,7 @@ TEST_CASE(
     return y;
   }();
   auto ratio_at = [&](double alpha) {
-    models::network_params p;
+    testing::ml_net_params p;
     p.kinetic = true;
     p.alpha = alpha;
     ml_network net(n, p);
@@ -281,7 +281,7 @@ TEST_CASE(
 TEST_CASE("with the kinetic synapse, preconditioned GMRES agrees with dense LU") {
   const std::size_t n = 8;
   random_net r(n, 2, 17);
-  models::network_params p;
+  testing::ml_net_params p;
   p.kinetic = true;
   ml_network net(n, p);
   net.bind_recurrent(r.w_rec);
@@ -327,7 +327,7 @@ TEST_CASE("the analytic Jacobian-vector product is the dense Jacobian times v") 
   const std::size_t n = 7;
   random_net r(n, 1, 21);
   for (const bool kinetic : {false, true}) {
-    models::network_params p;
+    testing::ml_net_params p;
     p.kinetic = kinetic;
     ml_network net(n, p);
     net.bind_recurrent(r.w_rec);
@@ -362,7 +362,7 @@ TEST_CASE("GMRES trajectories with the analytic and difference-quotient products
   const std::size_t n = 12;
   random_net r(n, 3, 23);
   for (const bool kinetic : {false, true}) {
-    models::network_params p;
+    testing::ml_net_params p;
     p.kinetic = kinetic;
     ml_network net(n, p);
     net.bind_recurrent(r.w_rec);

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <vector>
 
-#include "esbio/models/ml_network.hpp"
+#include "ml_test_network.hpp"
 #include "random_net.hpp"
 
 using namespace esbio;
 using esbio::testing::random_net;
-using models::ml_network;
+using testing::ml_network;
 
 TEST_CASE(
     "with float32 weights the network is the float64 model on the rounded W_rec, its coupling "
@@ -32,7 +32,7 @@ TEST_CASE(
       x = xr;
     }
     REQUIRE(changed > n * n / 2);  // the rounding is real, so the comparison can fail
-    models::network_params p;
+    testing::ml_net_params p;
     p.kinetic = kinetic;
     ml_network reference(n, p);
     p.float32_weights = true;
@@ -52,7 +52,7 @@ TEST_CASE(
     // that carries dz_i into dV_i/dt.
     std::vector<double> x(n), factor(n);
     for (std::size_t j = 0; j < n; ++j) {
-      x[j] = kinetic ? y[2 * n + j] : p.output(y[j]);
+      x[j] = kinetic ? y[2 * n + j] : reference.output(y[j]);
       factor[j] = (kinetic ? p.syn_gain * std::abs(p.e_syn - y[j]) : p.input_gain) / p.neuron.C;
     }
     const double u = std::ldexp(1.0, -24);

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "esbio/core/random.hpp"
-#include "esbio/models/ml_network.hpp"
 #include "esbio/models/single_neuron.hpp"
+#include "ml_test_network.hpp"
 
 using namespace esbio;
-using models::ml_network;
+using testing::ml_network;
 
 namespace {
 
@@ -72,7 +72,7 @@ TEST_CASE("network VJP, both synapse modes: J^T lambda and (df/dp)^T lambda, p =
   const std::size_t n = 5;
   for (bool kinetic : {false, true}) {
     CAPTURE(kinetic);
-    models::network_params np;
+    testing::ml_net_params np;
     np.kinetic = kinetic;
     ml_network net(n, np);
     auto w_rec = uniform(n * n, -0.5, 0.5, 0);
@@ -122,7 +122,7 @@ TEST_CASE("network VJP, both synapse modes: J^T lambda and (df/dp)^T lambda, p =
 
 TEST_CASE("the transposed block preconditioner is the transpose of the forward one") {
   for (const bool kinetic : {false, true}) {
-    models::network_params p;
+    testing::ml_net_params p;
     p.kinetic = kinetic;
     ml_network net(5, p);
     std::vector<double> w_rec(25), y(net.size()), r1(net.size()), r2(net.size()), z1(net.size()),

@@ -163,7 +163,7 @@ TEST_CASE("the spiral's evaluation parts, chunks of its windows, sum to its loss
   tasks::spiral_task task(cfg);
   auto ev = task.make_evaluator();
   const auto theta = task.initial_params();
-  REQUIRE(ev->evaluation_parts() == 20);
+  REQUIRE(task.batch_parts() == 20);
   const auto whole = ev->evaluate(theta, 3, 0);
   REQUIRE(whole.ok());
   for (std::size_t parts : {1u, 3u, 7u, 20u}) {
@@ -171,7 +171,7 @@ TEST_CASE("the spiral's evaluation parts, chunks of its windows, sum to its loss
     double loss = 0;
     std::int64_t steps = 0;
     for (std::size_t k = 0; k < parts; ++k) {
-      const auto e = ev->evaluate_part(theta, 3, 0, k, parts);
+      const auto e = ev->evaluate(theta, tasks::work_item{3, 0, k, parts});
       REQUIRE(e.ok());
       loss += e.loss;
       steps += e.steps;
@@ -185,14 +185,14 @@ TEST_CASE("the spiral's gradient parts, one per window, sum to its gradient and 
   tasks::spiral_task task(gradient_config());
   auto ev = task.make_evaluator();
   const auto theta = task.initial_params();
-  REQUIRE(ev->gradient_parts() == 3);
+  REQUIRE(task.gradient_parts() == 3);
   std::vector<double> whole(theta.size()), sum(theta.size(), 0.0), part(theta.size());
   const auto all = ev->gradient(theta, 7, whole);
   REQUIRE(all.ok());
   double loss = 0;
   for (std::size_t k = 0; k < 3; ++k) {
     std::fill(part.begin(), part.end(), 0.0);
-    const auto e = ev->gradient_part(theta, 7, k, 3, part);
+    const auto e = ev->gradient(theta, tasks::work_item{7, 0, k, 3}, part);
     REQUIRE(e.ok());
     loss += e.loss;
     for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
@@ -206,7 +206,7 @@ TEST_CASE("the spiral's gradient parts, one per window, sum to its gradient and 
   CHECK(worst <= 1e-12 * norm);  // the same solves; only the order of the sums differs
   auto batched_cfg = gradient_config();
   batched_cfg.batched_windows = true;  // one system, one part
-  CHECK(tasks::spiral_task(batched_cfg).make_evaluator()->gradient_parts() == 1);
+  CHECK(tasks::spiral_task(batched_cfg).gradient_parts() == 1);
 }
 
 TEST_CASE("the spiral's adjoint gradient matches central differences of its loss") {

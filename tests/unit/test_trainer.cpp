@@ -266,12 +266,12 @@ class one_entry_task final : public tasks::task {
  private:
   struct eval final : tasks::evaluator {
     eval(std::unique_ptr<tasks::evaluator> e, double v) : inner(std::move(e)), value(v) {}
-    evaluation evaluate(std::span<const double> theta, std::uint32_t g, std::uint32_t m) override {
-      return inner->evaluate(theta, g, m);
+    evaluation evaluate(std::span<const double> theta, const tasks::work_item& item) override {
+      return inner->evaluate(theta, item);
     }
-    evaluation gradient(std::span<const double> theta, std::uint32_t g,
+    evaluation gradient(std::span<const double> theta, const tasks::work_item& item,
                         std::span<double> grad) override {
-      const auto ev = inner->gradient(theta, g, grad);
+      const auto ev = inner->gradient(theta, item, grad);
       grad[0] = value;
       return ev;
     }

@@ -10,15 +10,22 @@
 
 namespace esbio::models {
 
+// One neuron under a constant current, whatever its model (neuron_registry.hpp makes them).
+class neuron_system : public ode::system {
+ public:
+  virtual void set_current(double current) = 0;
+  virtual double current() const = 0;
+};
+
 template <neuron_model M>
-class single_neuron final : public ode::system {
+class single_neuron final : public neuron_system {
  public:
   using params = typename M::params;
   static constexpr std::size_t n = M::states;
 
   explicit single_neuron(params p = {}, double current = 0) : p_(p), current_(current) {}
-  void set_current(double i) { current_ = i; }
-  double current() const { return current_; }
+  void set_current(double i) override { current_ = i; }
+  double current() const override { return current_; }
   void set_params(const params& p) { p_ = p; }
   const params& model_params() const { return p_; }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Task B of docs/science.md 2.2 (evidence integration, Hazelden et al. 2023 Fig. 3): a recurrent
-// network of N Morris-Lecar neurons (models/ml_network.hpp) reads 50 tokens
+// network of N Morris-Lecar neurons (models/network.hpp) reads 50 tokens
 // (tasks/evidence_data.hpp), each held token_ms, and a linear readout of the mean output T over the
 // last readout_ms gives three logits: logits = W_ro mean_t T(V(t)) + b_ro. Loss: mean cross-entropy
 // over the batch; accuracy: argmax against the label. Parameters: W_inp (50 x N), W_rec (N x N),
@@ -18,7 +18,8 @@
 #include <optional>
 
 #include "esbio/core/settings.hpp"
-#include "esbio/models/ml_network.hpp"
+#include "esbio/models/morris_lecar.hpp"
+#include "esbio/models/network.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_data.hpp"
 #include "esbio/tasks/task.hpp"
@@ -31,6 +32,19 @@ enum class evidence_integrator { fixed, bdf };
 // continuous model (bdf) float32 rounds W_rec and sums the coupling product in float
 // (network_params::float32_weights).
 enum class evidence_precision { float64, float32 };
+
+// [network] and [neuron]: what task B's network_description is built from.
+struct evidence_network {
+  models::morris_lecar::params neuron;  // defaults: C = 20, EL = -60
+  double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
+  double vt = -3, kp = 8;  // T(V) = sigmoid((V - vt) / kp)
+  // The stiffness knob (docs/science.md 1.2, beyond the paper): conductance coupling through a
+  // kinetic synapse per neuron, ds_i/dt = alpha T(V_i) (1 - s_i) - beta s_i,
+  // I_syn,i = syn_gain sum_j W_rec[j][i] s_j (E_syn - V_i), in place of the current coupling
+  // T W_rec. Large alpha (~12 /ms) makes the network stiff.
+  bool kinetic = false;
+  double alpha = 12, beta = 0.1, e_syn = 0, syn_gain = 1;
+};
 
 struct evidence_config {
   std::uint64_t seed = 0;
@@ -45,7 +59,7 @@ struct evidence_config {
   bool common_noise = false;      // all members share a generation's initial voltages
   bool restart_at_tokens = true;  // bdf: re-initialise CVODE at every token boundary, or continue
   double trial_v0_mean = -20, trial_v0_sd = 5, trial_w0 = 0.014173;
-  models::network_params network;  // [network], with the neuron constants of [neuron]
+  evidence_network network;  // [network], with the neuron constants of [neuron]
   ode::solver_options solver;
 
   static const std::vector<option_spec>& options();
@@ -68,9 +82,27 @@ class evidence_task final : public task {
   // integrator = fixed, the continuous adjoint through every token segment
   // (src/tasks/evidence_adjoint.cpp) for bdf.
   bool has_gradient() const override { return true; }
+  // A batch splits into its trials; the validation set into parts of about a member part's size.
+  std::size_t batch_parts() const override { return cfg_.trials; }
+  std::size_t validation_parts(std::size_t parts) const override {
+    const std::size_t ratio = (cfg_.validation_trials + cfg_.trials - 1) / cfg_.trials;
+    return std::min(cfg_.validation_trials, parts * ratio);
+  }
+  // BP's default: one part per trial on the BDF path, whose adjoint runs trial by trial anyway;
+  // on the fixed-step path one per bp_trials_per_part trials, because BPTT's product batches
+  // trials into register tiles (5 trials with SSE2 and AVX2, 10 with AVX-512) and a part that
+  // fills no tile runs slower (bench/RESULTS.md: 5-trial parts cost 1.6x per trial on AVX-512).
+  static constexpr std::size_t bp_trials_per_part = 10;
+  std::size_t gradient_parts() const override {
+    if (cfg_.integrator == evidence_integrator::bdf) return cfg_.trials;
+    return std::max<std::size_t>(1, cfg_.trials / bp_trials_per_part);
+  }
   std::unique_ptr<evaluator> make_evaluator() const override;
 
   const evidence_config& config_values() const { return cfg_; }
+  // The network: one population of N Morris-Lecar neurons, its weights those of
+  // initial_params() (an evaluation binds theta's).
+  const models::network_description& network() const { return network_; }
   const std::vector<double>& embeddings() const { return embeddings_; }  // vocabulary x 50
   std::size_t token_steps() const { return token_steps_; }  // fixed-step steps per token
   std::size_t readout_steps() const { return readout_steps_; }
@@ -84,6 +116,8 @@ class evidence_task final : public task {
  private:
   evidence_config cfg_;
   param_layout layout_;
+  std::vector<double> theta0_;
+  models::network_description network_;
   std::vector<double> embeddings_;
   std::size_t token_steps_ = 0, readout_steps_ = 0;
 };
@@ -94,13 +128,18 @@ class evidence_evaluator final : public evaluator {
  public:
   explicit evidence_evaluator(const evidence_task& task);
 
-  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
-                      std::uint32_t member = 0) override;
-  bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
+  using evaluator::evaluate;
+  using evaluator::exact_gradient;
+  using evaluator::gradient;
+  // A part (work_item) is a contiguous chunk of the batch's trials, each trial with the initial
+  // state it has in the whole batch. The coupling product sums every entry in the same order
+  // however many trials it batches; the vectorised neuron loop's remainder may hold other trials
+  // in a part, and in float32 its scalar expf rounds unlike the vector one
+  // (tests/unit/test_evidence_parts.cpp).
+  evaluation evaluate(std::span<const double> theta, const work_item& item) override;
+  bool exact_gradient(std::span<const double> theta, const work_item& item,
                       std::span<double> grad) override;
-  bool exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
-                           std::size_t part, std::size_t parts, std::span<double> grad) override;
-  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+  evaluation gradient(std::span<const double> theta, const work_item& item,
                       std::span<double> grad) override;
   // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
   // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state; that
@@ -108,37 +147,17 @@ class evidence_evaluator final : public evaluator {
   // recomputed from the run file and the traces alone (jobs/analysis/replay_evidence.py); and on
   // the fixed path every spike (an upward crossing of 0 mV at a step) as (trial, neuron, time).
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
-  // Parts are contiguous chunks of a batch's trials, each trial with the initial state it has in
-  // the whole batch. The coupling product sums every entry in the same order however many trials
-  // it batches; the vectorised neuron loop's remainder may hold other trials in a part, and in
-  // float32 its scalar expf rounds unlike the vector one (tests/unit/test_evidence_parts.cpp).
-  std::size_t evaluation_parts() const override { return cfg_.trials; }
-  std::size_t validation_parts(std::size_t parts) const override {
-    const std::size_t ratio = (cfg_.validation_trials + cfg_.trials - 1) / cfg_.trials;
-    return std::min(cfg_.validation_trials, parts * ratio);
-  }
-  evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
-                           std::uint32_t member, std::size_t part, std::size_t parts) override;
-  // BP's default: one part per trial on the BDF path, whose adjoint runs trial by trial anyway;
-  // on the fixed-step path one per bp_trials_per_part trials, because BPTT's product batches
-  // trials into register tiles (5 trials with SSE2 and AVX2, 10 with AVX-512) and a part that
-  // fills no tile runs slower (bench/RESULTS.md: 5-trial parts cost 1.6x per trial on AVX-512).
-  static constexpr std::size_t bp_trials_per_part = 10;
-  std::size_t gradient_parts() const override;
-  evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
-                           std::size_t part, std::size_t parts, std::span<double> grad) override;
 
   // The readout features (trials x N, mean T over the readout window) of a batch, and whether
   // every trial integrated.
-  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
-                std::vector<double>& out);
+  bool features(std::span<const double> theta, const work_item& item, std::vector<double>& out);
   const std::vector<evidence_trial>& batch(std::uint32_t generation);
 
  private:
   void logits_of(std::span<const double> theta, const double* f, double* logits) const;
-  evaluation gradient_bptt(std::span<const double> theta, std::uint32_t generation,
+  evaluation gradient_bptt(std::span<const double> theta, const work_item& item,
                            std::span<double> grad);
-  evaluation gradient_adjoint(std::span<const double> theta, std::uint32_t generation,
+  evaluation gradient_adjoint(std::span<const double> theta, const work_item& item,
                               std::span<double> grad);
   // The readout's share of the gradient: adds dL/dW_ro and dL/db_ro into grad and returns
   // dL/df (trials x N) for the features f.
@@ -148,8 +167,9 @@ class evidence_evaluator final : public evaluator {
   void drive_backward(const std::vector<double>& d_table, std::span<double> grad) const;
   // Loss and accuracy of the features f (trials x N) into ev.
   void score(std::span<const double> theta, const std::vector<double>& f, evaluation& ev) const;
-  // Batch, initial state, per-word drive table and W_rec binding for an evaluation of theta.
-  void prepare(std::span<const double> theta, std::uint32_t generation, std::uint32_t member);
+  // The item's trials and their initial states, the per-word drive table and the W_rec binding
+  // for an evaluation of theta.
+  void prepare(std::span<const double> theta, const work_item& item);
   void initial_state(std::uint32_t generation, std::uint32_t member);
   // Called at t = 0 and at every token boundary with the state of trial `trial` (V, w[, s]; the
   // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).
@@ -157,19 +177,19 @@ class evidence_evaluator final : public evaluator {
   using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
   // each_step (fixed path only) is called with index 0 before the first step and with index
   // k + 1 after step k.
-  bool features(std::span<const double> theta, std::uint32_t generation, std::uint32_t member,
-                std::vector<double>& out, evaluation& ev, const recorder& rec = {},
-                const recorder& each_step = {});
+  bool features(std::span<const double> theta, const work_item& item, std::vector<double>& out,
+                evaluation& ev, const recorder& rec = {}, const recorder& each_step = {});
   bool features_fixed(std::vector<double>& out, const recorder& rec, const recorder& each_step);
   template <class real>
   bool features_fixed_as(std::vector<double>& out, const recorder& rec, const recorder& each_step);
   template <class real>
-  evaluation gradient_bptt_as(std::span<const double> theta, std::uint32_t generation,
+  evaluation gradient_bptt_as(std::span<const double> theta, const work_item& item,
                               std::span<double> grad);
-  // The fixed-step state in float64 (v_, w_, t_, drive_) or float32 (the *_f_ vectors).
+  // The fixed-step state in float64 (x_, t_, drive_) or float32 (the *_f_ vectors): x holds
+  // the model's states x trials x N (network.hpp), V first.
   template <class real>
   struct fixed_state {
-    std::vector<real>&v, &w, &t, &drive;
+    std::vector<real>&x, &t, &drive;
   };
   template <class real>
   fixed_state<real> state_as();
@@ -184,17 +204,13 @@ class evidence_evaluator final : public evaluator {
   const param_layout& layout_;
   const std::vector<double>& embeddings_;
   const std::size_t token_steps_, readout_steps_;
-  models::ml_network net_;
+  std::unique_ptr<models::network> net_;
   ode::integrator solver_;
-  // The part of the batch being evaluated (part_ of parts_), set around evaluate() and
-  // gradient() by the *_part calls; prepare() narrows batch_ and the state to it.
-  struct part_guard;
-  std::size_t part_ = 0, parts_ = 1;
   double normaliser_ = 1;  // the whole batch's trial count: every part's loss is its share
   std::optional<std::uint32_t> batch_generation_;
   std::vector<evidence_trial> full_batch_, batch_;  // a generation's batch; the trials evaluated
-  std::vector<double> v_, w_, t_, drive_, table_;   // trials x N state and per-word drives
-  std::vector<float> v_f_, w_f_, t_f_, drive_f_;    // the same in float32
+  std::vector<double> x_, t_, drive_, table_;       // trials x N states and per-word drives
+  std::vector<float> x_f_, t_f_, drive_f_;          // the same in float32
 };
 
 }  // namespace esbio::tasks

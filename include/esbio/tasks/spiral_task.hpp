@@ -48,6 +48,10 @@ class spiral_task final : public task {
   std::vector<double> initial_params() const override;
   // BP: the adjoint through every window (the MAE's subgradient sign(pred - truth) at the outputs).
   bool has_gradient() const override { return true; }
+  // Chunks of the batch's windows (separate windows; batched windows are one system), and BP's
+  // default of one part per window: a window's adjoint is already a solve of its own.
+  std::size_t batch_parts() const override { return cfg_.batched_windows ? 1 : cfg_.batch; }
+  std::size_t gradient_parts() const override { return batch_parts(); }
   std::unique_ptr<evaluator> make_evaluator() const override;
 
   const spiral_config& config_values() const { return cfg_; }

@@ -37,6 +37,18 @@ inline constexpr std::size_t max_parameters = std::size_t{1} << 24;
 
 class evaluator;
 
+// One piece of work: part `part` of `parts` of member `member`'s batch in generation
+// `generation` (validation_generation: the fixed validation batch; member 0 is the centre).
+// Parts are contiguous chunks of the batch (task B: trials, task C: windows), each scored with
+// the whole batch's normaliser, so the parts' losses (and accuracies) sum to the whole's and their
+// gradients to its gradient. The train layer decides how a generation is cut into items
+// (train/generation_plan.hpp); a task only says how finely its batch can be cut.
+struct work_item {
+  std::uint32_t generation = 0;
+  std::uint32_t member = 0;
+  std::size_t part = 0, parts = 1;
+};
+
 class task {
  public:
   virtual ~task() = default;
@@ -49,6 +61,15 @@ class task {
   virtual std::vector<std::string> exact_blocks() const { return {}; }
   // Whether evaluator::gradient exists in this configuration (method = bp).
   virtual bool has_gradient() const { return false; }
+  // The most parts a generation's batch can be cut into (1: it does not split).
+  virtual std::size_t batch_parts() const { return 1; }
+  // How many parts the validation batch is cut into when a member's batch is in `parts`: parts
+  // of about a member part's size, because one long item handed out last is the generation's
+  // tail (task B's 500 validation trials are ten members' work).
+  virtual std::size_t validation_parts(std::size_t parts) const { return parts; }
+  // dist.gradient_parts = auto: the parts BP's centre gradient is cut into (1: computed whole
+  // on every rank).
+  virtual std::size_t gradient_parts() const { return 1; }
   // A fresh evaluator; the description must outlive it.
   virtual std::unique_ptr<evaluator> make_evaluator() const = 0;
 };
@@ -56,47 +77,31 @@ class task {
 class evaluator {
  public:
   virtual ~evaluator() = default;
-  // Loss of theta on the batch of the given generation (the same batch for every member), or on
-  // the fixed validation batch. member identifies the population member for tasks whose members
-  // differ in more than theta (heterogeneous neurons, per-member initial states); 0 is the centre.
-  virtual evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
-                              std::uint32_t member = 0) = 0;
-  // The exact gradient of the centre's loss on a generation's batch with respect to the
-  // task's exact_blocks(), written into grad at those blocks' offsets; false if it failed.
-  virtual bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
+  // Loss of theta on the item. member identifies the population member for tasks whose members
+  // differ in more than theta (heterogeneous neurons, per-member initial states).
+  virtual evaluation evaluate(std::span<const double> theta, const work_item& item) = 0;
+  evaluation evaluate(std::span<const double> theta, std::uint32_t generation,
+                      std::uint32_t member = 0) {
+    return evaluate(theta, work_item{generation, member});
+  }
+  // The exact gradient of the centre's loss on the item (its share of the batch's) with respect
+  // to the task's exact_blocks(), written into grad at those blocks' offsets; false if it failed.
+  virtual bool exact_gradient(std::span<const double> theta, const work_item& item,
                               std::span<double> grad);
-  // The same for part `part` of `parts` of the batch (as evaluate_part), with the whole batch's
-  // normaliser, so that the parts sum to exact_gradient(). parts == 1 is exact_gradient().
-  virtual bool exact_gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                   std::size_t part, std::size_t parts, std::span<double> grad);
-  // The backpropagation baseline (method = bp): the exact gradient of the centre's loss on a
-  // generation's batch, by the continuous adjoint or by BPTT through a fixed-step scheme, written
-  // into grad (theta.size() entries). The returned evaluation is evaluate(theta, generation, 0)'s
-  // (loss, status, cost); grad is meaningful only when it is ok().
-  virtual evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+  bool exact_gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) {
+    return exact_gradient(theta, work_item{generation}, grad);
+  }
+  // The backpropagation baseline (method = bp): the exact gradient of the centre's loss on the
+  // item, by the continuous adjoint or by BPTT through a fixed-step scheme, written into grad
+  // (theta.size() entries, zeroed by the callee). The returned evaluation is
+  // evaluate(theta, item)'s (loss, status, cost); grad is meaningful only when it is ok().
+  virtual evaluation gradient(std::span<const double> theta, const work_item& item,
                               std::span<double> grad);
-  // Parts of a batch: contiguous chunks (task B: trials, task C: windows), at most
-  // evaluation_parts() of them, each scored with the whole batch's normaliser so that the parts'
-  // losses (and accuracies, for a classification) sum to the whole batch's. One part (the
-  // default) means the batch does not split.
-  virtual std::size_t evaluation_parts() const { return 1; }
-  // How many parts the centre's validation batch (validation_generation) is evaluated in when a
-  // member's batch is in `parts`: parts of about a member part's size, because one long item
-  // handed out last is the generation's tail (task B's 500 validation trials are ten members'
-  // work).
-  virtual std::size_t validation_parts(std::size_t parts) const { return parts; }
-  // ES work items smaller than a member (dist.items_per_member): the loss of part `part` of
-  // `parts` of a member's batch. parts == 1 is evaluate() itself.
-  virtual evaluation evaluate_part(std::span<const double> theta, std::uint32_t generation,
-                                   std::uint32_t member, std::size_t part, std::size_t parts);
-  // BP over ranks: the centre's gradient as a sum of `parts` parts, which the trainer spreads
-  // over the ranks and sums in part order. gradient_part() writes part k's share of the gradient
-  // into grad (zeroed by the caller) and returns its evaluation with its share of the loss.
-  // gradient_parts() is the count dist.gradient_parts = auto uses (task C: one per window; task
-  // B: see evidence_task.hpp); 1 means gradient() alone, on every rank.
-  virtual std::size_t gradient_parts() const { return 1; }
-  virtual evaluation gradient_part(std::span<const double> theta, std::uint32_t generation,
-                                   std::size_t part, std::size_t parts, std::span<double> grad);
+  evaluation gradient(std::span<const double> theta, std::uint32_t generation,
+                      std::span<double> grad) {
+    return gradient(theta, work_item{generation}, grad);
+  }
   // What `esbio simulate` records: the model's trajectories on a generation's batch (or the
   // validation batch) for the centre theta, as named arrays.
   virtual std::vector<named_array> traces(std::span<const double> theta,

@@ -73,25 +73,15 @@ class trainer {
   // part order (dist::context::sum_vectors), the same bits at any rank count.
   void bp_generation(train_state& st, es::optimizer& opt, history_row& row);
   // The centre's exact gradient into grad (zeroed first), as BP and guided ES take it: in
-  // dist.gradient_parts parts (auto: the task's evaluator::gradient_parts()) spread over the
-  // ranks and summed in part order, or, with one part, on every rank.
+  // dist.gradient_parts parts (auto: the task's task::gradient_parts()) spread over the ranks
+  // and summed in part order, or, with one part, on every rank.
   evaluation centre_gradient(std::span<const double> theta, std::uint32_t generation,
                              std::vector<double>& grad);
-  // The parts of a batch (a member's ES items, or a gradient's parts) as one evaluation: losses,
-  // accuracies (each part's share; NaN for a regression) and costs summed in part order, the
-  // first failure kept.
-  static evaluation combine_parts(const std::vector<evaluation>& parts);
   // search::tell, or with dist.update = sliced its estimate in slices over the ranks.
   es::generation_summary tell(train_state& st, es::optimizer& opt, std::uint32_t g,
                               const std::vector<evaluation>& evals);
-  // The centre on the validation set in validating generations (nullopt in the others), in
-  // evaluator::validation_parts() items combined in part order. `with` runs the items (an ES
-  // generation hands them out after its members', in one evaluate()); null: an evaluate() of
-  // their own.
-  using validation_runner = std::function<std::vector<evaluation>(
-      std::size_t, const std::function<evaluation(std::size_t)>&)>;
-  std::optional<evaluation> validate_centre(std::span<const double> theta, std::uint32_t generation,
-                                            const validation_runner& with);
+  // The validation batch's parts in generation g (0 when it does not validate).
+  std::size_t validation_parts(std::uint32_t g) const;
   // Whether generation g evaluates the validation set (run.validate_every, and the last), and
   // its loss and accuracy into row (NaN when v is null).
   bool validates(std::uint32_t g) const;
