@@ -390,3 +390,39 @@ TEST_CASE("Hodgkin-Huxley: a current step from rest fires periodically at I = 6.
   }
   CHECK(tail[3] >= 20);
 }
+
+TEST_CASE("Hodgkin-Huxley: BDF trajectory matches an independent SciPy solve to 1e-3 mV") {
+  // tests/regression/hh_neuron.py: V0 = -65 with steady gates, I = 0 then 10 from t = 10 ms.
+  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/hh_neuron_scipy.txt");
+  REQUIRE(in);
+  std::vector<std::array<double, 5>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::array<double, 5> r;
+    ls >> r[0] >> r[1] >> r[2] >> r[3] >> r[4];
+    rows.push_back(r);
+  }
+  REQUIRE(rows.size() == 401);
+  const params p;
+  std::vector<double> t1, t2;
+  for (const auto& r : rows) (r[0] <= 10 ? t1 : t2).push_back(r[0]);
+  t2.insert(t2.begin(), 10.0);
+  const auto y1 = bdf(p, 0, steady(p, -65), t1, 1e-11);
+  state mid;
+  std::copy(y1.end() - 4, y1.end(), mid.begin());
+  const auto y2 = bdf(p, 10, mid, t2, 1e-11);
+  std::vector<double> y(y1);
+  y.insert(y.end(), y2.begin() + 4, y2.end());
+  REQUIRE(y.size() == 4 * rows.size());
+  double dv = 0, dgate = 0;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    dv = std::max(dv, std::abs(y[4 * k] - rows[k][1]));
+    for (int g = 1; g < 4; ++g) dgate = std::max(dgate, std::abs(y[4 * k + g] - rows[k][g + 1]));
+  }
+  MESSAGE("max |V_esbio - V_scipy| over 100 ms: " << dv << " mV; gates: " << dgate);
+  CHECK(spikes(t2, y2, 0) == 6);
+  CHECK(dv <= 1e-3);
+  CHECK(dgate <= 1e-5);
+}
