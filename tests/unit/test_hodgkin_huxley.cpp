@@ -426,3 +426,256 @@ TEST_CASE("Hodgkin-Huxley: BDF trajectory matches an independent SciPy solve to 
   CHECK(dv <= 1e-3);
   CHECK(dgate <= 1e-5);
 }
+
+namespace {
+
+struct case_draw {
+  params p;
+  double dt, c;
+  state y;
+};
+
+// States across the range, with V near the singular points and the Taylor windows' edges.
+std::vector<case_draw> draws(int count) {
+  std::mt19937_64 rng(1952);
+  std::uniform_real_distribution<double> volt(-100, 60), gate(0.001, 0.999), cur(-20, 60);
+  const double dts[4] = {0.005, 0.01, 0.05, 0.1};
+  const double special[] = {-40, -55, -40.0001, -54.9999, -45, -35, -60, -50, -65, 30};
+  std::vector<case_draw> out;
+  for (int i = 0; i < count; ++i) {
+    case_draw d;
+    d.p.T = i % 3 == 0 ? 20 : 6.3;
+    d.p.C = i % 5 == 0 ? 2 : 1;
+    d.dt = dts[i % 4];
+    d.c = cur(rng);
+    d.y = {i < 10 ? special[i] : volt(rng), gate(rng), gate(rng), gate(rng)};
+    out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Hodgkin-Huxley: the fixed step is the scheme's formulas in float64 and float32") {
+  double worst_d = 0, worst_gate_ulps = 0, worst_v_ulps = 0;
+  for (const auto& d : draws(4000)) {
+    // float64 against the whole step in long double.
+    state y = d.y;
+    hodgkin_huxley::step(hodgkin_huxley::prepare<double>(d.p, d.dt), d.c,
+                         state_view<double>{y.data()});
+    const auto want = hf::scheme(d.p, d.dt, d.c, {ld(d.y[0]), ld(d.y[1]), ld(d.y[2]), ld(d.y[3])});
+    for (int i = 0; i < 4; ++i) worst_d = std::max(worst_d, double(std::abs(y[i] - want[i])));
+
+    // float32: the gates against the formulas at the same float inputs, and V against the V
+    // update from the new gates. Errors in float ulps of the step's change: its terms'
+    // magnitudes, (x_inf + |x|)(1 - e^{-z}) for a gate and (|c| + sum |g (E - V)|)/(1/dt + G)
+    // for V, beside half an ulp of the result for its final rounding.
+    const float eps = std::numeric_limits<float>::epsilon();
+    std::array<float, 4> f{float(d.y[0]), float(d.y[1]), float(d.y[2]), float(d.y[3])};
+    const float cf = float(d.c);
+    const std::array<ld, 4> in{f[0], f[1], f[2], f[3]};
+    hodgkin_huxley::step(hodgkin_huxley::prepare<float>(d.p, d.dt), cf,
+                         state_view<float>{f.data()});
+    const auto gates = hf::scheme_gates(d.p, d.dt, in);
+    for (int g = 0; g < 3; ++g) {
+      const ld scale = (gates.x_inf[g] + std::abs(in[g + 1])) * (1 - gates.decay[g]);
+      const ld err = std::abs(f[g + 1] - gates.y[g + 1]);
+      const ld half_ulp = std::abs(gates.y[g + 1]) * eps / 2;
+      worst_gate_ulps =
+          std::max(worst_gate_ulps, double(std::max(ld(0), err - half_ulp) / (eps * scale)));
+    }
+    const ld v_want = hf::scheme_voltage(d.p, d.dt, cf, in[0], f[1], f[2], f[3]);
+    const ld g_na = d.p.gNa * ld(f[1]) * f[1] * f[1] * f[2] / d.p.C,
+             g_k = d.p.gK * ld(f[3]) * f[3] * f[3] * f[3] / d.p.C, g_l = d.p.gL / d.p.C;
+    const ld v_scale = (std::abs(ld(cf)) + g_na * std::abs(d.p.ENa - in[0]) +
+                        g_k * std::abs(d.p.EK - in[0]) + g_l * std::abs(d.p.EL - in[0])) /
+                       (1 / ld(d.dt) + g_na + g_k + g_l);
+    const ld v_err = std::max(ld(0), std::abs(f[0] - v_want) - std::abs(v_want) * eps / 2);
+    worst_v_ulps = std::max(worst_v_ulps, double(v_err / (eps * v_scale)));
+  }
+  MESSAGE("float64 step vs the formulas: max |difference| " << worst_d);
+  MESSAGE("float32 step vs the formulas, in ulps of the step's change: gates "
+          << worst_gate_ulps << ", V " << worst_v_ulps);
+  CHECK(worst_d <= 1e-12);
+  CHECK(worst_gate_ulps <= 4);
+  CHECK(worst_v_ulps <= 4);
+}
+
+TEST_CASE("Hodgkin-Huxley: step_vjp is the exact reverse of step (central differences)") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  const double u = std::numeric_limits<double>::epsilon() / 2;
+  double worst = 0, worst_f = 0;
+  auto draw_list = draws(400);
+  // Beyond the clamp (the rates' slopes vanish there) and at its edge's neighbourhood.
+  for (double v : {-250.0, -199.0, 199.0, 250.0}) {
+    auto d = draw_list[11];
+    d.y[0] = v;
+    draw_list.push_back(d);
+  }
+  for (const auto& d : draw_list) {
+    const auto k = hodgkin_huxley::prepare<double>(d.p, d.dt);
+    const auto advance = [&](state y, double c) {
+      hodgkin_huxley::step(k, c, state_view<double>{y.data()});
+      return y;
+    };
+    const state l_new{normal(rng), normal(rng), normal(rng), normal(rng)};
+    const state y_new = advance(d.y, d.c);
+    state l = l_new;
+    const double dc = hodgkin_huxley::step_vjp(k, state_view<const double>{d.y.data()},
+                                               state_view<const double>{y_new.data()},
+                                               state_view<double>{l.data()});
+    const auto dot = [&](const state& a, const state& b) {
+      double s = 0;
+      for (int i = 0; i < 4; ++i) s += l_new[i] * (a[i] - b[i]);
+      return s;
+    };
+    // Five-point differences, h = 1e-3 in V and c (V+ is linear in c and smooth on a 10 mV scale
+    // in V) and 1e-4 in the gates (V+ is rational in them, with gNa dt up to 12 in its
+    // denominator): the truncation is below the rounding, u |l| |y+| / h, that sets the tolerance.
+    double noise = 0;
+    for (int i = 0; i < 4; ++i) noise += std::abs(l_new[i]) * (1 + std::abs(y_new[i]));
+    noise *= 64 * u;
+    for (int j = 0; j <= 4; ++j) {
+      const double h = j == 1 || j == 2 || j == 3 ? 1e-4 : 1e-3;
+      const auto moved = [&](double offset) {
+        state y = d.y;
+        double c = d.c;
+        (j < 4 ? y[j] : c) += offset;
+        return advance(y, c);
+      };
+      double fd = (8 * dot(moved(h), moved(-h)) - dot(moved(2 * h), moved(-2 * h))) / (12 * h);
+      double tol = 1e-9 * std::abs(fd) + noise / h;
+      if (j == 4) {  // step_vjp returns dL/dc over dt
+        fd /= d.dt;
+        tol /= d.dt;
+      }
+      const double err = std::abs((j < 4 ? l[j] : dc) - fd) / tol;
+      CHECK(err <= 1);
+      worst = std::max(worst, err);
+    }
+    // float32's reverse at the same (float) point, against float64's.
+    const auto kf = hodgkin_huxley::prepare<float>(d.p, d.dt);
+    std::array<float, 4> yf{float(d.y[0]), float(d.y[1]), float(d.y[2]), float(d.y[3])};
+    const std::array<float, 4> yf_old = yf;
+    hodgkin_huxley::step(kf, float(d.c), state_view<float>{yf.data()});
+    std::array<float, 4> lf{float(l_new[0]), float(l_new[1]), float(l_new[2]), float(l_new[3])};
+    const float dcf =
+        hodgkin_huxley::step_vjp(kf, state_view<const float>{yf_old.data()},
+                                 state_view<const float>{yf.data()}, state_view<float>{lf.data()});
+    state yd{yf_old[0], yf_old[1], yf_old[2], yf_old[3]}, ld_new{lf[0], lf[1], lf[2], lf[3]};
+    state yd_new = advance(yd, double(float(d.c)));
+    state lref{double(float(l_new[0])), double(float(l_new[1])), double(float(l_new[2])),
+               double(float(l_new[3]))};
+    const double dcd = hodgkin_huxley::step_vjp(k, state_view<const double>{yd.data()},
+                                                state_view<const double>{yd_new.data()},
+                                                state_view<double>{lref.data()});
+    double norm = std::abs(dcd);
+    for (double x : lref) norm = std::max(norm, std::abs(x));
+    worst_f = std::max(worst_f, std::abs(dcf - dcd) / norm);
+    for (int i = 0; i < 4; ++i) worst_f = std::max(worst_f, std::abs(ld_new[i] - lref[i]) / norm);
+  }
+  MESSAGE("step_vjp vs central differences: worst error / (1e-9 |fd| + 64 u |l| |y+| / h) "
+          << worst << "; float32 vs float64 reverse: " << worst_f << " of the largest");
+  CHECK(worst_f < 1e-4);
+}
+
+TEST_CASE(
+    "Hodgkin-Huxley: the fixed-step scheme converges to the continuous model at first order") {
+  // 20 ms at I = 10 from rest (two spikes), V compared every 0.1 ms with a tight BDF solve.
+  const params p;
+  const state y0 = rest_state(p, 0);
+  const double current = 10;
+  const auto t = grid(20, 0.1);
+  const auto truth = bdf(p, current, y0, t, 1e-11);
+  REQUIRE(spikes(t, truth, 0) == 2);
+  std::vector<double> errors;
+  for (double dt : {0.02, 0.01, 0.005}) {
+    const auto k = hodgkin_huxley::prepare<double>(p, dt);
+    state y = y0;
+    const int per_output = int(std::lround(0.1 / dt));
+    double err = 0;
+    for (std::size_t o = 1; o < t.size(); ++o) {
+      for (int s = 0; s < per_output; ++s)
+        hodgkin_huxley::step(k, current / p.C, state_view<double>{y.data()});
+      err = std::max(err, std::abs(y[0] - truth[4 * o]));
+    }
+    errors.push_back(err);
+  }
+  MESSAGE("max |V - V_BDF| over 20 ms: dt 0.02 "
+          << errors[0] << ", 0.01 " << errors[1] << ", 0.005 " << errors[2] << " mV; ratios "
+          << errors[0] / errors[1] << ", " << errors[1] / errors[2]);
+  CHECK(std::abs(errors[0] / errors[1] - 2) < 0.15);
+  CHECK(std::abs(errors[1] / errors[2] - 2) < 0.15);
+}
+
+namespace {
+
+// V every 0.4 ms (a whole number of steps at 0.05, 0.08 and 0.1) of 100 ms at I = 10 from rest,
+// by the scheme or by forward Euler on the continuous model; empty once |V| passes 1000 mV.
+std::vector<double> fixed_run(const params& p, double dt, bool euler) {
+  const auto k = hodgkin_huxley::prepare<double>(p, dt);
+  const double current = 10;
+  const int per_output = int(std::lround(0.4 / dt));
+  state y = rest_state(p, 0);
+  std::vector<double> v{y[0]};
+  for (int o = 0; o < 250; ++o) {
+    for (int s = 0; s < per_output; ++s) {
+      if (euler) {
+        double dy[4];
+        hodgkin_huxley::rates(p, state_view<const double>{y.data()}, current,
+                              state_view<double>{dy});
+        for (int i = 0; i < 4; ++i) y[i] += dt * dy[i];
+      } else {
+        hodgkin_huxley::step(k, current / p.C, state_view<double>{y.data()});
+      }
+      if (!(std::abs(y[0]) < 1e3)) return {};
+    }
+    v.push_back(y[0]);
+  }
+  return v;
+}
+
+int upward_crossings(const std::vector<double>& v) {
+  int count = 0;
+  for (std::size_t k = 1; k < v.size(); ++k) count += v[k - 1] < 0 && v[k] >= 0;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("Hodgkin-Huxley: the fixed-step scheme is stable where forward Euler is not") {
+  // 100 ms at I = 10 from rest. At 6.3 degrees C (seven spikes) the most negative eigenvalue of
+  // the Jacobian along the trajectory is -36/ms (gNa m^3 h at the upstroke: G up to 37 mS/cm^2),
+  // so forward Euler needs dt < 0.055: it survives dt = 0.05 and diverges from 0.08. At 30
+  // degrees C every rate is 13.6 times faster (the neuron is in heat block: no spike reaches
+  // 0 mV), the m gate's reaches 57/ms (dt < 0.035), and forward Euler diverges at 0.05. The
+  // scheme stays bounded at every one of them and keeps the continuous model's spike count (and
+  // at 30 degrees C its trajectory, to a fraction of a mV).
+  params p;
+  const auto t = grid(100, 0.4);
+  for (double temperature : {6.3, 30.0}) {
+    p.T = temperature;
+    const auto truth = bdf(p, 10, rest_state(p, 0), t, 1e-10);
+    std::vector<double> v_truth;
+    for (std::size_t k = 0; k < t.size(); ++k) v_truth.push_back(truth[4 * k]);
+    const int want = upward_crossings(v_truth);
+    for (double dt : {0.05, 0.08, 0.1}) {
+      const auto v = fixed_run(p, dt, false), v_euler = fixed_run(p, dt, true);
+      REQUIRE(v.size() == t.size());
+      double top = 0, off = 0;
+      for (std::size_t k = 0; k < t.size(); ++k) {
+        top = std::max(top, std::abs(v[k]));
+        off = std::max(off, std::abs(v[k] - v_truth[k]));
+      }
+      MESSAGE("T = " << temperature << ", dt = " << dt << ": scheme max |V| " << top << " mV, "
+                     << upward_crossings(v) << " spikes (BDF " << want << "), max |V - V_BDF| "
+                     << off << " mV; forward Euler "
+                     << std::string(v_euler.empty() ? "diverges" : "bounded"));
+      CHECK(top < 80);
+      CHECK(upward_crossings(v) == want);
+      CHECK(v_euler.empty() == (temperature > 20 || dt > 0.06));
+      if (temperature > 20) CHECK(off < 1);
+    }
+  }
+}
