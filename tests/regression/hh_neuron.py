@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Independent reference for the Hodgkin-Huxley neuron: the equations of SPEC 1.4 solved with
-SciPy's Radau.
+"""Independent reference for the Hodgkin-Huxley neuron: the equations of docs/science.md 1.5
+solved with SciPy's Radau.
 
 One neuron at the defaults (6.3 degrees C) from V0 = -65 mV with every gate at its steady state
 there, a current step of 10 uA/cm^2 at t = 10 ms (0 before), output every 0.25 ms on [0, 100] ms:

@@ -1,6 +1,6 @@
 #pragma once
-// The Hodgkin-Huxley equations and fixed-step scheme as SPEC 1.4 writes them, in long double,
-// with expm1 at the removable singularities: the tests' independent reference for
+// The Hodgkin-Huxley equations and fixed-step scheme as docs/science.md 1.5 writes them, in long
+// double, with expm1 at the removable singularities: the tests' independent reference for
 // hodgkin_huxley.hpp, which computes the same functions from three exponentials, Taylor series
 // and rearranged increments. No clamp: the references hold for V within the model's clamp.
 

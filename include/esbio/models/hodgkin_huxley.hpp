@@ -12,7 +12,7 @@
 //
 // Units: V in mV, t in ms, I in uA/cm^2, conductances in mS/cm^2, C in uF/cm^2, rates in 1/ms,
 // T in degrees C. Defaults: C = 1, gNa = 120, ENa = 50, gK = 36, EK = -77, gL = 0.3,
-// EL = -54.387, T = 6.3 (SPEC 1.4): Hodgkin & Huxley's own constants (V_Na = -115, V_K = 12,
+// EL = -54.387, T = 6.3: Hodgkin & Huxley's own constants (V_Na = -115, V_K = 12,
 // V_l = -10.613 mV from rest, depolarisation negative) turned to today's sign and shifted to a
 // rest of -65 mV, as in Dayan & Abbott 2001 (ch. 5); at I = 0 the rest state is -64.996 mV.
 // Oracles (tests/unit/test_hodgkin_huxley.cpp): the rest state loses stability in a subcritical
@@ -55,7 +55,7 @@
 // Slopes: alpha_m' = f'(s)/10, alpha_n' = f'(s + 1.5)/100, beta_h' = e^{1/2} E beta_h^2 / 10,
 // beta_m' = -beta_m/18, alpha_h' = -alpha_h/20, beta_n' = -beta_n/80.
 //
-// The fixed-step scheme (SPEC 1.4; what NEURON and Jaxley use): each gate by exponential Euler
+// The fixed-step scheme (issue 26's; what NEURON and Jaxley use): each gate by exponential Euler
 // (Rush-Larsen) at the old V, then V by linearly implicit Euler with the new gates. Per neuron,
 // with sigma_x = alpha_x + beta_x, x_inf = alpha_x / sigma_x, z_x = phi dt sigma_x, c = I/C:
 //   x+ = x_inf + (x - x_inf) e^{-z_x} = x + (x_inf - x) (1 - e^{-z_x})
