@@ -123,7 +123,8 @@ struct hodgkin_huxley {
 
   template <class real>
   static kinetics<real> kinetics_at(real v) {
-    constexpr bool single = std::is_same_v<real, float>;
+    // Series lengths where the first omitted term is below u at |s| = 1/2 (see above).
+    constexpr std::size_t terms = std::is_same_v<real, float> ? 4 : 8;
     const real vr = std::min(std::max(v, real(v_min)), real(v_max));
     const real inside = vr == v ? real(1) : real(0);
     const real s = (vr + 40) * real(0.1), t = s + real(1.5);
@@ -132,8 +133,8 @@ struct hodgkin_huxley {
     const bool near_s = std::abs(s) < real(0.5), near_t = std::abs(t) < real(0.5);
     // One Taylor polynomial for whichever of s, t is near 0 (|t| <= 25.5: no overflow outside).
     const real z = near_s ? s : t, w = z * z;
-    const real fz = real(0.5) * z + horner < real, single ? 4 : 8 > (f_even, w);
-    const real dfz = real(0.5) + z * horner < real, single ? 4 : 8 > (f_odd, w);
+    const real fz = real(0.5) * z + horner<real, terms>(f_even, w);
+    const real dfz = real(0.5) + z * horner<real, terms>(f_odd, w);
     const real dm = near_s ? real(1) : 1 - e, dn = near_t ? real(1) : 1 - en, ph = 1 + eh;
     const real r = 1 / (dm * dn * ph);
     const real rm = dn * ph * r, rn = dm * ph * r;  // 1/(1 - e), 1/(1 - en)
@@ -157,8 +158,9 @@ struct hodgkin_huxley {
   // 1 - e^{-z} for z >= 0, given d = e^{-z}: accurate relative to itself for small z.
   template <class real>
   static real one_minus_exp(real z, real d) {
-    constexpr bool single = std::is_same_v<real, float>;
-    return z < real(0.5) ? z * horner < real, single ? 8 : 14 > (expm1_series, z) : 1 - d;
+    // The first omitted term is below u at z = 1/2.
+    constexpr std::size_t terms = std::is_same_v<real, float> ? 8 : 14;
+    return z < real(0.5) ? z * horner<real, terms>(expm1_series, z) : 1 - d;
   }
 
   static void rates(const params& q, state_view<const double> y, double current,
