@@ -419,7 +419,9 @@ class network_of final : public network {
   // dy of every neuron's own states for the input currents `current`.
   void neuron_rates(const double* y, const double* current, double* dy) const {
     for (const auto& g : groups_) {
-      const params& p = g.p;
+      // A copy: through a reference the loop's stores might alias p, and every constant derived
+      // from it (HH's phi = 3^((T - 6.3)/10), an exp) would be recomputed per neuron.
+      const params p = g.p;
 #pragma omp simd
       for (std::size_t i = g.first; i < g.last; ++i)
         M::rates(p, state_view<const double>{y + i, n_}, current[i],
@@ -438,7 +440,9 @@ class network_of final : public network {
     double* jb = lin.data();
     double* e = jb + S * S * n;
     for (const auto& g : groups_) {
-      const params& p = g.p;
+      // A copy: through a reference the loop's stores might alias p, and every constant derived
+      // from it (HH's phi = 3^((T - 6.3)/10), an exp) would be recomputed per neuron.
+      const params p = g.p;
 #pragma omp simd
       for (std::size_t i = g.first; i < g.last; ++i)
         M::jacobian(p, state_view<const double>{y + i, n}, state_view<double>{jb + i, n});

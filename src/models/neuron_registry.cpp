@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "esbio/core/error.hpp"
+#include "esbio/models/hodgkin_huxley.hpp"
 #include "esbio/models/morris_lecar.hpp"
 #include "network_of.hpp"
 
@@ -14,6 +15,7 @@ namespace esbio::models {
 const std::vector<neuron_model_info>& neuron_models() {
   static const std::vector<neuron_model_info> models{
       describe_model<morris_lecar>(),
+      describe_model<hodgkin_huxley>(),
   };
   return models;
 }

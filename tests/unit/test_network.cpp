@@ -1,0 +1,273 @@
+// The network engine for every registered neuron model (models/network.hpp): the continuous
+// model's Jacobian, Krylov product, block preconditioner and vector-Jacobian products against
+// central differences and the dense Jacobian, and the fixed-step scheme's reverse against
+// differences of the scheme, for two populations with different constants, current and
+// conductance coupling.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "esbio/core/random.hpp"
+#include "esbio/models/network.hpp"
+#include "esbio/models/neuron_registry.hpp"
+
+using namespace esbio;
+
+namespace {
+
+struct case_net {
+  models::network_description desc;
+  std::vector<double> y;  // a state with spiking and resting neurons
+};
+
+// Five neurons in two populations (the second with its own leak and, under conductance
+// coupling, its own reversal potential: inhibitory), W ~ U(-0.4, 0.4).
+case_net make_case(const std::string& model, bool conductance) {
+  const auto& info = models::find_neuron_model(model);
+  case_net c;
+  auto& d = c.desc;
+  models::population a, b;
+  a.name = "e";
+  a.model = b.model = model;
+  a.count = 3;
+  b.name = "i";
+  b.count = 2;
+  const double gl = info.defaults()[info.constant_index("gL")];
+  b.constants["gL"] = {1.5 * gl};
+  b.e_syn = -75;
+  b.alpha = 3;
+  d.populations = {a, b};
+  d.coupling = conductance ? models::coupling_kind::conductance : models::coupling_kind::current;
+  const std::size_t n = 5;
+  d.w_rec.resize(n * n);
+  random_stream(4, stream::init, 0, 0).fill_uniform(d.w_rec, -0.4, 0.4);
+  const auto net = models::make_network(d);
+  c.y.assign(net->size(), 0.0);
+  const double volts[] = {-60, 15, -40, -20, 5};
+  std::vector<double> one(info.states());
+  for (std::size_t i = 0; i < n; ++i) {
+    net->initial_state(i, volts[i], one);
+    for (std::size_t s = 0; s < one.size(); ++s) c.y[s * n + i] = one[s];
+  }
+  for (std::size_t s = 1; s < info.states(); ++s) c.y[s * n + 1] *= 0.9;  // off steady state
+  if (conductance)
+    for (std::size_t j = 0; j < n; ++j) c.y[info.states() * n + j] = 0.1 + 0.15 * double(j);
+  return c;
+}
+
+double worst_relative(const std::vector<double>& a, const std::vector<double>& b, double floor) {
+  double w = 0;
+  for (std::size_t k = 0; k < a.size(); ++k)
+    w = std::max(w, std::abs(a[k] - b[k]) / std::max(floor, std::abs(b[k])));
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("every model's network: Jacobian, J v, preconditioner and vjp agree with differences") {
+  for (const auto& info : models::neuron_models())
+    for (bool conductance : {false, true}) {
+      CAPTURE(info.name);
+      CAPTURE(conductance);
+      const auto c = make_case(info.name, conductance);
+      const auto net = models::make_network(c.desc);
+      net->bind_recurrent(c.desc.w_rec);
+      const std::vector<double> drive{0.3, -0.1, 0.2, 0.05, 0.4};
+      net->set_drive(drive);
+      const std::size_t m = net->size(), n = 5;
+      std::vector<double> jac(m * m, 0.0), fd(m * m), fp(m), fm(m);
+      net->jacobian(0, c.y.data(), jac.data());
+      for (std::size_t j = 0; j < m; ++j) {
+        const double h = 1e-6 * std::max(1.0, std::abs(c.y[j]));
+        auto yp = c.y, ym = c.y;
+        yp[j] += h;
+        ym[j] -= h;
+        net->rhs(0, yp.data(), fp.data());
+        net->rhs(0, ym.data(), fm.data());
+        for (std::size_t i = 0; i < m; ++i) fd[i + j * m] = (fp[i] - fm[i]) / (2 * h);
+      }
+      double scale = 0;
+      for (double x : fd) scale = std::max(scale, std::abs(x));
+      CHECK(worst_relative(jac, fd, 1e-3 * scale) < 1e-5);
+
+      // J v by the Krylov product, both ways, against the dense Jacobian.
+      std::vector<double> v(m), jv(m), jv2(m), dense(m, 0.0);
+      for (std::size_t k = 0; k < m; ++k) v[k] = std::sin(1.3 * double(k) + 0.2);
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < m; ++j) dense[i] += jac[i + j * m] * v[j];
+      REQUIRE(net->jvp(0, c.y.data(), v.data(), jv.data()));
+      REQUIRE(net->jvp_setup(0, c.y.data()) == 0);
+      REQUIRE(net->jvp_apply(v.data(), jv2.data()) == 0);
+      CHECK(worst_relative(jv, dense, 1e-9 * scale) < 1e-12);
+      CHECK(jv == jv2);
+
+      // The preconditioner solves each neuron's block of I - gamma J (its own states and, with
+      // conductance coupling, its synapse), self-coupling included: applying that block to z
+      // gives back r.
+      const double gamma = 0.05;
+      std::vector<double> r(m), z(m), zt(m);
+      for (std::size_t k = 0; k < m; ++k) r[k] = std::cos(0.7 * double(k));
+      REQUIRE(net->precondition_setup(0, c.y.data(), gamma) == 0);
+      REQUIRE(net->precondition_solve(r.data(), z.data()) == 0);
+      REQUIRE(net->precondition_solve_transposed(r.data(), zt.data()) == 0);
+      const std::size_t b = m / n;  // states per neuron in a block
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t p = 0; p < b; ++p) {
+          double back = 0, back_t = 0;
+          for (std::size_t q = 0; q < b; ++q) {
+            const std::size_t row = p * n + i, col = q * n + i;
+            const double a = (p == q ? 1.0 : 0.0) - gamma * jac[row + col * m];
+            const double at = (p == q ? 1.0 : 0.0) - gamma * jac[col + row * m];
+            back += a * z[col];
+            back_t += at * zt[col];
+          }
+          CHECK(back == doctest::Approx(r[p * n + i]).epsilon(1e-10));
+          CHECK(back_t == doctest::Approx(r[p * n + i]).epsilon(1e-10));
+        }
+
+      // vjp: J^T lambda against the dense Jacobian, (df/dp)^T lambda against differences in
+      // p = (W, drive).
+      std::vector<double> lambda(m), out_y(m), out_p(n * n + n), ref(m, 0.0);
+      for (std::size_t k = 0; k < m; ++k) lambda[k] = std::cos(0.4 * double(k) + 1);
+      REQUIRE(net->vjp(0, c.y.data(), lambda.data(), out_y.data(), out_p.data()));
+      for (std::size_t j = 0; j < m; ++j)
+        for (std::size_t i = 0; i < m; ++i) ref[j] += jac[i + j * m] * lambda[i];
+      CHECK(worst_relative(out_y, ref, 1e-9 * scale) < 1e-10);
+      std::vector<double> w = c.desc.w_rec, d = drive, fd_p(n * n + n);
+      const auto lf = [&] {
+        net->bind_recurrent(w);
+        net->set_drive(d);
+        net->rhs(0, c.y.data(), fp.data());
+        double s = 0;
+        for (std::size_t k = 0; k < m; ++k) s += lambda[k] * fp[k];
+        return s;
+      };
+      for (std::size_t k = 0; k < n * n + n; ++k) {
+        double& x = k < n * n ? w[k] : d[k - n * n];
+        const double x0 = x, h = 1e-6;
+        x = x0 + h;
+        const double up = lf();
+        x = x0 - h;
+        const double down = lf();
+        x = x0;
+        fd_p[k] = (up - down) / (2 * h);
+      }
+      // f is linear in p, so the differences are exact but for rounding, which is relative to
+      // the size of lambda . f (hundreds during an HH spike), not to each entry.
+      double scale_p = 0;
+      for (double x : fd_p) scale_p = std::max(scale_p, std::abs(x));
+      CHECK(worst_relative(out_p, fd_p, 1e-2 * scale_p) < 1e-6);
+    }
+}
+
+TEST_CASE("every model's network: the scheme's reverse is the derivative of the scheme") {
+  for (const auto& info : models::neuron_models()) {
+    CAPTURE(info.name);
+    const auto c = make_case(info.name, false);
+    const auto net = models::make_network(c.desc);
+    const std::size_t n = 5, trials = 2, total = n * trials, s = info.states();
+    const double dt = 0.05;
+    std::vector<double> w = c.desc.w_rec;
+    net->bind_recurrent(w);
+    // Two trials: the case's state and a shifted copy; T of the previous step and the drive.
+    std::vector<double> x(s * total), t(total), drive(total);
+    for (std::size_t q = 0; q < s; ++q)
+      for (std::size_t i = 0; i < n; ++i) {
+        x[q * total + i] = c.y[q * n + i];
+        x[q * total + n + i] = q == 0 ? c.y[i] + 7 : c.y[q * n + i];
+      }
+    for (std::size_t k = 0; k < total; ++k) {
+      t[k] = 0.2 + 0.05 * double(k % 7);
+      drive[k] = 0.1 * std::sin(double(k));
+    }
+    // L = sum of weights times the step's outputs (states and T).
+    std::vector<double> wx(s * total), wt(total);
+    for (std::size_t k = 0; k < wx.size(); ++k) wx[k] = std::cos(0.3 * double(k));
+    for (std::size_t k = 0; k < total; ++k) wt[k] = std::sin(0.9 * double(k) + 0.5);
+    const auto loss = [&](std::vector<double> x0, std::vector<double> t0,
+                          const std::vector<double>& d0) {
+      net->bind_recurrent(w);
+      net->steps(trials, std::span<double>(x0), std::span<double>(t0), std::span<const double>(d0),
+                 dt);
+      double l = 0;
+      for (std::size_t k = 0; k < x0.size(); ++k) l += wx[k] * x0[k];
+      for (std::size_t k = 0; k < total; ++k) l += wt[k] * t0[k];
+      return l;
+    };
+    auto x1 = x, t1 = t;
+    net->steps(trials, std::span<double>(x1), std::span<double>(t1), std::span<const double>(drive),
+               dt);
+    auto lx = wx, lt = wt;
+    std::vector<double> gd(total, 0.0), gw(n * n, 0.0);
+    net->steps_vjp(trials, std::span<const double>(x), std::span<const double>(t),
+                   std::span<const double>(x1), std::span<const double>(t1), dt,
+                   std::span<double>(lx), std::span<double>(lt), std::span<double>(gd),
+                   std::span<double>(gw));
+    const auto central = [&](auto&& poke) {
+      const double h = 1e-6;
+      return (poke(h) - poke(-h)) / (2 * h);
+    };
+    double worst = 0;
+    const auto check = [&](double analytic, double numeric) {
+      worst = std::max(worst, std::abs(analytic - numeric) / std::max(1e-3, std::abs(numeric)));
+    };
+    for (std::size_t k = 0; k < x.size(); ++k)
+      check(lx[k], central([&](double h) {
+              auto xx = x;
+              xx[k] += h * std::max(1.0, std::abs(x[k]));
+              return loss(xx, t, drive) / std::max(1.0, std::abs(x[k]));
+            }));
+    for (std::size_t k = 0; k < total; ++k) {
+      check(lt[k], central([&](double h) {
+              auto tt = t;
+              tt[k] += h;
+              return loss(x, tt, drive);
+            }));
+      check(gd[k], central([&](double h) {
+              auto dd = drive;
+              dd[k] += h;
+              return loss(x, t, dd);
+            }));
+    }
+    for (std::size_t k = 0; k < n * n; ++k)
+      check(gw[k], central([&](double h) {
+              const double w0 = w[k];
+              w[k] = w0 + h;
+              const double l = loss(x, t, drive);
+              w[k] = w0;
+              return l;
+            }));
+    MESSAGE(info.name << ": worst relative error of the scheme's reverse " << worst);
+    CHECK(worst < 1e-5);
+  }
+}
+
+TEST_CASE("every model's uncoupled network is its single neuron with the mapped input current") {
+  for (const auto& info : models::neuron_models()) {
+    CAPTURE(info.name);
+    auto c = make_case(info.name, false);
+    std::fill(c.desc.w_rec.begin(), c.desc.w_rec.end(), 0.0);
+    const auto net = models::make_network(c.desc);
+    net->bind_recurrent(c.desc.w_rec);
+    const std::vector<double> drive{0.3, -0.1, 0.2, 0.05, 0.4};
+    net->set_drive(drive);
+    const std::size_t n = 5, s = info.states();
+    std::vector<double> f(net->size());
+    net->rhs(0, c.y.data(), f.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& pop = c.desc.populations[c.desc.locate(i).first];
+      auto values = info.defaults();
+      for (const auto& [name, v] : pop.constants) values[info.constant_index(name)] = v[0];
+      const double current = (c.desc.iapp + drive[i]) * c.desc.input_gain + c.desc.input_offset;
+      const auto neuron = info.make_neuron(values, current);
+      std::vector<double> y(s), dy(s);
+      for (std::size_t q = 0; q < s; ++q) y[q] = c.y[q * n + i];
+      neuron->rhs(0, y.data(), dy.data());
+      // Equal but for rounding: the network's loops run on libmvec's vector exp.
+      for (std::size_t q = 0; q < s; ++q)
+        CHECK(std::abs(f[q * n + i] - dy[q]) <= 1e-13 * std::max(1.0, std::abs(dy[q])));
+    }
+  }
+}
