@@ -126,11 +126,25 @@ void write_attr(hid_t obj, const std::string& name, double value) {
 
 std::string read_attr_string(hid_t obj, const std::string& name) {
   handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, name.c_str());
-  const auto t = string_type();
-  char* p = nullptr;
-  check(H5Aread(attr, t, &p), "read attribute " + name);
-  std::string s = p ? p : "";
-  H5free_memory(p);
+  handle stored(H5Aget_type(attr), H5Tclose, "attribute type");
+  if (H5Tget_class(stored) != H5T_STRING) fail("attribute " + name + " is not a string");
+  if (H5Tis_variable_str(stored) > 0) {
+    const auto t = string_type();
+    char* p = nullptr;
+    check(H5Aread(attr, t, &p), "read attribute " + name);
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
+  // A fixed-length string (numpy's 'S' type, as h5py stores np.bytes_ or an edited attribute):
+  // read with its own length, padding removed.
+  const std::size_t size = H5Tget_size(stored);
+  handle t(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+  check(H5Tset_size(t, size), "H5Tset_size");
+  check(H5Tset_strpad(t, H5T_STR_NULLPAD), "H5Tset_strpad");
+  std::string s(size, '\0');
+  check(H5Aread(attr, t, s.data()), "read attribute " + name);
+  s.erase(s.find_last_not_of(std::string("\0 ", 2)) + 1);
   return s;
 }
 

@@ -9,6 +9,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/io/output_file.hpp"
+#include "h5_file.hpp"
 #include "h5_handles.hpp"
 
 namespace esbio::io {
@@ -106,41 +107,15 @@ bool file_exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
-namespace {
-
-// Build the whole file in memory (HDF5's core driver, no backing store), then hand its bytes to
-// write_file_atomically: HDF5 never touches the disk, so every I/O error is a POSIX one that
-// can be named (a full disk), and the write is fsync'ed and renamed in one place.
-void write_atomically(const std::string& path, const std::function<void(hid_t)>& contents) {
-  std::vector<char> image;
-  {
-    h5::handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
-    if (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0)
-      throw std::runtime_error("HDF5: cannot select the in-memory driver");
-    h5::handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
-                    "an in-memory file");
-    contents(file);
-    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: flush in memory");
-    const auto size = H5Fget_file_image(file, nullptr, 0);
-    if (size < 0) throw std::runtime_error("HDF5: size of the file image");
-    image.resize(static_cast<std::size_t>(size));
-    if (H5Fget_file_image(file, image.data(), image.size()) != size)
-      throw std::runtime_error("HDF5: copy of the file image");
-  }
-  write_file_atomically(path, image);
-}
-
-}  // namespace
-
 void write_run_file(const std::string& path, const run_metadata& meta, const param_layout& layout,
                     const train::train_state& st) {
   if (layout.size() != st.theta.size())
     throw std::invalid_argument("write_run_file: the layout does not describe theta");
-  write_atomically(path, [&](hid_t file) { write_contents(file, meta, layout, st); });
+  h5::write_atomically(path, [&](hid_t file) { write_contents(file, meta, layout, st); });
 }
 
 void write_table_file(const std::string& path, const table_file& t) {
-  write_atomically(path, [&](hid_t file) {
+  h5::write_atomically(path, [&](hid_t file) {
     h5::write_attr(file, "format", t.format);
     for (const auto& [k, v] : t.text_attrs) h5::write_attr(file, k, v);
     auto g = h5::create_group(file, t.group);
@@ -161,11 +136,7 @@ class run_reader {
     throw input_error("run file '" + path_ + "' is damaged: " + what);
   }
   hid_t open() {
-    check_input_file(path_, "run file");
-    if (H5Fis_hdf5(path_.c_str()) <= 0) throw input_error("'" + path_ + "' is not an HDF5 file");
-    const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id < 0) damaged("HDF5 cannot open it (truncated or corrupt)");
-    file_ = h5::handle(id, H5Fclose, path_.c_str());
+    file_ = h5::open_for_reading(path_, "run file");
     if (H5Aexists(file_, "format") <= 0 || h5::read_attr_string(file_, "format") != run_format)
       throw input_error("'" + path_ + "' is an HDF5 file but not an esbio run file");
     return file_;

@@ -139,6 +139,14 @@ std::uint64_t network_description::hash() const {
                    static_cast<double>(outputs), readout == readout_variable::rate ? 1.0 : 0.0,
                    window_from_end_ms, window_to_end_ms, vt, kp})
     num(x);
+  num(static_cast<double>(trainable.size()));
+  for (const auto& t : trainable) text(t);
+  num(static_cast<double>(bounds.size()));
+  for (const auto& [k, b] : bounds) {
+    text(k);
+    num(b.first);
+    num(b.second);
+  }
   return h;
 }
 

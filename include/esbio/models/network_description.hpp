@@ -66,6 +66,11 @@ struct network_description {
   double window_from_end_ms = 10, window_to_end_ms = 0;  // [end - from, end - to]
   double vt = -3, kp = 8;                                // T(V) = sigmoid((V - vt) / kp)
 
+  // What training may change, by block name (input.W, recurrent.W, readout.W, readout.b; empty:
+  // all four), and optional bounds per block, kept by the transform of docs/network-files.md.
+  std::vector<std::string> trainable;
+  std::map<std::string, std::pair<double, double>> bounds;
+
   bool operator==(const network_description&) const = default;
 
   std::size_t neurons() const;
