@@ -64,27 +64,34 @@ class network_of final : public network {
         h_(n_),
         product_in_(n_),
         product_out_(n_) {
+    // A homogeneous population is one group; a heterogeneous one (a constant given per neuron)
+    // a group per neuron.
     std::size_t first = 0;
     for (const auto& pop : d.populations) {
-      group g;
-      g.first = first;
-      g.last = first + pop.count;
-      first = g.last;
-      for (const auto& [name, v] : pop.constants) {
-        if (v.size() != 1)
-          throw input_error("population '" + pop.name + "': per-neuron values of constant '" +
-                            name + "' are not supported by the network engine yet");
-        const auto table = M::constants();
-        const auto c =
-            std::find_if(table.begin(), table.end(), [&](const auto& k) { return name == k.name; });
-        if (c == table.end())
-          throw input_error("population '" + pop.name + "': " + M::name + " has no constant '" +
-                            name + "'");
-        g.p.*(c->member) = v[0];
+      bool uniform = true;
+      for (const auto& [name, v] : pop.constants) uniform = uniform && v.size() == 1;
+      const std::size_t groups = uniform ? 1 : pop.count;
+      for (std::size_t k = 0; k < groups; ++k) {
+        group g;
+        g.first = first + k;
+        g.last = uniform ? first + pop.count : first + k + 1;
+        for (const auto& [name, v] : pop.constants) {
+          const auto table = M::constants();
+          const auto c = std::find_if(table.begin(), table.end(),
+                                      [&](const auto& t) { return name == t.name; });
+          if (c == table.end())
+            throw input_error("population '" + pop.name + "': " + M::name + " has no constant '" +
+                              name + "'");
+          g.p.*(c->member) = v.size() == 1 ? v[0] : v[k];
+        }
+        g.inv_c = 1 / M::capacitance(g.p);
+        groups_.push_back(g);
       }
-      g.inv_c = 1 / M::capacitance(g.p);
-      groups_.push_back(g);
+      first += pop.count;
     }
+    inv_c_.resize(n_);
+    for (const auto& g : groups_)
+      for (std::size_t i = g.first; i < g.last; ++i) inv_c_[i] = g.inv_c;
     if (conductance()) {
       e_.resize(n_);
       alpha_.resize(n_);
@@ -119,7 +126,7 @@ class network_of final : public network {
 
   void initial_state(std::size_t neuron, double v, std::span<double> state) const override {
     const auto [pop, i] = desc_.locate(neuron);
-    const auto& g = groups_[pop];
+    const auto& g = group_of(neuron);
     M::steady_state(g.p, v, state_view<double>{state.data()});
     const auto& names = M::state_names;
     for (const auto& [name, values] : desc_.populations[pop].initial)
@@ -259,7 +266,7 @@ class network_of final : public network {
           blk[r * b + c] = (r == c ? 1.0 : 0.0) - gamma * jb[(r * S + c) * n + i];
       const double self = w_[i * n + i];
       if (!conductance()) {
-        blk[0] -= gamma * e[i] * self * groups_[desc_.locate(i).first].inv_c;
+        blk[0] -= gamma * e[i] * self * inv_c_[i];
       } else {
         const double* av = e + n;
         const double* aa = av + n;
@@ -371,6 +378,11 @@ class network_of final : public network {
   };
 
   std::size_t block_size() const { return S + (conductance() ? 1 : 0); }
+
+  const group& group_of(std::size_t neuron) const {
+    return *std::find_if(groups_.begin(), groups_.end(),
+                         [&](const group& g) { return neuron < g.last; });
+  }
 
   static double dot(const double* a, const double* b, std::size_t n) {
     double s = 0;
@@ -573,6 +585,24 @@ class network_of final : public network {
       t[i] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
     }
   }
+  // The same for one neuron of a heterogeneous population in every trial (entries `step` apart).
+  template <class real>
+  void neuron_update_strided(const group& g, double dt, std::size_t count, std::size_t step,
+                             real* v, real* second, real* t, const real* z) const {
+    const auto k = M::template prepare<real>(g.p, dt);
+    const real inv_c = real(1 / M::capacitance(g.p));
+    const real gain = real(desc_.input_gain) * inv_c,
+               bias = real(desc_.input_offset + desc_.iapp * desc_.input_gain) * inv_c;
+    const real vt = real(desc_.vt), inv_kp = real(1 / desc_.kp);
+    const auto stride = static_cast<std::size_t>(second - v);
+#pragma omp simd
+    for (std::size_t c = 0; c < count; ++c) {
+      const std::size_t i = c * step;
+      M::step(k, z[i] * gain + bias, state_view<real>{v + i, stride});
+      const real o = (v[i] - vt) * inv_kp, e_o = std::exp(-std::abs(o));
+      t[i] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
+    }
+  }
 
   // One step of every neuron of every trial: the model's step with c = I / C, then T of the new
   // V as nt / (1 + q), q = e^{-|V - Vt|/Kp} (no overflow at any V).
@@ -588,6 +618,9 @@ class network_of final : public network {
     for (const auto& g : groups_) {
       if (g.first == 0 && g.last == n_)
         neuron_update(g, dt, total, st, st + total, t, z);
+      else if (g.last - g.first == 1)  // one neuron of a heterogeneous population: every trial
+        neuron_update_strided(g, dt, trials, n_, st + g.first, st + g.first + total, t + g.first,
+                              z + g.first);
       else
         for (std::size_t b = 0; b < trials; ++b) {
           const std::size_t i0 = b * n_ + g.first;
@@ -607,28 +640,37 @@ class network_of final : public network {
     for (const auto& g : groups_) {
       const auto kc = M::template prepare<real>(g.p, dt);
       const real z_gain = real(dt * desc_.input_gain / M::capacitance(g.p));
-      const auto reverse = [&](std::size_t from, std::size_t to) {
+      const auto one = [&](std::size_t k) {
+        const real tnk = t_new[k];
+        l[k] = l[k] + lt[k] * tnk * (1 - tnk) * inv_kp;
+        const real a =
+            M::step_vjp(kc, state_view<const real>{st + k, total},
+                        state_view<const real>{st_new + k, total}, state_view<real>{l + k, total});
+        lz[k] = a * z_gain;
+        gd[k] += lz[k];
+      };
+      const auto reverse = [&](std::size_t from, std::size_t to, std::size_t step) {
+        if (step == 1) {
 #pragma omp simd
-        for (std::size_t k = from; k < to; ++k) {
-          const real tnk = t_new[k];
-          l[k] = l[k] + lt[k] * tnk * (1 - tnk) * inv_kp;
-          const real a = M::step_vjp(kc, state_view<const real>{st + k, total},
-                                     state_view<const real>{st_new + k, total},
-                                     state_view<real>{l + k, total});
-          lz[k] = a * z_gain;
-          gd[k] += lz[k];
+          for (std::size_t k = from; k < to; ++k) one(k);
+        } else {
+#pragma omp simd
+          for (std::size_t k = from; k < to; k += step) one(k);
         }
       };
       if (g.first == 0 && g.last == n_)
-        reverse(0, total);
+        reverse(0, total, 1);
+      else if (g.last - g.first == 1)
+        reverse(g.first, g.first + trials * n_, n_);
       else
-        for (std::size_t b = 0; b < trials; ++b) reverse(b * n_ + g.first, b * n_ + g.last);
+        for (std::size_t b = 0; b < trials; ++b) reverse(b * n_ + g.first, b * n_ + g.last, 1);
     }
     coupling::reverse_product(n_, trials, fixed<real>().rows.data(), t_prev, lz, lt, gw);
   }
 
   network_options opt_;
   std::vector<group> groups_;
+  std::vector<double> inv_c_;             // 1/C per neuron
   std::vector<double> e_, alpha_, beta_;  // conductance coupling, per presynaptic neuron
   bool uniform_e_ = true;
   std::span<const double> w_;  // the bound W, or w_rounded_ with float32_weights
