@@ -198,6 +198,17 @@ evidence_task::evidence_task(evidence_config cfg)
       .add("b_ro", evidence_classes, 1);
   theta0_ = initial_theta(cfg_, layout_);
   network_ = network_of(cfg_, layout_, theta0_);
+  // The network's four arrays are theta's four blocks, in the order just laid out.
+  for (std::size_t a = 0; a < 4; ++a) params_.block[a] = a;
+  run_.seed = cfg_.seed;
+  run_.integrator = cfg_.integrator;
+  run_.precision = cfg_.precision;
+  run_.dt = cfg_.dt;
+  run_.sample_ms = cfg_.token_ms;
+  run_.common_noise = cfg_.common_noise;
+  run_.restart_at_samples = cfg_.restart_at_tokens;
+  run_.loss = loss_kind::cross_entropy;
+  run_.solver = cfg_.solver;
 }
 
 std::unique_ptr<evaluator> evidence_task::make_evaluator() const {

@@ -22,16 +22,14 @@
 #include "esbio/models/network.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_data.hpp"
+#include "esbio/tasks/network_evaluator.hpp"
 #include "esbio/tasks/task.hpp"
 
 namespace esbio::tasks {
 
-enum class evidence_integrator { fixed, bdf };
-// The arithmetic of the fixed-step scheme's state, forward and BPTT (the paper ran float32). The
-// readout (features, logits, loss) and the gradients' sums over tokens stay in float64. On the
-// continuous model (bdf) float32 rounds W_rec and sums the coupling product in float
-// (network_params::float32_weights).
-enum class evidence_precision { float64, float32 };
+// The paper's scheme or CVODE, and the scheme's arithmetic (network_evaluator.hpp).
+using evidence_integrator = network_integrator;
+using evidence_precision = network_precision;
 
 // [network] and [neuron]: what task B's network_description is built from.
 struct evidence_network {
@@ -103,6 +101,8 @@ class evidence_task final : public task {
   // The network: one population of N Morris-Lecar neurons, its weights those of
   // initial_params() (an evaluation binds theta's).
   const models::network_description& network() const { return network_; }
+  const network_run& run() const { return run_; }
+  const network_params& params() const { return params_; }
   const std::vector<double>& embeddings() const { return embeddings_; }  // vocabulary x 50
   std::size_t token_steps() const { return token_steps_; }  // fixed-step steps per token
   std::size_t readout_steps() const { return readout_steps_; }
@@ -118,12 +118,32 @@ class evidence_task final : public task {
   param_layout layout_;
   std::vector<double> theta0_;
   models::network_description network_;
+  network_run run_;
+  network_params params_;
   std::vector<double> embeddings_;
   std::size_t token_steps_ = 0, readout_steps_ = 0;
 };
 
-// The working state of task B's evaluations: the network bound to a theta, its integrator, the
-// batch of the last generation seen and the trials' states.
+// Task B's batches as a network sees them: each token a sample, its embedding the 50 channels.
+class evidence_source final : public trial_source {
+ public:
+  explicit evidence_source(const evidence_task& task) : task_(task) {}
+  std::size_t batch_size(std::uint32_t generation) const override {
+    return task_.trials_in(generation);
+  }
+  void load(std::uint32_t generation, std::size_t first, std::size_t count,
+            trial_batch& out) override;
+  // A generation's whole batch (drawn once per generation).
+  const std::vector<evidence_trial>& batch(std::uint32_t generation);
+
+ private:
+  const evidence_task& task_;
+  std::optional<std::uint32_t> generation_;
+  std::vector<evidence_trial> batch_;
+};
+
+// The working state of task B's evaluations: its batches and the network evaluator
+// (network_evaluator.hpp) that integrates, reads out, scores and differentiates them.
 class evidence_evaluator final : public evaluator {
  public:
   explicit evidence_evaluator(const evidence_task& task);
@@ -131,86 +151,38 @@ class evidence_evaluator final : public evaluator {
   using evaluator::evaluate;
   using evaluator::exact_gradient;
   using evaluator::gradient;
-  // A part (work_item) is a contiguous chunk of the batch's trials, each trial with the initial
-  // state it has in the whole batch. The coupling product sums every entry in the same order
-  // however many trials it batches; the vectorised neuron loop's remainder may hold other trials
-  // in a part, and in float32 its scalar expf rounds unlike the vector one
-  // (tests/unit/test_evidence_parts.cpp).
-  evaluation evaluate(std::span<const double> theta, const work_item& item) override;
+  evaluation evaluate(std::span<const double> theta, const work_item& item) override {
+    return net_.evaluate(theta, item);
+  }
   bool exact_gradient(std::span<const double> theta, const work_item& item,
-                      std::span<double> grad) override;
+                      std::span<double> grad) override {
+    return net_.exact_readout_gradient(theta, item, grad);
+  }
+  // BPTT through the fixed-step scheme (the paper's own BP) for integrator = fixed, the
+  // continuous adjoint through every token segment for bdf.
   evaluation gradient(std::span<const double> theta, const work_item& item,
-                      std::span<double> grad) override;
-  // Per trial: tokens, label, counts, logits, readout features, and V and T sampled at every
-  // token boundary (t = 0, 4, ..., 200 ms), for the centre with member 0's initial state; that
-  // initial state (V0, w0, as drawn in float64) and the word embeddings, so a trajectory can be
-  // recomputed from the run file and the traces alone (jobs/analysis/replay_evidence.py); and on
-  // the fixed path every spike (an upward crossing of 0 mV at a step) as (trial, neuron, time).
+                      std::span<double> grad) override {
+    return net_.gradient(theta, item, grad);
+  }
+  // The network's traces (network_evaluator::traces: V and T at every token boundary, features,
+  // the initial state V0 and w0, spikes or the stiffness ratio) with task B's names and data:
+  // logits, labels, counts, tokens and the word embeddings, so that a trajectory can be
+  // recomputed from the run file and the traces alone (jobs/analysis/replay_evidence.py).
   std::vector<named_array> traces(std::span<const double> theta, std::uint32_t generation) override;
 
-  // The readout features (trials x N, mean T over the readout window) of a batch, and whether
+  // The readout features (trials x N, mean T over the readout window) of an item, and whether
   // every trial integrated.
-  bool features(std::span<const double> theta, const work_item& item, std::vector<double>& out);
-  const std::vector<evidence_trial>& batch(std::uint32_t generation);
+  bool features(std::span<const double> theta, const work_item& item, std::vector<double>& out) {
+    return net_.features(theta, item, out);
+  }
+  const std::vector<evidence_trial>& batch(std::uint32_t generation) {
+    return source_.batch(generation);
+  }
 
  private:
-  void logits_of(std::span<const double> theta, const double* f, double* logits) const;
-  evaluation gradient_bptt(std::span<const double> theta, const work_item& item,
-                           std::span<double> grad);
-  evaluation gradient_adjoint(std::span<const double> theta, const work_item& item,
-                              std::span<double> grad);
-  // The readout's share of the gradient: adds dL/dW_ro and dL/db_ro into grad and returns
-  // dL/df (trials x N) for the features f.
-  void readout_backward(std::span<const double> theta, const std::vector<double>& f,
-                        std::span<double> grad, std::vector<double>& dl_df) const;
-  // Adds dL/dW_inp to grad from dL/d(drive) summed per word (vocabulary x N).
-  void drive_backward(const std::vector<double>& d_table, std::span<double> grad) const;
-  // Loss and accuracy of the features f (trials x N) into ev.
-  void score(std::span<const double> theta, const std::vector<double>& f, evaluation& ev) const;
-  // The item's trials and their initial states, the per-word drive table and the W_rec binding
-  // for an evaluation of theta.
-  void prepare(std::span<const double> theta, const work_item& item);
-  void initial_state(std::uint32_t generation, std::uint32_t member);
-  // Called at t = 0 and at every token boundary with the state of trial `trial` (V, w[, s]; the
-  // BDF path) or the voltages of all trials (trials x N, trial == all_trials; the fixed path).
-  static constexpr std::size_t all_trials = static_cast<std::size_t>(-1);
-  using recorder = std::function<void(std::size_t trial, int boundary, const double* v)>;
-  // each_step (fixed path only) is called with index 0 before the first step and with index
-  // k + 1 after step k.
-  bool features(std::span<const double> theta, const work_item& item, std::vector<double>& out,
-                evaluation& ev, const recorder& rec = {}, const recorder& each_step = {});
-  bool features_fixed(std::vector<double>& out, const recorder& rec, const recorder& each_step);
-  template <class real>
-  bool features_fixed_as(std::vector<double>& out, const recorder& rec, const recorder& each_step);
-  template <class real>
-  evaluation gradient_bptt_as(std::span<const double> theta, const work_item& item,
-                              std::span<double> grad);
-  // The fixed-step state in float64 (x_, t_, drive_) or float32 (the *_f_ vectors): x holds
-  // the model's states x trials x N (network.hpp), V first.
-  template <class real>
-  struct fixed_state {
-    std::vector<real>&x, &t, &drive;
-  };
-  template <class real>
-  fixed_state<real> state_as();
-  bool features_bdf(std::vector<double>& out, evaluation& ev, const recorder& rec);
-  // BDF path: the output times of token tok's segment and its start time. A segment inside the
-  // readout window outputs at its readout instants (the last being its end) and `readout` is
-  // true; any other segment outputs only at its end.
-  double segment_outputs(int tok, std::vector<double>& t_out, bool& readout) const;
-
   const evidence_task& task_;
-  const evidence_config& cfg_;
-  const param_layout& layout_;
-  const std::vector<double>& embeddings_;
-  const std::size_t token_steps_, readout_steps_;
-  std::unique_ptr<models::network> net_;
-  ode::integrator solver_;
-  double normaliser_ = 1;  // the whole batch's trial count: every part's loss is its share
-  std::optional<std::uint32_t> batch_generation_;
-  std::vector<evidence_trial> full_batch_, batch_;  // a generation's batch; the trials evaluated
-  std::vector<double> x_, t_, drive_, table_;       // trials x N states and per-word drives
-  std::vector<float> x_f_, t_f_, drive_f_;          // the same in float32
+  evidence_source source_;
+  network_evaluator net_;
 };
 
 }  // namespace esbio::tasks
