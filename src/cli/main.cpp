@@ -11,6 +11,7 @@
 #include "esbio/core/platform.hpp"
 #include "esbio/core/values.hpp"
 #include "esbio/dist/context.hpp"
+#include "esbio/io/file_access.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"
 #include "stop_signals.hpp"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
+  esbio::io::install_file_access();
   try {
     if (command == "train") return esbio::cli::train_command(argc, argv, rest);
     if (command == "scan") return esbio::cli::scan_command(argc, argv, rest);

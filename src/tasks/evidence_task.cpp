@@ -23,14 +23,13 @@ void evidence_source::load(std::uint32_t generation, std::size_t first, std::siz
   out.samples = evidence_tokens;
   out.channels = evidence_embedding;
   out.kind = target_kind::labels;
-  out.x.resize(count * evidence_tokens * evidence_embedding);
+  out.clear_inputs();
   out.labels.resize(count);
   for (std::size_t b = 0; b < count; ++b) {
     const auto& trial = all[first + b];
     out.labels[b] = trial.label;
     for (int tok = 0; tok < evidence_tokens; ++tok)
-      std::copy_n(embeddings.data() + trial.tokens[tok] * evidence_embedding, evidence_embedding,
-                  out.x.data() + (b * evidence_tokens + tok) * evidence_embedding);
+      out.append_dense(embeddings.data() + trial.tokens[tok] * evidence_embedding);
   }
 }
 

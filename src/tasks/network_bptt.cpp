@@ -143,13 +143,11 @@ void network_evaluator::network_backward(std::span<const double> theta,
     std::vector<double> g(batch_.channels * n, 0.0);
     for (std::size_t tr = 0; tr < trials; ++tr)
       for (std::size_t s = 0; s < samples; ++s) {
-        const double* x = batch_.input(tr, s);
         const double* dd = d_drive.data() + (tr * samples + s) * n;
-        for (std::size_t c = 0; c < batch_.channels; ++c) {
-          if (x[c] == 0.0) continue;
+        batch_.for_each_input(tr, s, [&](std::size_t c, double x) {
           double* row = g.data() + c * n;
-          for (std::size_t i = 0; i < n; ++i) row[i] += x[c] * dd[i];
-        }
+          for (std::size_t i = 0; i < n; ++i) row[i] += x * dd[i];
+        });
       }
     const auto it = desc_.bounds.find("input.W");
     for (std::size_t k = 0; k < g.size(); ++k)

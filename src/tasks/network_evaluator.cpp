@@ -137,13 +137,10 @@ void network_evaluator::drive_of(std::size_t b, std::size_t s, real* out) const 
   // Summed over the channels in order, zeros skipped: the same sums as a table of each token's
   // drive (task B's words), so one-hot and sparse inputs cost what they hold.
   std::fill(drive_scratch_.begin(), drive_scratch_.end(), 0.0);
-  const double* x = batch_.input(b, s);
-  for (std::size_t c = 0; c < batch_.channels; ++c) {
-    const double xc = x[c];
-    if (xc == 0.0) continue;
+  batch_.for_each_input(b, s, [&](std::size_t c, double xc) {
     const double* row = w_in_.data() + c * n_;
     for (std::size_t i = 0; i < n_; ++i) drive_scratch_[i] += xc * row[i];
-  }
+  });
   std::transform(drive_scratch_.begin(), drive_scratch_.end(), out,
                  [](double v) { return static_cast<real>(v); });
 }

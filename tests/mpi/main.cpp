@@ -8,12 +8,14 @@
 #include <sstream>
 
 #include "esbio/dist/context.hpp"
+#include "esbio/io/file_access.hpp"
 #include "mpi_fixture.hpp"
 
 esbio::dist::context* esbio_test_context = nullptr;
 
 int main(int argc, char** argv) {
   esbio::dist::mpi_session mpi(argc, argv);
+  esbio::io::install_file_access();
   auto ctx = esbio::dist::make_mpi_context();
   esbio_test_context = ctx.get();
 

@@ -14,9 +14,12 @@ enum class target_kind { labels, traces, counts };
 
 struct trial_batch {
   std::size_t trials = 0, samples = 0, channels = 0;
-  // trials x samples x channels, row-major. Zeros are skipped when the drive x W_in is formed,
-  // so one-hot or sparse inputs (tokens, binned spikes) cost what they hold.
-  std::vector<double> x;
+  // The inputs, sparse: sample r = trial * samples + s holds the nonzero channels
+  // channel[start[r] .. start[r + 1]) (increasing) with their values, so one-hot or sparse inputs
+  // (tokens, binned spikes: the Spiking Heidelberg Digits' 700 channels) cost what they hold.
+  std::vector<std::size_t> start{0};
+  std::vector<std::uint32_t> channel;
+  std::vector<double> value;
   target_kind kind = target_kind::labels;
   std::vector<int> labels;      // labels: one class per trial
   std::vector<double> targets;  // traces: trials x samples x outputs
@@ -24,8 +27,25 @@ struct trial_batch {
   std::vector<double> counts;   // counts: trials x outputs
   double mask_total = 0;        // traces: the whole batch's scored entries (a part's normaliser)
 
-  const double* input(std::size_t trial, std::size_t sample) const {
-    return x.data() + (trial * samples + sample) * channels;
+  void clear_inputs() {
+    start.assign(1, 0);
+    channel.clear();
+    value.clear();
+  }
+  // Appends the next sample's inputs from a dense row of `channels` values, zeros left out.
+  void append_dense(const double* row) {
+    for (std::size_t c = 0; c < channels; ++c)
+      if (row[c] != 0.0) {
+        channel.push_back(static_cast<std::uint32_t>(c));
+        value.push_back(row[c]);
+      }
+    start.push_back(channel.size());
+  }
+  // fn(channel, value) for the nonzero inputs of a trial's sample, channels increasing.
+  template <class F>
+  void for_each_input(std::size_t trial, std::size_t sample, F&& fn) const {
+    const std::size_t r = trial * samples + sample;
+    for (std::size_t k = start[r]; k < start[r + 1]; ++k) fn(channel[k], value[k]);
   }
 };
 
