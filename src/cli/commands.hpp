@@ -11,5 +11,6 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args);
 int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args);
 int simulate_command(int& argc, char**& argv, const std::vector<std::string>& args);
 int info_command(int& argc, char**& argv, const std::vector<std::string>& args);
+int export_command(int& argc, char**& argv, const std::vector<std::string>& args);
 
 }  // namespace esbio::cli

@@ -26,7 +26,9 @@ const char* usage =
     "  scan    the loss along one parameter, raw and Gaussian-smoothed (esbio scan --help)\n"
     "  simulate  trajectories of given parameters to HDF5 (esbio simulate --help)\n"
     "  gradient  BP gradient vs ES estimates over sigma and S, cosines (esbio gradient --help)\n"
-    "  info    summarise a run file (esbio info RUN.h5)\n\n"
+    "  info    summarise a run file (esbio info RUN.h5)\n"
+    "  export  a run's trained network as a network file, a task's trials as a dataset file "
+    "(esbio export --help)\n\n"
     "  esbio --version   print the version\n"
     "Run under mpirun or srun for more ranks; see README.md for the quick start.\n";
 
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
     if (command == "gradient") return esbio::cli::gradient_command(argc, argv, rest);
     if (command == "simulate") return esbio::cli::simulate_command(argc, argv, rest);
     if (command == "info") return esbio::cli::info_command(argc, argv, rest);
+    if (command == "export") return esbio::cli::export_command(argc, argv, rest);
     std::cerr << "esbio: error: unknown command '" << command << "' (try esbio --help)\n";
     return 2;
   } catch (const esbio::input_error& e) {

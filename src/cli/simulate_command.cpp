@@ -3,6 +3,7 @@
 // tasks, logits for task B, predictions against the truth for the spiral. Rank 0 alone works.
 #include <boost/program_options.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -87,10 +88,21 @@ int simulate(const std::vector<std::string>& args) {
                   {"batch", generation == tasks::validation_generation
                                 ? std::string("validation")
                                 : "generation " + std::to_string(generation)}};
-  t.arrays = task->make_evaluator()->traces(theta, generation);
+  auto evaluator = task->make_evaluator();
+  t.arrays = evaluator->traces(theta, generation);
   t.columns = {{"theta", theta}};
+  // The batch's loss (and accuracy) as training scores it: a trained network exported and
+  // simulated gives its run's validation loss back.
+  const auto ev = evaluator->evaluate(theta, generation);
+  t.real_attrs = {{"loss", ev.ok() ? ev.loss : std::nan("")},
+                  {"accuracy", ev.ok() ? ev.accuracy : std::nan("")}};
   io::write_table_file(a.out, t);
-  if (!a.quiet) std::cout << "wrote " << a.out << " (" << task->name() << ", " << source << ")\n";
+  if (!a.quiet) {
+    std::cout << "wrote " << a.out << " (" << task->name() << ", " << source << "); loss "
+              << format_real(ev.loss);
+    if (std::isfinite(ev.accuracy)) std::cout << ", accuracy " << format_real(ev.accuracy);
+    std::cout << "\n";
+  }
   return 0;
 }
 

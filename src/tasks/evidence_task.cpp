@@ -36,7 +36,7 @@ void evidence_source::load(std::uint32_t generation, std::size_t first, std::siz
 evidence_evaluator::evidence_evaluator(const evidence_task& task)
     : task_(task),
       source_(task),
-      net_(task.network(), task.run(), task.layout(), task.params(), source_) {}
+      net_(*task.network(), task.run(), task.layout(), task.params(), source_) {}
 
 std::vector<named_array> evidence_evaluator::traces(std::span<const double> theta,
                                                     std::uint32_t generation) {
@@ -57,6 +57,46 @@ std::vector<named_array> evidence_evaluator::traces(std::span<const double> thet
        {static_cast<std::size_t>(vocabulary), static_cast<std::size_t>(evidence_embedding)},
        task_.embeddings()});
   return out;
+}
+
+}  // namespace esbio::tasks
+
+namespace esbio::tasks {
+
+data_group evidence_task::trials_as_dataset(std::uint32_t generations) const {
+  // Generation g's batch, then g + 1's, ... (split 0), then the validation set (split 1): with
+  // task.batches = sequential, task network's generation g takes exactly generation g's trials.
+  std::vector<evidence_trial> all;
+  for (std::uint32_t g = 0; g < generations; ++g) {
+    const auto b = batch(g);
+    all.insert(all.end(), b.begin(), b.end());
+  }
+  const std::size_t train = all.size();
+  const auto val = batch(validation_generation);
+  all.insert(all.end(), val.begin(), val.end());
+  const std::size_t trials = all.size(), e = evidence_embedding, t = evidence_tokens;
+  data_array inputs{{trials, t, e}, std::vector<double>(trials * t * e), element_type::float64};
+  data_array labels{{trials}, std::vector<double>(trials), element_type::integer};
+  data_array split{{trials}, std::vector<double>(trials), element_type::integer};
+  for (std::size_t k = 0; k < trials; ++k) {
+    for (std::size_t s = 0; s < t; ++s)
+      std::copy_n(embeddings_.data() + all[k].tokens[s] * e, e,
+                  inputs.values.data() + (k * t + s) * e);
+    labels.values[k] = all[k].label;
+    split.values[k] = k < train ? 0 : 1;
+  }
+  data_group root;
+  root.attrs["format"] = std::string("esbio-dataset");
+  root.attrs["version"] = 1.0;
+  root.attrs["dt_ms"] = cfg_.token_ms;
+  root.attrs["source"] = std::string("esbio task evidence, seed ") + std::to_string(cfg_.seed) +
+                         ", " + std::to_string(generations) + " generations of " +
+                         std::to_string(cfg_.trials) + " trials, then " +
+                         std::to_string(cfg_.validation_trials) + " validation trials";
+  root.arrays["inputs"] = std::move(inputs);
+  root.arrays["labels"] = std::move(labels);
+  root.arrays["split"] = std::move(split);
+  return root;
 }
 
 }  // namespace esbio::tasks

@@ -118,7 +118,7 @@ void network_evaluator::prepare(std::span<const double> theta, const work_item& 
                            std::to_string(item.parts) + " of a batch of " + std::to_string(all));
   const std::size_t first = item.part * all / item.parts, last = (item.part + 1) * all / item.parts;
   source_.load(item.generation, first, last - first, batch_);
-  normaliser_ = batch_.kind == target_kind::traces ? batch_.mask_total : static_cast<double>(all);
+  normaliser_ = static_cast<double>(all);
   // The initial state is drawn for the whole batch, so a trial starts where it would in the
   // whole; each state's block keeps trials [first, last).
   initial_state(item.generation, item.member);
@@ -329,14 +329,19 @@ void network_evaluator::score(const std::vector<double>& y, evaluation& ev) cons
       ev.accuracy = static_cast<double>(correct) / normaliser_;
       break;
     case loss_kind::mse:
-      for (std::size_t r = 0; r < batch_.trials * batch_.samples; ++r) {
-        if (batch_.mask[r] == 0) continue;
-        double e = 0;
-        for (std::size_t c = 0; c < o; ++c) {
-          const double d = y[r * o + c] - batch_.targets[r * o + c];
-          e += d * d;
+      // Each trial's mean over its scored steps and the outputs, then the mean over trials.
+      for (std::size_t b = 0; b < batch_.trials; ++b) {
+        double e = 0, scored = 0;
+        for (std::size_t s = 0; s < batch_.samples; ++s) {
+          const std::size_t r = b * batch_.samples + s;
+          if (batch_.mask[r] == 0) continue;
+          scored += batch_.mask[r];
+          for (std::size_t c = 0; c < o; ++c) {
+            const double d = y[r * o + c] - batch_.targets[r * o + c];
+            e += batch_.mask[r] * d * d;
+          }
         }
-        loss += batch_.mask[r] * e / static_cast<double>(o);
+        if (scored > 0) loss += e / (scored * static_cast<double>(o));
       }
       ev.accuracy = std::numeric_limits<double>::quiet_NaN();
       break;
@@ -380,10 +385,18 @@ void network_evaluator::loss_gradient(const std::vector<double>& y,
       }
       break;
     case loss_kind::mse:
-      for (std::size_t r = 0; r < batch_.trials * batch_.samples; ++r)
-        for (std::size_t c = 0; c < o; ++c)
-          dl_dy[r * o + c] = 2 * batch_.mask[r] * (y[r * o + c] - batch_.targets[r * o + c]) * inv /
-                             static_cast<double>(o);
+      for (std::size_t b = 0; b < batch_.trials; ++b) {
+        double scored = 0;
+        for (std::size_t s = 0; s < batch_.samples; ++s)
+          scored += batch_.mask[b * batch_.samples + s];
+        if (scored == 0) continue;
+        for (std::size_t s = 0; s < batch_.samples; ++s) {
+          const std::size_t r = b * batch_.samples + s;
+          for (std::size_t c = 0; c < o; ++c)
+            dl_dy[r * o + c] = 2 * batch_.mask[r] * (y[r * o + c] - batch_.targets[r * o + c]) *
+                               inv / (scored * static_cast<double>(o));
+        }
+      }
       break;
     case loss_kind::poisson:
       for (std::size_t k = 0; k < y.size(); ++k) {

@@ -70,3 +70,42 @@ void network_initial_params(const models::network_description& d, const network_
 }
 
 }  // namespace esbio::tasks
+
+namespace esbio::tasks {
+
+models::network_description network_with(const models::network_description& d,
+                                         const network_params& p, const param_layout& layout,
+                                         std::span<const double> theta) {
+  auto out = d;
+  const std::size_t n = d.neurons();
+  for (std::size_t a = 0; a < 4; ++a) {
+    if (!p.block[a]) continue;
+    const auto& b = layout.blocks()[*p.block[a]];
+    const auto it = d.bounds.find(network_array_names[a]);
+    const auto value = [&](std::size_t k) {
+      const double u = theta[b.offset + k];
+      return it == d.bounds.end() ? u : bounded(u, it->second);
+    };
+    switch (static_cast<network_array>(a)) {
+      case input_w:
+        for (std::size_t k = 0; k < out.w_in.size(); ++k) out.w_in[k] = value(k);
+        break;
+      case recurrent_w: {
+        // The file keeps W before the signs (the effective weight is sign_j |W|).
+        std::size_t k = 0;
+        for (std::size_t e = 0; e < n * n; ++e)
+          if (d.mask.empty() || d.mask[e] != 0) out.w_rec[e] = value(k++);
+        break;
+      }
+      case readout_w:
+        for (std::size_t k = 0; k < out.w_out.size(); ++k) out.w_out[k] = value(k);
+        break;
+      case readout_b:
+        for (std::size_t k = 0; k < out.b_out.size(); ++k) out.b_out[k] = value(k);
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace esbio::tasks

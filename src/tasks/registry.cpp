@@ -3,9 +3,11 @@
 #include <stdexcept>
 
 #include "esbio/core/error.hpp"
+#include "esbio/models/network_description.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/benchmark_task.hpp"
 #include "esbio/tasks/evidence_task.hpp"
+#include "esbio/tasks/network_task.hpp"
 #include "esbio/tasks/robertson_task.hpp"
 #include "esbio/tasks/spiral_task.hpp"
 #include "esbio/tasks/turn_off_task.hpp"
@@ -19,6 +21,9 @@ const std::vector<task_kind>& task_kinds() {
       registered<evidence_task>("evidence",
                                 "task B: evidence integration by a Morris-Lecar network"),
       registered<robertson_task>("robertson", "task D: Robertson's stiff kinetics, a neural ODE"),
+      registered<network_task>("network",
+                               "your network (task.network) on your data (task.data): "
+                               "docs/network-files.md"),
       benchmark_kind(benchmark_function::sphere, "sphere", "benchmark: sum x^2"),
       benchmark_kind(benchmark_function::ellipsoid, "ellipsoid",
                      "benchmark: an ill-conditioned quadratic"),
@@ -53,6 +58,15 @@ settings task_defaults(const std::string& name, const settings& overrides) {
   for (const auto& o : find_task(name).options) s[o.key] = o.default_value;
   for (const auto& [k, v] : overrides) s[k] = v;
   return s;
+}
+
+models::network_description task::network_at(std::span<const double>) const {
+  throw input_error("task " + name() + " has no network to export");
+}
+
+data_group task::trials_as_dataset(std::uint32_t) const {
+  throw input_error("task " + name() +
+                    " has no trials of its own to write (--data is for task evidence)");
 }
 
 bool evaluator::exact_gradient(std::span<const double>, const work_item&, std::span<double>) {

@@ -43,8 +43,7 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
                       task.name() + " splits its batch into at most " +
                       std::to_string(task.batch_parts()) + " parts in this configuration");
   if (cfg_.method == training_method::bp && !task.has_gradient())
-    throw input_error("method = bp: task " + task.name() +
-                      " has no backpropagation gradient in this configuration");
+    throw input_error("method = bp: " + task.no_gradient_reason());
 }
 
 void trainer::exact_step(train_state& st, es::optimizer& opt, std::uint32_t generation) {

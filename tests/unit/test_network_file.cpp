@@ -84,7 +84,7 @@ TEST_CASE("a network survives a round trip through its file bit for bit") {
   const auto task =
       tasks::make_task("evidence", tasks::task_defaults("evidence", {{"task.neurons", "12"}}), 3);
   const auto& b = dynamic_cast<const tasks::evidence_task&>(*task);
-  for (const auto& d : {b.network(), rich()}) {
+  for (const auto& d : {*b.network(), rich()}) {
     const auto path = temp_path("esbio_network_roundtrip.h5");
     io::write_data_file(path, models::network_tree(d));
     const auto back =

@@ -100,7 +100,11 @@ class evidence_task final : public task {
   const evidence_config& config_values() const { return cfg_; }
   // The network: one population of N Morris-Lecar neurons, its weights those of
   // initial_params() (an evaluation binds theta's).
-  const models::network_description& network() const { return network_; }
+  const models::network_description* network() const override { return &network_; }
+  models::network_description network_at(std::span<const double> theta) const override {
+    return network_with(network_, params_, layout_, theta);
+  }
+  data_group trials_as_dataset(std::uint32_t generations) const override;
   const network_run& run() const { return run_; }
   const network_params& params() const { return params_; }
   const std::vector<double>& embeddings() const { return embeddings_; }  // vocabulary x 50

@@ -74,6 +74,10 @@ struct network_params {
 network_params add_network_blocks(const models::network_description& d,
                                   const std::vector<std::string>& trainable,
                                   const std::array<std::string, 4>& names, param_layout& layout);
+// The description with the arrays theta holds (through the bounds): the trained network.
+models::network_description network_with(const models::network_description& d,
+                                         const network_params& p, const param_layout& layout,
+                                         std::span<const double> theta);
 // The description's own values as theta (through the inverse of the bounds' transform).
 void network_initial_params(const models::network_description& d, const network_params& p,
                             const param_layout& layout, std::span<double> theta);

@@ -14,14 +14,19 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "esbio/core/data_tree.hpp"
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/named_array.hpp"
 #include "esbio/core/params.hpp"
 
 namespace esbio::ode {
 struct solve_result;
+}
+namespace esbio::models {
+struct network_description;
 }
 
 namespace esbio::tasks {
@@ -59,8 +64,12 @@ class task {
   // Blocks whose exact gradient the task can compute cheaply (a linear readout): the paper's
   // hybrid protocol trains them by gradient and the rest by ES (evaluator::exact_gradient).
   virtual std::vector<std::string> exact_blocks() const { return {}; }
-  // Whether evaluator::gradient exists in this configuration (method = bp).
+  // Whether evaluator::gradient exists in this configuration (method = bp), and if not, why, in
+  // the words the refusal prints.
   virtual bool has_gradient() const { return false; }
+  virtual std::string no_gradient_reason() const {
+    return "task " + name() + " has no backpropagation gradient in this configuration";
+  }
   // The most parts a generation's batch can be cut into (1: it does not split).
   virtual std::size_t batch_parts() const { return 1; }
   // How many parts the validation batch is cut into when a member's batch is in `parts`: parts
@@ -72,6 +81,21 @@ class task {
   virtual std::size_t gradient_parts() const { return 1; }
   // A fresh evaluator; the description must outlive it.
   virtual std::unique_ptr<evaluator> make_evaluator() const = 0;
+
+  // Tasks of a network (task B, task network): its description, which the run file embeds, and
+  // the network a theta makes of it (its trained weights), which esbio export writes.
+  virtual const models::network_description* network() const { return nullptr; }
+  virtual models::network_description network_at(std::span<const double> theta) const;
+  // Tasks that draw their own trials (task B): the batches of generations 0..generations-1, in
+  // order, as the training split of a dataset file, and the validation set as its validation
+  // split (docs/network-files.md): task network with task.batches = sequential trains on them
+  // as the task trains itself.
+  virtual data_group trials_as_dataset(std::uint32_t generations) const;
+  // Tasks that read files: every value checked once before a run begins (on the rank that
+  // decides; input_error naming the file), and what the run file records of them (name, value),
+  // which a resume compares.
+  virtual void check_files() const {}
+  virtual std::vector<std::pair<std::string, std::string>> file_record() const { return {}; }
 };
 
 class evaluator {

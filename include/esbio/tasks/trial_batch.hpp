@@ -25,7 +25,6 @@ struct trial_batch {
   std::vector<double> targets;  // traces: trials x samples x outputs
   std::vector<double> mask;     // traces: trials x samples (1: scored, 0: not)
   std::vector<double> counts;   // counts: trials x outputs
-  double mask_total = 0;        // traces: the whole batch's scored entries (a part's normaliser)
 
   void clear_inputs() {
     start.assign(1, 0);
