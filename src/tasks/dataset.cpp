@@ -292,6 +292,7 @@ const dataset_source::row& dataset_source::fetch(std::size_t trial, bool validat
                u = file_->read_ragged("spikes/units", trial);
     std::vector<std::pair<std::size_t, std::uint32_t>> events;
     for (std::size_t i = 0; i < t.size(); ++i) {
+      if (1000.0 * t[i] >= data_.duration_ms()) continue;
       const auto bin = static_cast<std::size_t>(std::floor(1000.0 * t[i] / data_.dt_ms()));
       if (bin < samples) events.emplace_back(bin, static_cast<std::uint32_t>(u[i]));
     }

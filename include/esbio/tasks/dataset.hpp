@@ -37,6 +37,7 @@ class dataset {
   std::size_t samples() const { return samples_; }
   std::size_t channels() const { return channels_; }
   double dt_ms() const { return dt_ms_; }
+  double duration_ms() const { return duration_ms_; }  // spike data: a trial's length
   target_kind kind() const { return kind_; }
   bool spikes() const { return spikes_; }
   const std::vector<std::size_t>& train() const { return train_; }
