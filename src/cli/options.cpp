@@ -209,8 +209,7 @@ train::run_config to_run_config(const settings& s) {
   c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
                                                    : train::training_method::es;
   c.task = r.text("task.name");
-  const auto& kind = tasks::find_task(c.task);
-  kind.make(r, c.seed, false);  // the task's own options: checked and canonicalised
+  const auto task_values = tasks::find_task(c.task).read(s);  // checked and canonicalised
 
   auto& e = c.es;
   e.seed = c.seed;
@@ -279,6 +278,7 @@ train::run_config to_run_config(const settings& s) {
     throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
   c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));
   for (const auto& [k, v] : r.canonical()) c.values[k] = v;
+  for (const auto& [k, v] : task_values) c.values[k] = v;
   c.text = settings_text(c.values);
   return c;
 }

@@ -18,6 +18,9 @@ tasks::evidence_config small(std::size_t neurons = 12, std::size_t trials = 6) {
   c.seed = 21;
   c.neurons = neurons;
   c.trials = trials;
+  // The solver this test was written with, the struct's default then.
+  c.solver.lmm = ode::method::bdf;
+  c.solver.nls = ode::nonlinear_solver::newton;
   return c;
 }
 
