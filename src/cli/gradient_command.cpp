@@ -14,7 +14,7 @@
 #include "esbio/analysis/gradient_study.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/es_config.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/version.hpp"

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "esbio/core/hash.hpp"
+#include "esbio/es/shaping.hpp"
 
 namespace esbio::es {
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "esbio/es/gradient_estimator.hpp"
 #include "esbio/es/search.hpp"
 #include "factories.hpp"
 
@@ -79,7 +80,7 @@ class estimator_search final : public search {
     return out;
   }
 
-  strategy s_;
+  gradient_estimator s_;
   std::size_t p_;
 };
 

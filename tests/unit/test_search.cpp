@@ -9,6 +9,7 @@
 
 #include "esbio/dist/context.hpp"
 #include "esbio/es/search.hpp"
+#include "esbio/es/shaping.hpp"
 #include "esbio/tasks/benchmark_task.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/train/trainer.hpp"

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "esbio/core/error.hpp"
+#include "esbio/es/gradient_estimator.hpp"
 #include "esbio/es/shaping.hpp"
-#include "esbio/es/strategy.hpp"
 
 using namespace esbio;
 using namespace esbio::es;
@@ -22,7 +22,7 @@ param_layout two_blocks(std::size_t a = 3, std::size_t b = 5) {
 
 // Evaluate loss(theta_m) for every member of generation g.
 template <class F>
-std::vector<evaluation> evaluate_all(const strategy& s, const std::vector<double>& theta,
+std::vector<evaluation> evaluate_all(const gradient_estimator& s, const std::vector<double>& theta,
                                      std::uint32_t g, F loss) {
   std::vector<evaluation> ev(s.evaluations());
   std::vector<double> p(theta.size());
@@ -57,7 +57,7 @@ TEST_CASE("members perturb only the active block, which rotates") {
   es_config c;
   c.population = 4;
   c.sigma = 0.5;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 1.0);
   std::vector<double> p(8);
   CHECK(s.active(0).name == "A");
@@ -76,19 +76,19 @@ TEST_CASE("es.blocks restricts the rotation to the named blocks") {
   es_config c;
   c.population = 4;
   c.blocks = {"B"};
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   for (std::uint32_t g = 0; g < 5; ++g) CHECK(s.active(g).name == "B");
   c.blocks = {"B", "A"};
-  strategy t(c, two_blocks());
+  gradient_estimator t(c, two_blocks());
   CHECK(t.active(0).name == "B");
   CHECK(t.active(1).name == "A");
   CHECK(t.active(1).id == 0);  // optimiser state stays keyed by the layout's block index
   c.blocks = {"C"};
-  CHECK_THROWS_WITH_AS(strategy(c, two_blocks()), doctest::Contains("es.blocks names 'C'"),
-                       input_error);
+  CHECK_THROWS_WITH_AS(gradient_estimator(c, two_blocks()),
+                       doctest::Contains("es.blocks names 'C'"), input_error);
   c.blocks = {"A"};
   c.block_coordinate = false;
-  CHECK_THROWS_AS(strategy(c, two_blocks()), input_error);
+  CHECK_THROWS_AS(gradient_estimator(c, two_blocks()), input_error);
 }
 
 TEST_CASE("openai members come in mirrored pairs around theta") {
@@ -96,7 +96,7 @@ TEST_CASE("openai members come in mirrored pairs around theta") {
   c.kind = strategy_kind::openai;
   c.population = 6;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   CHECK(s.evaluations() == 7);
   const std::vector<double> theta{0.1, -0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
   std::vector<double> p(8), q(8);
@@ -121,7 +121,7 @@ TEST_CASE("song estimates the gradient of a linear loss without bias") {
   c.seed = 7;
   for (auto b : {baseline_kind::center, baseline_kind::mean}) {
     c.baseline = b;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     const std::vector<double> theta(8, 0.3);
     const auto est = s.estimate_gradient(evaluate_all(s, theta, 0, loss), theta, 0);
     REQUIRE(est.usable);
@@ -138,7 +138,7 @@ TEST_CASE("song without baseline follows the paper's raw-loss formula") {
   c.population = 50;
   c.sigma = 0.2;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   auto constant = [](const std::vector<double>&) { return 2.0; };
   const auto raw = s.estimate_gradient(evaluate_all(s, theta, 4, constant), theta, 4);
@@ -149,7 +149,7 @@ TEST_CASE("song without baseline follows the paper's raw-loss formula") {
   }
   for (int k = 0; k < 8; ++k) CHECK(raw.grad[k] == doctest::Approx(2.0 * sum_eps[k] / (50 * 0.2)));
   c.baseline = baseline_kind::center;
-  strategy centred(c, two_blocks());
+  gradient_estimator centred(c, two_blocks());
   const auto zero = centred.estimate_gradient(evaluate_all(centred, theta, 4, constant), theta, 4);
   for (double g : zero.grad) CHECK(g == 0.0);
 }
@@ -166,7 +166,7 @@ TEST_CASE("openai ranks give a descent direction on a quadratic") {
   c.population = 4000;
   c.sigma = 0.05;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   const auto est = s.estimate_gradient(evaluate_all(s, theta, 2, loss), theta, 2);
   std::vector<double> true_grad(8);
@@ -183,7 +183,7 @@ TEST_CASE(
     c.kind = kind;
     c.population = 10;
     c.block_coordinate = false;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     auto ev = evaluate_all(s, theta, 1, loss);
     auto failed = ev;
     failed[3].status = eval_status::solver_failure;
@@ -214,7 +214,7 @@ TEST_CASE("a failure ranks below every success even when the successes all tie (
     c.population = 10;
     c.block_coordinate = false;
     c.baseline = baseline_kind::center;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     std::vector<evaluation> ev(s.evaluations());
     for (auto& e : ev) e.loss = 0.0;
     for (std::size_t m : {2u, 3u, 5u, 8u, 9u}) ev[m].status = eval_status::work_budget;
@@ -248,7 +248,7 @@ TEST_CASE("a configured failure penalty is used as the failed members' loss") {
   c.population = 5;
   c.failure_penalty = 10.0;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   std::vector<evaluation> ev(5);
   for (auto& e : ev) e.loss = 1.0;
@@ -261,7 +261,7 @@ TEST_CASE("a configured failure penalty is used as the failed members' loss") {
   for (auto& e : failed) e.status = eval_status::solver_failure;
   CHECK(s.estimate_gradient(failed, theta, 0).usable);  // the penalty still defines a loss
   c.failure_penalty.reset();
-  strategy t(c, two_blocks());
+  gradient_estimator t(c, two_blocks());
   CHECK_FALSE(t.estimate_gradient(failed, theta, 0).usable);
 }
 

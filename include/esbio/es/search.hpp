@@ -39,8 +39,8 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/params.hpp"
+#include "esbio/es/es_config.hpp"
 #include "esbio/es/optimizer.hpp"
-#include "esbio/es/strategy.hpp"
 
 namespace esbio::es {
 

@@ -8,7 +8,7 @@
 #include "esbio/core/settings.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/es/optimizer.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/es_config.hpp"
 
 namespace esbio::train {
 
