@@ -12,11 +12,11 @@
 namespace esbio::es {
 
 gradient_estimator::gradient_estimator(es_config cfg, param_layout layout)
-    : cfg_(std::move(cfg)), layout_(std::move(layout)) {
+    : cfg_(resolved(std::move(cfg))), layout_(std::move(layout)) {
   validate(cfg_);
   bind_table(cfg_.noise, cfg_.seed, layout_.size());
   rotation_ = trained_blocks(cfg_, layout_);
-  if (cfg_.enabled && !cfg_.block_coordinate && rotation_.size() != layout_.blocks().size())
+  if (cfg_.enabled && !*cfg_.block_coordinate && rotation_.size() != layout_.blocks().size())
     throw input_error("es.blocks selects a subset: it needs es.block_coordinate = true");
 }
 
@@ -26,11 +26,11 @@ std::size_t gradient_estimator::evaluations() const {
 }
 
 std::size_t gradient_estimator::range_count() const {
-  return cfg_.block_coordinate ? layout_.blocks().size() : 1;
+  return *cfg_.block_coordinate ? layout_.blocks().size() : 1;
 }
 
 active_range gradient_estimator::active(std::uint32_t generation) const {
-  if (!cfg_.block_coordinate) return {0, layout_.size(), 0, "all"};
+  if (!*cfg_.block_coordinate) return {0, layout_.size(), 0, "all"};
   const std::size_t id = rotation_[generation % rotation_.size()];
   const auto& b = layout_.blocks()[id];
   return {b.offset, b.size(), id, b.name};
@@ -51,7 +51,7 @@ void gradient_estimator::noise(std::uint32_t generation, std::uint32_t id,
 void gradient_estimator::noise_slice(std::uint32_t generation, std::uint32_t id, std::size_t first,
                                      std::span<double> out) const {
   const auto r = active(generation);
-  if (!cfg_.block_coordinate) {
+  if (!*cfg_.block_coordinate) {
     member_noise_slice(cfg_.seed, generation, id, layout_.blocks(), cfg_.noise, first, out);
   } else {
     const param_block& b = layout_.blocks()[r.id];

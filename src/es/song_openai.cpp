@@ -75,7 +75,7 @@ class estimator_search final : public search {
     out.failures = est.failures;
     out.grad_norm =
         std::sqrt(std::inner_product(est.grad.begin(), est.grad.end(), est.grad.begin(), 0.0));
-    out.block = s_.config().block_coordinate ? static_cast<std::int64_t>(range.id) : all_blocks;
+    out.block = *s_.config().block_coordinate ? static_cast<std::int64_t>(range.id) : all_blocks;
     if (est.usable) opt.step(theta, est.grad, range.offset, range.id);
     return out;
   }

@@ -400,6 +400,7 @@ TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and i
         r.es.seed = r.seed;
         r.es.population = 6;
         r.es.sigma = 0.05;
+        r.es.baseline = es::baseline_kind::none;  // es_config's default when this was written
         r.optim.lr = 0.01;
         r.items_per_member = method == train::training_method::es ? parts : 1;
         // ES as the paper's hybrid protocol: the readout by its exact gradient, in the same parts.

@@ -30,6 +30,7 @@ es_config joint(strategy_kind k, std::size_t population, double sigma = 0.3) {
   c.kind = k;
   c.population = population;
   c.sigma = sigma;
+  c.baseline = baseline_kind::none;  // es_config's default when these tests were written
   c.block_coordinate = false;
   c.seed = 42;
   return c;

@@ -33,6 +33,15 @@ std::vector<evaluation> evaluate_all(const gradient_estimator& s, const std::vec
   return ev;
 }
 
+// The estimator settings these tests were written against: es_config's defaults before they
+// became the command line's (sigma 0.01, the centre baseline).
+es_config written_with() {
+  es_config c;
+  c.sigma = 0.1;
+  c.baseline = baseline_kind::none;
+  return c;
+}
+
 double cosine(const std::vector<double>& a, const std::vector<double>& b) {
   const double ab = std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
   const double aa = std::inner_product(a.begin(), a.end(), a.begin(), 0.0);
@@ -54,7 +63,7 @@ TEST_CASE("centred ranks: ties share their average rank") {
 }
 
 TEST_CASE("members perturb only the active block, which rotates") {
-  es_config c;
+  es_config c = written_with();
   c.population = 4;
   c.sigma = 0.5;
   gradient_estimator s(c, two_blocks());
@@ -73,7 +82,7 @@ TEST_CASE("members perturb only the active block, which rotates") {
 }
 
 TEST_CASE("es.blocks restricts the rotation to the named blocks") {
-  es_config c;
+  es_config c = written_with();
   c.population = 4;
   c.blocks = {"B"};
   gradient_estimator s(c, two_blocks());
@@ -92,7 +101,7 @@ TEST_CASE("es.blocks restricts the rotation to the named blocks") {
 }
 
 TEST_CASE("openai members come in mirrored pairs around theta") {
-  es_config c;
+  es_config c = written_with();
   c.kind = strategy_kind::openai;
   c.population = 6;
   c.block_coordinate = false;
@@ -114,7 +123,7 @@ TEST_CASE("song estimates the gradient of a linear loss without bias") {
   auto loss = [&](const std::vector<double>& p) {
     return std::inner_product(p.begin(), p.end(), cvec.begin(), 0.0);
   };
-  es_config c;
+  es_config c = written_with();
   c.population = 20000;
   c.sigma = 0.1;
   c.block_coordinate = false;
@@ -134,7 +143,7 @@ TEST_CASE("song estimates the gradient of a linear loss without bias") {
 TEST_CASE("song without baseline follows the paper's raw-loss formula") {
   // With L = const the paper's estimator is pure noise proportional to the constant,
   // g = (L/S) sum_m eps_m / sigma, and the centre baseline removes it exactly.
-  es_config c;
+  es_config c = written_with();
   c.population = 50;
   c.sigma = 0.2;
   c.block_coordinate = false;
@@ -161,7 +170,7 @@ TEST_CASE("openai ranks give a descent direction on a quadratic") {
     for (int k = 0; k < 8; ++k) s += (p[k] - target[k]) * (p[k] - target[k]);
     return s;
   };
-  es_config c;
+  es_config c = written_with();
   c.kind = strategy_kind::openai;
   c.population = 4000;
   c.sigma = 0.05;
@@ -179,7 +188,7 @@ TEST_CASE(
   auto loss = [](const std::vector<double>& p) { return p[0] * p[0] + p[4]; };
   const std::vector<double> theta(8, 0.2);
   for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
-    es_config c;
+    es_config c = written_with();
     c.kind = kind;
     c.population = 10;
     c.block_coordinate = false;
@@ -209,7 +218,7 @@ TEST_CASE("a failure ranks below every success even when the successes all tie (
   // given the worst success's loss (0), the estimate would be exactly zero.
   const std::vector<double> theta(8, 0.0);
   for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
-    es_config c;
+    es_config c = written_with();
     c.kind = kind;
     c.population = 10;
     c.block_coordinate = false;
@@ -244,7 +253,7 @@ TEST_CASE("failure_loss is strictly above every success, honours a higher config
 }
 
 TEST_CASE("a configured failure penalty is used as the failed members' loss") {
-  es_config c;
+  es_config c = written_with();
   c.population = 5;
   c.failure_penalty = 10.0;
   c.block_coordinate = false;
@@ -266,7 +275,7 @@ TEST_CASE("a configured failure penalty is used as the failed members' loss") {
 }
 
 TEST_CASE("invalid strategy settings are input errors") {
-  es_config c;
+  es_config c = written_with();
   c.sigma = 0;
   CHECK_THROWS_WITH_AS(validate(c), "es.sigma must be a positive number", input_error);
   c.sigma = -1;

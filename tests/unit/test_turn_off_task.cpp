@@ -90,6 +90,7 @@ TEST_CASE("ES silences the neuron within a CI budget") {
   tc.solver.rtol = tc.solver.atol = 1e-6;
   c.es.population = 30;
   c.es.sigma = 0.2;
+  c.es.baseline = es::baseline_kind::none;  // the paper's, es_config's default when written
   c.optim.kind = es::optimizer_kind::sgd;
   c.optim.lr = 0.1;
   const tasks::turn_off_task task(tc);

@@ -8,27 +8,28 @@
 #include <vector>
 
 #include "esbio/core/params.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/es/noise.hpp"
 
 namespace esbio::es {
 
 enum class strategy_kind { song, openai, snes, pgpe, sep_cmaes, cmaes, guided };
 enum class baseline_kind { none, center, mean };
-strategy_kind parse_strategy(const std::string& name);
-baseline_kind parse_baseline(const std::string& name);
 const char* to_string(strategy_kind k);
-const char* to_string(baseline_kind k);
 
 // The largest population esbio accepts: its results (88 bytes a member on the wire) are broadcast
 // every generation, so beyond this a typo would allocate gigabytes before the first evaluation.
 inline constexpr std::size_t max_population = 1'000'000;
 
+// The defaults are the command line's (es_config_schema()): the embedded spiral run's.
 struct es_config {
   strategy_kind kind = strategy_kind::song;
   std::size_t population = 100;
-  double sigma = 0.1;
-  baseline_kind baseline = baseline_kind::none;
-  bool block_coordinate = true;
+  double sigma = 0.01;
+  baseline_kind baseline = baseline_kind::center;
+  // Perturb one block per generation, in rotation; unset (auto): the strategy's default, true for
+  // song and openai (resolved()).
+  std::optional<bool> block_coordinate;
   // Blocks ES trains, in rotation (empty: all). Blocks left out keep their values (or are trained
   // by other means, e.g. an exact readout step).
   std::vector<std::string> blocks;
@@ -53,6 +54,11 @@ struct es_config {
   double guided_beta = 2.0;        // guided: the estimate's scale
 };
 
+// The es.* keys (es.generations is the run's: train/run_config.hpp).
+const schema<es_config>& es_config_schema();
+
+// cfg with its words for a strategy's own default resolved (es.block_coordinate = auto).
+es_config resolved(es_config cfg);
 void validate(const es_config& cfg);  // throws input_error naming the bad setting
 
 // The layout indices of the blocks ES trains: es.blocks, or every block not in es.exact_blocks;

@@ -39,7 +39,7 @@ class gradient_estimator {
  public:
   gradient_estimator(es_config cfg, param_layout layout);
 
-  const es_config& config() const { return cfg_; }
+  const es_config& config() const { return cfg_; }    // resolved(): block_coordinate is set
   bool trains() const { return !rotation_.empty(); }  // false in the reservoir ablation
   std::size_t evaluations() const;  // members evaluated per generation, the centre included
   // The step counters an optimiser keeps for this strategy, indexed by active_range::id: one per
