@@ -14,7 +14,7 @@
 #include "esbio/analysis/gradient_study.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
-#include "esbio/es/es_config.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/version.hpp"
@@ -78,6 +78,17 @@ gradient_args parse_gradient_args(const std::vector<std::string>& args) {
   return a;
 }
 
+// "song, openai, snes, pgpe and guided": the strategies esbio gradient can compare with BP.
+std::string estimating_strategies() {
+  std::vector<std::string> names;
+  for (const auto& k : es::strategies())
+    if (k.traits.estimates_gradient) names.push_back(k.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
 }  // namespace
 
 int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args) {
@@ -105,11 +116,11 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
     text = cfg.text;
     if (!a.horizons.empty() && cfg.task != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
-    if (cfg.es.kind == es::strategy_kind::cmaes || cfg.es.kind == es::strategy_kind::sep_cmaes)
-      throw input_error(std::string("es.strategy = ") + es::to_string(cfg.es.kind) +
-                        " does not estimate a gradient (song, openai, snes, pgpe and guided do)");
-    if (cfg.es.kind == es::strategy_kind::openai || cfg.es.kind == es::strategy_kind::pgpe ||
-        cfg.es.kind == es::strategy_kind::guided)
+    const auto& traits = es::find_strategy(cfg.es.strategy).traits;
+    if (!traits.estimates_gradient)
+      throw input_error("es.strategy = " + cfg.es.strategy + " does not estimate a gradient (" +
+                        estimating_strategies() + " do)");
+    if (traits.mirrored)
       for (const auto s : a.populations)
         if (s % 2 != 0) throw input_error("--populations: mirrored pairs need even S");
     theta_bytes = run_file_theta(a.params_file);

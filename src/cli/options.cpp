@@ -11,6 +11,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/es/search.hpp"
 #include "esbio/tasks/registry.hpp"
 
@@ -36,18 +37,38 @@ void add_option(po::options_description& d, const std::string& key, const std::s
   d.add_options()(key.c_str(), po::value<std::string>()->value_name("V"), help.c_str());
 }
 
+// Keys a strategy declares (es.restarts, ...): listed in its own section of --help.
+bool strategy_key(const std::string& key) {
+  for (const auto& k : es::strategies())
+    for (const auto& o : k.options)
+      if (o.key == key) return true;
+  return false;
+}
+
 po::options_description general_description() {
   po::options_description d("Configuration (INI section = prefix; command line wins)");
   for (const auto& s : config_options())
-    add_option(d, s.key, s.help + " [" + s.default_value + "]");
+    if (!strategy_key(s.key)) add_option(d, s.key, s.help + " [" + s.default_value + "]");
   return d;
 }
 
-// What the parser accepts: the general options and every task's.
+// What the parser accepts: the general options, every strategy's and every task's.
 po::options_description config_description() {
-  po::options_description d = general_description();
+  po::options_description d("Configuration");
+  for (const auto& s : config_options()) add_option(d, s.key, s.help);
   for (const auto& [key, help] : task_keys()) add_option(d, key, help);
   return d;
+}
+
+// --help: each strategy's own options, with their defaults.
+std::string strategy_help() {
+  std::ostringstream os;
+  for (const auto& k : es::strategies()) {
+    po::options_description d("es.strategy = " + k.name + " (" + k.summary + ")");
+    for (const auto& o : k.options) add_option(d, o.key, o.help + " [" + o.default_value + "]");
+    os << "\n" << d;
+  }
+  return os.str();
 }
 
 // --help: the general options, then each task's own, with its defaults.
@@ -123,7 +144,7 @@ std::string train_help() {
      << "Exit codes: 0 done, 2 bad input, 3 stopped by a signal after a checkpoint "
         "(continue with --resume), 1 other errors.\n\n"
      << run_description() << "\n"
-     << general_description() << task_help();
+     << general_description() << strategy_help() << task_help();
   return os.str();
 }
 

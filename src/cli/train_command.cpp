@@ -204,7 +204,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     if (cfg.method == train::training_method::bp)
       method << "bp (exact gradient)";
     else
-      method << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
+      method << cfg.es.strategy << " S=" << cfg.es.population
              << " sigma=" << cfg.es.sigma;
     if (!quiet)
       std::cout << "esbio " << esbio::version << ": " << cfg.task << ", " << method.str() << ", "

@@ -21,8 +21,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
-#include "factories.hpp"
+#include "esbio/core/error.hpp"
+#include "esbio/es/registry.hpp"
 #include "joint.hpp"
 #include "linalg.hpp"
 
@@ -36,13 +38,29 @@ struct parameters {
   double mu_eff = 0, c_s = 0, d_s = 0, c_c = 0, c_1 = 0, c_mu = 0, chi_n = 0, c_m = 1;
 };
 
+struct cmaes_options {
+  std::optional<double> mean_lr;  // c_m; unset: 1
+  std::size_t restarts = 0;       // IPOP restarts
+
+  static const esbio::schema<cmaes_options>& schema() {
+    using o = cmaes_options;
+    static const auto s = esbio::schema<o>()
+                              .field("es.mean_lr", &o::mean_lr, codecs::real_or("default"),
+                                     "step size of the mean update (default 1)")
+                              .field("es.restarts", &o::restarts, codecs::count<std::size_t>(0, 20),
+                                     "IPOP restarts, the population doubled each time");
+    return s;
+  }
+  void validate() const {
+    if (mean_lr && !(*mean_lr > 0)) throw input_error("es.mean_lr must be positive");
+  }
+};
+
 class cmaes final : public joint_search {
  public:
-  cmaes(const es_config& cfg, const param_layout& layout, bool separable)
-      : joint_search(cfg, layout), sep_(separable) {
-    const double n = static_cast<double>(n_);
-    lambda0_ = cfg_.population > 0 ? cfg_.population
-                                   : 4 + static_cast<std::size_t>(std::floor(3 * std::log(n)));
+  cmaes(const es_config& cfg, const param_layout& layout, const cmaes_options& o, bool separable)
+      : joint_search(cfg, layout), sep_(separable), o_(o) {
+    lambda0_ = cfg_.population > 0 ? cfg_.population : log_population(n_);
   }
 
   search_state initial(std::span<const double> theta) const override {
@@ -150,7 +168,7 @@ class cmaes final : public joint_search {
         10 + static_cast<std::size_t>(
                  std::ceil(30 * static_cast<double>(n_) / static_cast<double>(lambda)));
     if (best.size() > window) best.erase(best.begin());
-    if (s.at("restarts")[0] < static_cast<double>(cfg_.restarts) && stalled(s, evals, order, p)) {
+    if (s.at("restarts")[0] < static_cast<double>(o_.restarts) && stalled(s, evals, order, p)) {
       s.at("restarts")[0] += 1;
       scatter(s.at("x0"), theta);
       start(s, 2 * lambda);
@@ -187,7 +205,7 @@ class cmaes final : public joint_search {
       p.c_mu = std::min(1 - p.c_1, p.c_mu * scale);
     }
     p.chi_n = std::sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
-    p.c_m = cfg_.mean_lr.value_or(1.0);
+    p.c_m = o_.mean_lr.value_or(1.0);
     return p;
   }
 
@@ -293,14 +311,38 @@ class cmaes final : public joint_search {
   }
 
   bool sep_;
+  cmaes_options o_;
   std::size_t lambda0_ = 0;
 };
 
-}  // namespace
-
-std::unique_ptr<search> make_cmaes(const es_config& cfg, const param_layout& layout,
-                                   bool separable) {
-  return std::make_unique<cmaes>(cfg, layout, separable);
+strategy_traits traits() {
+  strategy_traits t;
+  t.default_population = log_population;
+  t.estimates_gradient = false;
+  t.refuses_lowrank = "CMA-ES shapes its own noise";
+  return t;
 }
 
+}  // namespace
 }  // namespace esbio::es::detail
+
+namespace esbio::es {
+
+strategy_info sep_cmaes_strategy() {
+  return registered_strategy<detail::cmaes_options>(
+      "sep_cmaes", "diagonal CMA-ES (Ros & Hansen 2008), IPOP restarts", detail::traits(),
+      [](const es_config& cfg, const param_layout& layout, const detail::cmaes_options& o) {
+        return std::make_unique<detail::cmaes>(cfg, layout, o, true);
+      });
+}
+
+strategy_info cmaes_strategy() {
+  return registered_strategy<detail::cmaes_options>(
+      "cmaes", "CMA-ES (Hansen's tutorial), IPOP restarts: up to a few hundred parameters",
+      detail::traits(),
+      [](const es_config& cfg, const param_layout& layout, const detail::cmaes_options& o) {
+        return std::make_unique<detail::cmaes>(cfg, layout, o, false);
+      });
+}
+
+}  // namespace esbio::es

@@ -5,23 +5,9 @@
 #include <limits>
 
 #include "esbio/core/error.hpp"
+#include "esbio/es/registry.hpp"
 
 namespace esbio::es {
-
-namespace {
-constexpr std::pair<strategy_kind, const char*> strategy_names[] = {
-    {strategy_kind::song, "song"},           {strategy_kind::openai, "openai"},
-    {strategy_kind::snes, "snes"},           {strategy_kind::pgpe, "pgpe"},
-    {strategy_kind::sep_cmaes, "sep_cmaes"}, {strategy_kind::cmaes, "cmaes"},
-    {strategy_kind::guided, "guided"},
-};
-}  // namespace
-
-const char* to_string(strategy_kind k) {
-  for (const auto& [kind, n] : strategy_names)
-    if (kind == k) return n;
-  return "unknown";
-}
 
 namespace {
 
@@ -45,22 +31,32 @@ const schema<noise_spec>& noise_schema() {
   return s;
 }
 
+void append(std::string& list, const std::string& name) {
+  list += (list.empty() ? "" : ", ") + name;
+}
+
 }  // namespace
 
 const schema<es_config>& es_config_schema() {
   using c = es_config;
   using namespace codecs;
   static const auto s = [] {
-    std::vector<std::pair<std::string, strategy_kind>> strategies;
-    for (const auto& [kind, name] : strategy_names) strategies.emplace_back(name, kind);
+    std::vector<std::pair<std::string, std::string>> known;
+    std::string listed, rotating, mirrored, own_default;
+    for (const auto& k : strategies()) {
+      known.emplace_back(k.name, k.name);
+      listed += (listed.empty() ? "" : " | ") + k.name;
+      if (k.traits.rotates_blocks) append(rotating, k.name);
+      if (k.traits.mirrored) append(mirrored, k.name);
+      if (k.traits.default_population) append(own_default, k.name);
+    }
     const auto blocks = names("all");
-    return schema<c>()
-        .field("es.strategy", &c::kind, choice<strategy_kind>(strategies),
-               "song (Hazelden et al.) | openai (Salimans et al.) | snes | pgpe | sep_cmaes | "
-               "cmaes | guided (README: which to try first)")
+    auto out = schema<c>();
+    out.field("es.strategy", &c::strategy, choice<std::string>(known),
+              listed + " (each has its section below; README: which to try first)")
         .field("es.population", &c::population, count<std::size_t>(0),
-               "samples per generation S (song: centre included; openai, pgpe, guided: even; "
-               "snes, sep_cmaes, cmaes: 0 for the paper's 4 + 3 ln n)")
+               "samples per generation S, the centre included for song (even for " + mirrored +
+                   "; 0 for the strategy's default 4 + 3 ln n: " + own_default + ")")
         .field("es.sigma", &c::sigma, real(), "perturbation standard deviation")
         .field("es.baseline", &c::baseline,
                choice<baseline_kind>({{"none", baseline_kind::none},
@@ -70,8 +66,8 @@ const schema<es_config>& es_config_schema() {
                "song baseline subtracted from losses: none (paper) | center | mean")
         .field("es.block_coordinate", &c::block_coordinate, flag_or("auto"),
                "perturb one parameter block per generation, in rotation: true | false | auto "
-               "(true for song and openai, false for the others, which move their blocks "
-               "together)")
+               "(true for " +
+                   rotating + ", false for the others, which move their blocks together)")
         .custom(
             "es.blocks",
             [blocks](c& e, const std::string& text) {
@@ -89,46 +85,45 @@ const schema<es_config>& es_config_schema() {
                "spread) | a number (raised to that if not above every success)")
         .field("es.weight_decay", &c::weight_decay, real(real_sign::non_negative),
                "openai: L2 coefficient added to the estimate")
-        .section(&c::noise, noise_schema())
-        .field("es.sigma_lr", &c::sigma_lr, real_or("default"),
-               "snes, pgpe: step size of the sigma update (default: snes (3 + ln n)/(5 sqrt n), "
-               "pgpe 0.1)")
-        .field("es.mean_lr", &c::mean_lr, real_or("default"),
-               "snes, sep_cmaes, cmaes: step size of the mean update (default 1)")
-        .field("es.sigma_max_change", &c::sigma_max_change, real(real_sign::positive),
-               "pgpe: largest relative change of sigma per generation")
-        .field("es.restarts", &c::restarts, count<std::size_t>(0, 20),
-               "cmaes, sep_cmaes: IPOP restarts, the population doubled each time")
-        .field("es.guided_k", &c::guided_k, count<std::size_t>(1, 1000),
-               "guided: how many recent exact gradients span the guiding subspace")
-        .field("es.guided_alpha", &c::guided_alpha, real(real_sign::non_negative),
-               "guided: share of the noise variance outside the subspace")
-        .field("es.guided_beta", &c::guided_beta, real(real_sign::positive),
-               "guided: scale of the estimate");
+        .section(&c::noise, noise_schema());
+    // The strategies' own keys, each once, read as its first declarer reads it (the registry's
+    // test checks that the others agree).
+    for (const auto& k : strategies())
+      for (const auto& o : k.options) {
+        if (out.find(o.key)) continue;
+        out.custom(
+            o.key,
+            [key = o.key, canonical = k.canonical](c& e, const std::string& text) {
+              e.options[key] = canonical(key, text);
+            },
+            [key = o.key, fallback = o.default_value](const c& e) {
+              const auto it = e.options.find(key);
+              return it == e.options.end() ? fallback : it->second;
+            },
+            o.help);
+      }
+    return out;
   }();
   return s;
 }
 
 es_config resolved(es_config cfg) {
   if (!cfg.block_coordinate)
-    cfg.block_coordinate = cfg.kind == strategy_kind::song || cfg.kind == strategy_kind::openai;
+    cfg.block_coordinate = find_strategy(cfg.strategy).traits.rotates_blocks;
   return cfg;
 }
 
 void validate(const es_config& config) {
   const auto cfg = resolved(config);
+  const auto& traits = find_strategy(cfg.strategy).traits;
   if (!(cfg.sigma > 0) || !std::isfinite(cfg.sigma))
     throw input_error("es.sigma must be a positive number");
-  const bool default_population = cfg.kind == strategy_kind::snes ||
-                                  cfg.kind == strategy_kind::sep_cmaes ||
-                                  cfg.kind == strategy_kind::cmaes;
-  if (cfg.population < 2 && !(default_population && cfg.population == 0))
+  const bool own_default = traits.default_population != nullptr;
+  if (cfg.population < 2 && !(own_default && cfg.population == 0))
     throw input_error(std::string("es.population must be at least 2") +
-                      (default_population ? " (or 0: the strategy's default)" : ""));
-  const bool pairs = cfg.kind == strategy_kind::openai || cfg.kind == strategy_kind::pgpe ||
-                     cfg.kind == strategy_kind::guided;
-  if (pairs && cfg.population % 2 != 0)
-    throw input_error(std::string("es.population must be even for the ") + to_string(cfg.kind) +
+                      (own_default ? " (or 0: the strategy's default)" : ""));
+  if (traits.mirrored && cfg.population % 2 != 0)
+    throw input_error("es.population must be even for the " + cfg.strategy +
                       " strategy (mirrored pairs)");
   if (cfg.population > max_population)
     throw input_error("es.population must be at most " + std::to_string(max_population));
@@ -136,19 +131,13 @@ void validate(const es_config& config) {
     throw input_error("es.failure_penalty must be finite");
   if (cfg.noise.kind == noise_kind::lowrank && cfg.noise.rank < 1)
     throw input_error("es.rank must be at least 1");
-  if (cfg.noise.kind == noise_kind::lowrank &&
-      (cfg.kind == strategy_kind::sep_cmaes || cfg.kind == strategy_kind::cmaes))
-    throw input_error("es.noise = lowrank: CMA-ES shapes its own noise; use es.noise = full");
-  const bool joint = cfg.kind != strategy_kind::song && cfg.kind != strategy_kind::openai;
-  if (joint && *cfg.block_coordinate)
-    throw input_error(std::string("es.strategy = ") + to_string(cfg.kind) +
+  if (cfg.noise.kind == noise_kind::lowrank && !traits.refuses_lowrank.empty())
+    throw input_error("es.noise = lowrank: " + traits.refuses_lowrank + "; use es.noise = full");
+  if (!traits.rotates_blocks && *cfg.block_coordinate)
+    throw input_error("es.strategy = " + cfg.strategy +
                       " moves its parameters together: es.block_coordinate must be false");
-  if (cfg.sigma_lr && !(*cfg.sigma_lr > 0)) throw input_error("es.sigma_lr must be positive");
-  if (cfg.mean_lr && !(*cfg.mean_lr > 0)) throw input_error("es.mean_lr must be positive");
-  if (!(cfg.sigma_max_change > 0)) throw input_error("es.sigma_max_change must be positive");
-  if (cfg.guided_k < 1) throw input_error("es.guided_k must be at least 1");
-  if (!(cfg.guided_alpha >= 0 && cfg.guided_alpha <= 1))
-    throw input_error("es.guided_alpha must be between 0 and 1");
+  // Every strategy's own options, whichever runs, as when they were general keys.
+  for (const auto& k : strategies()) k.check(cfg.options);
 }
 
 std::vector<std::size_t> trained_blocks(const es_config& cfg, const param_layout& layout) {

@@ -12,7 +12,9 @@
 namespace esbio::es {
 
 gradient_estimator::gradient_estimator(es_config cfg, param_layout layout)
-    : cfg_(resolved(std::move(cfg))), layout_(std::move(layout)) {
+    : cfg_(resolved(std::move(cfg))), layout_(std::move(layout)), song_(cfg_.strategy == "song") {
+  if (!song_ && cfg_.strategy != "openai")
+    throw std::invalid_argument("gradient_estimator: es.strategy is song or openai");
   validate(cfg_);
   bind_table(cfg_.noise, cfg_.seed, layout_.size());
   rotation_ = trained_blocks(cfg_, layout_);
@@ -22,7 +24,7 @@ gradient_estimator::gradient_estimator(es_config cfg, param_layout layout)
 
 std::size_t gradient_estimator::evaluations() const {
   if (!trains()) return 1;  // the centre alone, for the logged loss
-  return cfg_.kind == strategy_kind::song ? cfg_.population : cfg_.population + 1;
+  return song_ ? cfg_.population : cfg_.population + 1;
 }
 
 std::size_t gradient_estimator::range_count() const {
@@ -38,7 +40,7 @@ active_range gradient_estimator::active(std::uint32_t generation) const {
 
 std::pair<std::uint32_t, double> gradient_estimator::noise_of(std::size_t member) const {
   if (member == 0) return {0, 0.0};
-  if (cfg_.kind == strategy_kind::song) return {static_cast<std::uint32_t>(member), 1.0};
+  if (song_) return {static_cast<std::uint32_t>(member), 1.0};
   const auto k = static_cast<std::uint32_t>((member - 1) / 2 + 1);
   return {k, (member % 2 == 1) ? 1.0 : -1.0};
 }
@@ -102,7 +104,7 @@ estimate gradient_estimator::estimate_gradient(std::span<const evaluation> evals
 
   std::vector<double> eps(hi - lo);
   const std::size_t s_total = cfg_.population;
-  if (cfg_.kind == strategy_kind::song) {
+  if (song_) {
     if (!any_ok && !cfg_.failure_penalty) {
       est.usable = false;
       return est;

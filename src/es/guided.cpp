@@ -13,8 +13,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
-#include "factories.hpp"
+#include "esbio/es/registry.hpp"
 #include "joint.hpp"
 #include "linalg.hpp"
 
@@ -22,14 +23,36 @@ namespace esbio::es::detail {
 
 namespace {
 
+struct guided_options {
+  std::size_t k = 1;   // recent exact gradients spanning the subspace
+  double alpha = 0.5;  // share of the noise's variance off the subspace
+  double beta = 2.0;   // the estimate's scale
+
+  static const esbio::schema<guided_options>& schema() {
+    using o = guided_options;
+    using namespace codecs;
+    static const auto s =
+        esbio::schema<o>()
+            .field("es.guided_k", &o::k, count<std::size_t>(1, 1000),
+                   "how many recent exact gradients span the guiding subspace")
+            .field("es.guided_alpha", &o::alpha, real(real_sign::non_negative),
+                   "share of the noise variance outside the subspace")
+            .field("es.guided_beta", &o::beta, real(real_sign::positive), "scale of the estimate");
+    return s;
+  }
+  void validate() const {
+    if (k < 1) throw input_error("es.guided_k must be at least 1");
+    if (!(alpha >= 0 && alpha <= 1)) throw input_error("es.guided_alpha must be between 0 and 1");
+  }
+};
+
 class guided final : public joint_search {
  public:
-  guided(const es_config& cfg, const param_layout& layout)
-      : joint_search(cfg, layout), pairs_(cfg.population / 2) {}
+  guided(const es_config& cfg, const param_layout& layout, const guided_options& o)
+      : joint_search(cfg, layout), pairs_(cfg.population / 2), o_(o) {}
 
   search_state initial(std::span<const double>) const override { return {{"G", {}}, {"U", {}}}; }
   std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
-  bool wants_gradient() const override { return true; }
 
   void observe_gradient(search_state& s, std::span<const double> grad) const override {
     std::vector<double> x(n_);
@@ -39,7 +62,7 @@ class guided final : public joint_search {
     auto& history = s.at("G");
     if (finite) {
       history.insert(history.end(), x.begin(), x.end());
-      if (history.size() > cfg_.guided_k * n_)
+      if (history.size() > o_.k * n_)
         history.erase(history.begin(), history.begin() + static_cast<long>(n_));
     }
     auto u = history;
@@ -88,13 +111,13 @@ class guided final : public joint_search {
     noise(g, k, eps);
     const auto& u = s.at("U");
     const std::size_t kk = u.size() / n_;
-    const double a = kk == 0 ? 1.0 : cfg_.guided_alpha;
+    const double a = kk == 0 ? 1.0 : o_.alpha;
     const double full = cfg_.sigma * std::sqrt(a / static_cast<double>(n_));
     for (double& e : eps) e *= full;
     if (kk == 0) return;
     std::vector<double> w(kk);
     random_stream(cfg_.seed, stream::lowrank, g, k).fill_normal(w, std::uint64_t{1} << 40);
-    const double sub = cfg_.sigma * std::sqrt((1 - cfg_.guided_alpha) / static_cast<double>(kk));
+    const double sub = cfg_.sigma * std::sqrt((1 - o_.alpha) / static_cast<double>(kk));
     for (std::size_t r = 0; r < kk; ++r)
       for (std::size_t i = 0; i < n_; ++i) eps[i] += sub * u[r * n_ + i] * w[r];
   }
@@ -108,8 +131,7 @@ class guided final : public joint_search {
     if (!any && !cfg_.failure_penalty) return false;
     grad.assign(n_, 0.0);
     std::vector<double> eps(n_);
-    const double scale =
-        cfg_.guided_beta / (2 * cfg_.sigma * cfg_.sigma * static_cast<double>(pairs_));
+    const double scale = o_.beta / (2 * cfg_.sigma * cfg_.sigma * static_cast<double>(pairs_));
     for (std::size_t k = 0; k < pairs_; ++k) {
       perturbation(s, g, static_cast<std::uint32_t>(k + 1), eps);
       const double d = (loss[2 * k] - loss[2 * k + 1]) * scale;
@@ -119,12 +141,24 @@ class guided final : public joint_search {
   }
 
   std::size_t pairs_;
+  guided_options o_;
 };
 
 }  // namespace
+}  // namespace esbio::es::detail
 
-std::unique_ptr<search> make_guided(const es_config& cfg, const param_layout& layout) {
-  return std::make_unique<guided>(cfg, layout);
+namespace esbio::es {
+
+strategy_info guided_strategy() {
+  strategy_traits t;
+  t.mirrored = true;
+  t.wants_gradient = true;
+  return registered_strategy<detail::guided_options>(
+      "guided",
+      "Guided ES (Maheswaranathan et al. 2019): mirrored noise around the task's exact gradient", t,
+      [](const es_config& cfg, const param_layout& layout, const detail::guided_options& o) {
+        return std::make_unique<detail::guided>(cfg, layout, o);
+      });
 }
 
-}  // namespace esbio::es::detail
+}  // namespace esbio::es

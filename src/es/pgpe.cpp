@@ -10,21 +10,44 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
+#include "esbio/core/error.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/es/shaping.hpp"
-#include "factories.hpp"
 #include "joint.hpp"
 
 namespace esbio::es::detail {
 
 namespace {
 
+struct pgpe_options {
+  std::optional<double> sigma_lr;  // unset: 0.1
+  double sigma_max_change = 0.2;
+
+  static const esbio::schema<pgpe_options>& schema() {
+    using o = pgpe_options;
+    static const auto s =
+        esbio::schema<o>()
+            .field("es.sigma_lr", &o::sigma_lr, codecs::real_or("default"),
+                   "step size of the sigma update (default 0.1)")
+            .field("es.sigma_max_change", &o::sigma_max_change, codecs::real(real_sign::positive),
+                   "largest relative change of sigma per generation");
+    return s;
+  }
+  void validate() const {
+    if (sigma_lr && !(*sigma_lr > 0)) throw input_error("es.sigma_lr must be positive");
+    if (!(sigma_max_change > 0)) throw input_error("es.sigma_max_change must be positive");
+  }
+};
+
 class pgpe final : public joint_search {
  public:
-  pgpe(const es_config& cfg, const param_layout& layout)
+  pgpe(const es_config& cfg, const param_layout& layout, const pgpe_options& o)
       : joint_search(cfg, layout),
         pairs_(cfg.population / 2),
-        eta_sigma_(cfg.sigma_lr.value_or(0.1)) {}
+        eta_sigma_(o.sigma_lr.value_or(0.1)),
+        max_change_(o.sigma_max_change) {}
 
   search_state initial(std::span<const double>) const override {
     return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
@@ -60,7 +83,7 @@ class pgpe final : public joint_search {
     out.grad_norm = std::sqrt(n2);
     optimiser_step(theta, opt, g_mu);
     for (std::size_t i = 0; i < n_; ++i) {
-      const double cap = cfg_.sigma_max_change * std::abs(sigma[i]);
+      const double cap = max_change_ * std::abs(sigma[i]);
       const double next = sigma[i] - eta_sigma_ * g_sigma[i];
       sigma[i] = std::clamp(next, sigma[i] - cap, sigma[i] + cap);
     }
@@ -110,13 +133,22 @@ class pgpe final : public joint_search {
   }
 
   std::size_t pairs_;
-  double eta_sigma_;
+  double eta_sigma_, max_change_;
 };
 
 }  // namespace
+}  // namespace esbio::es::detail
 
-std::unique_ptr<search> make_pgpe(const es_config& cfg, const param_layout& layout) {
-  return std::make_unique<pgpe>(cfg, layout);
+namespace esbio::es {
+
+strategy_info pgpe_strategy() {
+  strategy_traits t;
+  t.mirrored = true;
+  return registered_strategy<detail::pgpe_options>(
+      "pgpe", "PGPE (Sehnke et al. 2010) as EvoTorch runs it: symmetric pairs, sigma learned", t,
+      [](const es_config& cfg, const param_layout& layout, const detail::pgpe_options& o) {
+        return std::make_unique<detail::pgpe>(cfg, layout, o);
+      });
 }
 
-}  // namespace esbio::es::detail
+}  // namespace esbio::es

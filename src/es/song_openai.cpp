@@ -1,12 +1,11 @@
-// song and openai on the ask/tell interface: the estimators of strategy.hpp, bit for bit as they
-// always ran (tests/unit/test_strategy_regression.cpp holds the hashes), stepped by the
+// song and openai on the ask/tell interface: the estimators of gradient_estimator.hpp, bit for bit
+// as they always ran (tests/unit/test_strategy_regression.cpp holds the hashes), stepped by the
 // configured optimiser on the active block (or on all of theta).
 #include <cmath>
 #include <numeric>
 
 #include "esbio/es/gradient_estimator.hpp"
 #include "esbio/es/search.hpp"
-#include "factories.hpp"
 
 namespace esbio::es::detail {
 
@@ -84,10 +83,35 @@ class estimator_search final : public search {
   std::size_t p_;
 };
 
-}  // namespace
-
-std::unique_ptr<search> make_estimator_search(const es_config& cfg, const param_layout& layout) {
+std::unique_ptr<search> make(const es_config& cfg, const param_layout& layout, const no_options&) {
   return std::make_unique<estimator_search>(cfg, layout);
 }
 
+}  // namespace
+
 }  // namespace esbio::es::detail
+
+namespace esbio::es {
+
+strategy_info song_strategy() {
+  strategy_traits t;
+  t.rotates_blocks = true;
+  t.sliced_update = true;
+  return registered_strategy<no_options>(
+      "song",
+      "Hazelden et al. 2023, the paper's estimator: member 0 the centre, counted in "
+      "es.population; raw losses less es.baseline",
+      t, detail::make);
+}
+
+strategy_info openai_strategy() {
+  strategy_traits t;
+  t.mirrored = true;
+  t.rotates_blocks = true;
+  t.sliced_update = true;
+  return registered_strategy<no_options>(
+      "openai", "Salimans et al. 2017: mirrored pairs, centred ranks, es.weight_decay", t,
+      detail::make);
+}
+
+}  // namespace esbio::es

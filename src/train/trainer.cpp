@@ -26,9 +26,11 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
       throw input_error("es.exact_blocks: task " + task.name() +
                         " has no exact gradient for block '" + name + "'");
-  if (cfg_.method == training_method::es && search_->wants_gradient() && !task.has_gradient())
-    throw input_error("es.strategy = guided needs the task's exact gradient, and task " +
-                      task.name() + " has none in this configuration");
+  if (cfg_.method == training_method::es && search_->traits().wants_gradient &&
+      !task.has_gradient())
+    throw input_error("es.strategy = " + cfg_.es.strategy +
+                      " needs the task's exact gradient, and task " + task.name() +
+                      " has none in this configuration");
   if (cfg_.items_per_member == 0)
     throw input_error(
         "dist.items_per_member = auto is chosen by esbio train from the rank count; "
@@ -149,7 +151,7 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
                             std::vector<double>& member_theta) {
   const std::uint32_t g = st.generation;
   exact_step(st, opt, g);
-  if (search_->wants_gradient()) {
+  if (search_->traits().wants_gradient) {
     // Guided ES: the centre's exact gradient shapes this generation's noise. Like BP's it is
     // computed in parts over the ranks (only the gradient crosses, summed in part order), so every
     // rank holds the same bits without each repeating the whole backward pass.

@@ -226,7 +226,7 @@ TEST_CASE(
   tc.seed = c.seed;
   tc.common_noise = true;
   c.es.seed = c.seed;
-  c.es.kind = es::strategy_kind::openai;
+  c.es.strategy = "openai";
   c.es.population = 20;
   c.es.sigma = 0.1;
   c.es.blocks = {"W_ro", "b_ro"};

@@ -13,9 +13,7 @@
 
 namespace esbio::es {
 
-enum class strategy_kind { song, openai, snes, pgpe, sep_cmaes, cmaes, guided };
 enum class baseline_kind { none, center, mean };
-const char* to_string(strategy_kind k);
 
 // The largest population esbio accepts: its results (88 bytes a member on the wire) are broadcast
 // every generation, so beyond this a typo would allocate gigabytes before the first evaluation.
@@ -23,12 +21,12 @@ inline constexpr std::size_t max_population = 1'000'000;
 
 // The defaults are the command line's (es_config_schema()): the embedded spiral run's.
 struct es_config {
-  strategy_kind kind = strategy_kind::song;
+  std::string strategy = "song";  // a name in the registry (registry.hpp)
   std::size_t population = 100;
   double sigma = 0.01;
   baseline_kind baseline = baseline_kind::center;
-  // Perturb one block per generation, in rotation; unset (auto): the strategy's default, true for
-  // song and openai (resolved()).
+  // Perturb one block per generation, in rotation; unset (auto): the strategy's default
+  // (strategy_traits::rotates_blocks; resolved()).
   std::optional<bool> block_coordinate;
   // Blocks ES trains, in rotation (empty: all). Blocks left out keep their values (or are trained
   // by other means, e.g. an exact readout step).
@@ -44,22 +42,20 @@ struct es_config {
   std::uint64_t seed = 0;
   // The noise of matrix blocks (noise.hpp), for every strategy whose noise is Gaussian.
   noise_spec noise;
-  // Strategy parameters; unset: the strategy's published default (search.hpp says which).
-  std::optional<double> sigma_lr;  // snes, pgpe: the step size of the sigma update
-  std::optional<double> mean_lr;   // snes, sep_cmaes, cmaes: of the mean update
-  double sigma_max_change = 0.2;   // pgpe: per-step relative change of sigma, at most
-  std::size_t restarts = 0;        // cmaes: IPOP restarts (population doubled each time)
-  std::size_t guided_k = 1;        // guided: how many recent BP gradients span the subspace
-  double guided_alpha = 0.5;       // guided: share of the noise's variance off the subspace
-  double guided_beta = 2.0;        // guided: the estimate's scale
+  // The strategies' own keys (es.restarts, es.guided_k, ...; registry.hpp) in canonical text; a
+  // key absent is at its default. Each strategy reads its typed options from it.
+  settings options;
 };
 
-// The es.* keys (es.generations is the run's: train/run_config.hpp).
+// The es.* keys, the registered strategies' own included (es.generations is the run's:
+// train/run_config.hpp).
 const schema<es_config>& es_config_schema();
 
 // cfg with its words for a strategy's own default resolved (es.block_coordinate = auto).
 es_config resolved(es_config cfg);
-void validate(const es_config& cfg);  // throws input_error naming the bad setting
+// Throws input_error naming the bad setting: the checks every strategy shares, by its traits,
+// and every registered strategy's check of its own options.
+void validate(const es_config& cfg);
 
 // The layout indices of the blocks ES trains: es.blocks, or every block not in es.exact_blocks;
 // empty when ES is off (es.blocks = none). input_error for unknown or conflicting names.

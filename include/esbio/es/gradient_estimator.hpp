@@ -70,6 +70,7 @@ class gradient_estimator {
 
   es_config cfg_;
   param_layout layout_;
+  bool song_;  // song's raw losses over S members, or openai's ranked mirrored pairs
   std::vector<std::size_t> rotation_;  // layout indices of the blocks ES perturbs
 };
 

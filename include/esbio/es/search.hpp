@@ -41,6 +41,7 @@
 #include "esbio/core/params.hpp"
 #include "esbio/es/es_config.hpp"
 #include "esbio/es/optimizer.hpp"
+#include "esbio/es/registry.hpp"
 
 namespace esbio::es {
 
@@ -87,12 +88,20 @@ class search {
                                             optimizer& opt, std::uint32_t generation,
                                             std::span<const evaluation> evals,
                                             std::span<const double> grad) const;
-  // Guided ES: the centre's exact gradient, given on every rank before each generation is asked.
-  virtual bool wants_gradient() const { return false; }
+  // traits().wants_gradient (guided ES): the centre's exact gradient, given on every rank before
+  // each generation is asked.
   virtual void observe_gradient(search_state& s, std::span<const double> grad) const;
+
+  // The registry's traits of the strategy this search runs.
+  const strategy_traits& traits() const { return traits_; }
+
+ private:
+  friend std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& layout);
+  strategy_traits traits_;
 };
 
-// The strategy es.strategy names, bound to the task's layout; input_error for bad settings.
+// The strategy es.strategy names (registry.hpp), bound to the task's layout; input_error for
+// bad settings.
 std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& layout);
 
 // A hash of everything a generation starts from (theta, optimiser, strategy state): what ranks
