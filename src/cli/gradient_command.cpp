@@ -95,7 +95,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   dist::mpi_session mpi(argc, argv);
   auto ctx = dist::make_mpi_context();
   gradient_args a;
-  std::string text;
+  train::run_config root_cfg;
   std::vector<char> theta_bytes;
   const int status = root_decides(*ctx, [&] {
     a = parse_gradient_args(args);
@@ -112,8 +112,8 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
       return -1;
     }
     check_output(a.run.out, a.run.force);
-    const auto cfg = analysis_config(a.run);
-    text = cfg.text;
+    root_cfg = analysis_config(a.run);
+    const auto& cfg = root_cfg;
     if (!a.horizons.empty() && cfg.task != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
     const auto& traits = es::find_strategy(cfg.es.strategy).traits;
@@ -131,7 +131,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
 
   if (!same_instruction_set(*ctx)) return 2;
   analysis_setup setup;
-  if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
+  if (const int st = share_analysis(*ctx, root_cfg, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_gradient_args(args);
   const auto& cfg = setup.cfg;
   const auto& task = setup.task;
@@ -188,7 +188,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   t.group = "gradient";
   t.text_attrs = {{"program_version", esbio::version},
                   {"git_revision", esbio::git_revision},
-                  {"config", text},
+                  {"config", cfg.text},
                   {"task", task->name()},
                   {"bp_status", to_string(bp_eval.status)}};
   t.real_attrs = {{"bp_norm", bp_norm},

@@ -218,8 +218,8 @@ const std::vector<option_spec>& config_options() {
   return specs;
 }
 
-std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
-  if (cfg.items_per_member != 0) return cfg.text;
+void resolve_items_per_member(train::run_config& cfg, int ranks) {
+  if (cfg.items_per_member != 0) return;
   const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
   const std::size_t parts = task->make_evaluator()->evaluation_parts();
   // The members a generation hands out, as the strategy counts them (its default population
@@ -235,9 +235,8 @@ std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
       k = d;
       break;
     }
-  auto values = cfg.values;
-  values["dist.items_per_member"] = std::to_string(k);
-  return settings_text(values);
+  cfg.items_per_member = static_cast<std::uint32_t>(k);
+  train::update_text(cfg);
 }
 
 }  // namespace esbio::cli

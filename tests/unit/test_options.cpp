@@ -130,3 +130,24 @@ TEST_CASE("every settings struct's defaults are what the command line resolves w
   CHECK(tasks::spiral_config{}.solver.lmm == ode::method::adams);
   CHECK(tasks::spiral_config{}.solver.nls == ode::nonlinear_solver::fixed_point);
 }
+
+TEST_CASE("dist.items_per_member = auto is resolved on the value, its text with it") {
+  // The tiny spiral: 4 windows a batch, 7 members (song: S); at 8 ranks K x 7 >= 32 needs K >= 5,
+  // so every window is its own item.
+  auto cfg = to_run_config(resolve_settings("", "",
+                                            {"--dist.items_per_member", "auto", "--task.hidden",
+                                             "8", "--task.batch", "4", "--es.population", "7"}));
+  REQUIRE(cfg.items_per_member == 0);
+  CHECK(cfg.values.at("dist.items_per_member") == "auto");
+  resolve_items_per_member(cfg, 8);
+  CHECK(cfg.items_per_member == 4);
+  CHECK(cfg.values.at("dist.items_per_member") == "4");
+  // The text is what a fresh read of it gives: the other ranks build the same run from it.
+  CHECK(to_run_config(resolve_settings(cfg.text, "configuration", {})).text == cfg.text);
+  // At 1 rank one item a member is enough; a number is left alone.
+  auto one = to_run_config(resolve_settings("", "", {"--dist.items_per_member", "auto"}));
+  resolve_items_per_member(one, 1);
+  CHECK(one.items_per_member == 1);
+  resolve_items_per_member(cfg, 1);
+  CHECK(cfg.items_per_member == 4);
+}
