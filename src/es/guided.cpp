@@ -46,12 +46,25 @@ struct guided_options {
   }
 };
 
+// The recent exact gradients (k x n, newest last) and an orthonormal basis of their span.
+struct guided_state {
+  std::vector<double> G, U;
+  static const std::vector<state_field<guided_state>>& fields() {
+    static const std::vector<state_field<guided_state>> f{{"G", &guided_state::G},
+                                                          {"U", &guided_state::U}};
+    return f;
+  }
+};
+
 class guided final : public joint_search {
  public:
   guided(const es_config& cfg, const param_layout& layout, const guided_options& o)
       : joint_search(cfg, layout), pairs_(cfg.population / 2), o_(o) {}
 
-  search_state initial(std::span<const double>) const override { return {{"G", {}}, {"U", {}}}; }
+  search_state initial(std::span<const double>) const override {
+    return search_state(guided_state{});
+  }
+  void adopt(search_state& s) const override { s.adopt(guided_state{}); }
   std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
 
   void observe_gradient(search_state& s, std::span<const double> grad) const override {
@@ -59,7 +72,8 @@ class guided final : public joint_search {
     gather(grad, x);
     bool finite = true;
     for (double v : x) finite = finite && std::isfinite(v);
-    auto& history = s.at("G");
+    auto& state = s.get<guided_state>();
+    auto& history = state.G;
     if (finite) {
       history.insert(history.end(), x.begin(), x.end());
       if (history.size() > o_.k * n_)
@@ -67,7 +81,7 @@ class guided final : public joint_search {
     }
     auto u = history;
     orthonormal_rows(u, history.size() / n_, n_);
-    s.at("U") = u;
+    state.U = u;
   }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -109,7 +123,7 @@ class guided final : public joint_search {
   void perturbation(const search_state& s, std::uint32_t g, std::uint32_t k,
                     std::span<double> eps) const {
     noise(g, k, eps);
-    const auto& u = s.at("U");
+    const auto& u = s.get<guided_state>().U;
     const std::size_t kk = u.size() / n_;
     const double a = kk == 0 ? 1.0 : o_.alpha;
     const double full = cfg_.sigma * std::sqrt(a / static_cast<double>(n_));

@@ -15,6 +15,8 @@ search_state search::initial(std::span<const double>) const {
   return {};
 }
 
+void search::adopt(search_state&) const {}
+
 std::optional<std::vector<double>> search::gradient_estimate(std::span<const double>,
                                                              const search_state&, std::uint32_t,
                                                              std::span<const evaluation>) const {
@@ -46,7 +48,8 @@ std::uint64_t state_hash(std::span<const double> theta, const optimizer_state& o
   h = fnv1a(opt.v, h);
   const std::vector<double> steps(opt.steps.begin(), opt.steps.end());
   h = fnv1a(steps, h);
-  for (const auto& [name, v] : s) h = fnv1a(v, fnv1a(name, h));
+  s.for_each(
+      [&](const std::string& name, std::span<const double> v) { h = fnv1a(v, fnv1a(name, h)); });
   return h;
 }
 

@@ -40,6 +40,15 @@ class joint_search : public search {
 
 double mean_of(const std::vector<double>& v);
 
+// The state of snes and pgpe: a per-parameter sigma.
+struct sigma_state {
+  std::vector<double> sigma;
+  static const std::vector<state_field<sigma_state>>& fields() {
+    static const std::vector<state_field<sigma_state>> f{{"sigma", &sigma_state::sigma}};
+    return f;
+  }
+};
+
 // Member m > 0 of a mirrored population (pgpe, guided): pair (m + 1) / 2, counted from 1, taken
 // with + for odd m and - for even m.
 struct mirrored_member {

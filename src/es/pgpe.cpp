@@ -50,8 +50,9 @@ class pgpe final : public joint_search {
         max_change_(o.sigma_max_change) {}
 
   search_state initial(std::span<const double>) const override {
-    return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
+    return search_state(sigma_state{std::vector<double>(n_, cfg_.sigma)});
   }
+  void adopt(search_state& s) const override { s.adopt(sigma_state{}); }
   std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -62,7 +63,7 @@ class pgpe final : public joint_search {
     std::vector<double> x(n_), z(n_);
     gather(theta, x);
     noise(g, k, z);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) x[i] += sign * sigma[i] * z[i];
     scatter(x, out);
   }
@@ -72,7 +73,7 @@ class pgpe final : public joint_search {
     generation_summary out;
     out.block = all_blocks;
     out.failures = count_failures(evals);
-    auto& sigma = s.at("sigma");
+    auto& sigma = s.get<sigma_state>().sigma;
     std::vector<double> g_mu, g_sigma;
     if (!gradients(s, g, evals, g_mu, g_sigma)) {
       out.sigma = mean_of(sigma);
@@ -97,7 +98,7 @@ class pgpe final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> g_mu, g_sigma;
     if (!gradients(s, g, evals, g_mu, g_sigma)) return std::nullopt;
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) g_mu[i] /= sigma[i] * sigma[i];
     return embed(g_mu, theta.size());
   }
@@ -114,7 +115,7 @@ class pgpe final : public joint_search {
     if (ok == 0) return false;
     const auto u = centred_ranks(loss);
     const double u_mean = mean_of(u);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     g_mu.assign(n_, 0.0);
     g_sigma.assign(n_, 0.0);
     std::vector<double> z(n_);

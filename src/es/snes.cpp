@@ -59,8 +59,9 @@ class snes final : public joint_search {
   }
 
   search_state initial(std::span<const double>) const override {
-    return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
+    return search_state(sigma_state{std::vector<double>(n_, cfg_.sigma)});
   }
+  void adopt(search_state& s) const override { s.adopt(sigma_state{}); }
   std::size_t evaluations(const search_state&) const override { return lambda_ + 1; }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -70,7 +71,7 @@ class snes final : public joint_search {
     std::vector<double> x(n_), z(n_);
     gather(theta, x);
     noise(g, static_cast<std::uint32_t>(m), z);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) x[i] += sigma[i] * z[i];
     scatter(x, out);
   }
@@ -80,7 +81,7 @@ class snes final : public joint_search {
     generation_summary out;
     out.block = all_blocks;
     out.failures = count_failures(evals);
-    auto& sigma = s.at("sigma");
+    auto& sigma = s.get<sigma_state>().sigma;
     out.sigma = mean_of(sigma);
     if (out.failures - (evals[0].ok() ? 0 : 1) == lambda_) return out;  // no sample succeeded
     std::vector<double> grad_mu(n_, 0.0), grad_sigma(n_, 0.0), z(n_);
@@ -115,7 +116,7 @@ class snes final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> grad(n_, 0.0), z(n_);
     const auto order = ranked(evals);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t r = 0; r < lambda_; ++r) {
       noise(g, static_cast<std::uint32_t>(order[r]), z);
       for (std::size_t i = 0; i < n_; ++i) grad[i] -= utility_[r] * z[i] / sigma[i];

@@ -353,6 +353,7 @@ bool trainer::account_failures(const history_row& row, const std::vector<evaluat
 outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
                      const std::atomic<bool>* stop) {
   using clock = std::chrono::steady_clock;
+  search_->adopt(st.search);  // a resumed state arrives as the checkpoint's named vectors
   es::optimizer opt(cfg_.optim, st.theta.size(), search_->range_count());
   opt.restore(st.optimizer);
   std::vector<double> member_theta(st.theta.size());

@@ -148,7 +148,7 @@ TEST_CASE("snes: one generation is Schaul et al.'s separable natural-gradient st
   auto opt = sgd(n, s->range_count());
   s->tell(theta, st, opt, 3, gen.evals);
   close(theta, mu);
-  close(st.at("sigma"), sigma);
+  close(st.to_record().at("sigma"), sigma);
 }
 
 TEST_CASE("pgpe: symmetric pairs, centred ranks, sigma moved by at most 20 %") {
@@ -182,7 +182,7 @@ TEST_CASE("pgpe: symmetric pairs, centred ranks, sigma moved by at most 20 %") {
   auto opt = sgd(n, s->range_count());
   s->tell(theta, st, opt, 5, gen.evals);
   close(theta, mu);
-  close(st.at("sigma"), sigma);
+  close(st.to_record().at("sigma"), sigma);
 }
 
 namespace {
@@ -265,10 +265,10 @@ TEST_CASE("sep-CMA-ES and CMA-ES: one generation is the tutorial's update from t
     auto opt = sgd(n, s->range_count());
     s->tell(theta, st, opt, 0, gen.evals);
     close(theta, want.m);
-    close(st.at("ps"), want.ps);
-    close(st.at("pc"), want.pc);
-    close(st.at("C"), want.c);
-    CHECK(st.at("sigma")[0] == doctest::Approx(want.sigma).epsilon(1e-12));
+    close(st.to_record().at("ps"), want.ps);
+    close(st.to_record().at("pc"), want.pc);
+    close(st.to_record().at("C"), want.c);
+    CHECK(st.to_record().at("sigma")[0] == doctest::Approx(want.sigma).epsilon(1e-12));
   }
 }
 
@@ -280,7 +280,7 @@ TEST_CASE("guided ES: noise in the gradient's direction, the paper's antithetic 
   auto st = s->initial(theta);
   const std::vector<double> grad{3.0, 0.0, 4.0};
   s->observe_gradient(st, grad);
-  close(st.at("U"), {0.6, 0.0, 0.8});  // the normalised gradient spans the subspace
+  close(st.to_record().at("U"), {0.6, 0.0, 0.8});  // the normalised gradient spans the subspace
   const auto gen = run_members(*s, theta, st, 2);
   std::vector<double> g(n, 0.0), want = theta;
   for (std::size_t k = 0; k < pairs; ++k)
@@ -412,8 +412,8 @@ TEST_CASE("IPOP restarts: a stalled CMA-ES starts again from x0 with twice the p
   train::trainer tr(c, *t, *ctx);
   auto st = tr.initial_state();
   tr.run(st, nullptr, {}, nullptr);
-  CHECK(st.search.at("restarts")[0] == 2);
-  CHECK(st.search.at("lambda")[0] == 24);
+  CHECK(st.search.to_record().at("restarts")[0] == 2);
+  CHECK(st.search.to_record().at("lambda")[0] == 24);
   CHECK(st.history.back().evaluations == 25);
 }
 

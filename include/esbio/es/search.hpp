@@ -30,7 +30,6 @@
 //                 k exact gradients of the task, estimate beta/(2 sigma^2 P) sum eps (L+ - L-).
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -42,10 +41,9 @@
 #include "esbio/es/es_config.hpp"
 #include "esbio/es/optimizer.hpp"
 #include "esbio/es/registry.hpp"
+#include "esbio/es/search_state.hpp"
 
 namespace esbio::es {
-
-using search_state = std::map<std::string, std::vector<double>>;
 
 // What /history/block records: a block's index, or these.
 inline constexpr std::int64_t no_block = -1, all_blocks = -2;
@@ -64,6 +62,9 @@ class search {
   // The optimiser's step counters (optimizer.hpp); ids are layout block indices.
   virtual std::size_t range_count() const = 0;
   virtual search_state initial(std::span<const double> theta) const;
+  // A state read back from a checkpoint (named vectors) made this strategy's typed state again;
+  // consistency_error if it does not fit. Nothing to do for a stateless strategy.
+  virtual void adopt(search_state& s) const;
   // Evaluations this generation asks for, the centre (member 0) included.
   virtual std::size_t evaluations(const search_state& s) const = 0;
   virtual void ask(std::span<const double> theta, const search_state& s, std::uint32_t generation,
