@@ -75,7 +75,7 @@ struct cmaes_state {
   }
 };
 
-class cmaes final : public joint_search {
+class cmaes final : public joint_search<direct_search> {
  public:
   cmaes(const es_config& cfg, const param_layout& layout, const cmaes_options& o, bool separable)
       : joint_search(cfg, layout), sep_(separable), o_(o) {
@@ -112,7 +112,7 @@ class cmaes final : public joint_search {
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& state, optimizer&, std::uint32_t g,
+  generation_summary tell(std::span<double> theta, search_state& state, std::uint32_t g,
                           std::span<const evaluation> evals) const override {
     auto& s = state.get<cmaes_state>();
     const auto lambda = s.lambda;

@@ -75,21 +75,21 @@ void gradient_estimator::member_params(std::span<const double> theta, std::uint3
   for (std::size_t k = 0; k < r.size; ++k) target[k] += s * eps[k];
 }
 
-estimate gradient_estimator::estimate_gradient(std::span<const evaluation> evals,
-                                               std::span<const double> theta,
-                                               std::uint32_t generation) const {
+estimated_gradient gradient_estimator::estimate_gradient(std::span<const evaluation> evals,
+                                                         std::span<const double> theta,
+                                                         std::uint32_t generation) const {
   return estimate_gradient(evals, theta, generation, 0, active(generation).size);
 }
 
-estimate gradient_estimator::estimate_gradient(std::span<const evaluation> evals,
-                                               std::span<const double> theta,
-                                               std::uint32_t generation, std::size_t lo,
-                                               std::size_t hi) const {
+estimated_gradient gradient_estimator::estimate_gradient(std::span<const evaluation> evals,
+                                                         std::span<const double> theta,
+                                                         std::uint32_t generation, std::size_t lo,
+                                                         std::size_t hi) const {
   if (evals.size() != evaluations())
     throw std::invalid_argument("estimate_gradient: wrong number of evaluations");
   const auto r = active(generation);
   if (lo > hi || hi > r.size) throw std::invalid_argument("estimate_gradient: slice out of range");
-  estimate est;
+  estimated_gradient est;
   est.grad.assign(r.size, 0.0);
   for (const auto& e : evals) est.failures += e.ok() ? 0 : 1;
 

@@ -56,7 +56,7 @@ struct guided_state {
   }
 };
 
-class guided final : public joint_search {
+class guided final : public joint_search<estimating_search> {
  public:
   guided(const es_config& cfg, const param_layout& layout, const guided_options& o)
       : joint_search(cfg, layout), pairs_(cfg.population / 2), o_(o) {}
@@ -96,17 +96,28 @@ class guided final : public joint_search {
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t g,
-                          std::span<const evaluation> evals) const override {
+  std::size_t estimate_size(std::uint32_t) const override { return n_; }
+  void estimate(std::span<const double>, const search_state& s, std::uint32_t g,
+                std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                std::span<double> out) const override {
+    whole_only(lo, hi, n_);
+    std::vector<double> grad;
+    std::size_t failures = 0;
+    if (estimated(s, g, evals, grad, failures)) std::copy(grad.begin(), grad.end(), out.begin());
+  }
+
+  generation_summary apply(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t,
+                           std::span<const evaluation> evals,
+                           std::span<const double> est) const override {
     generation_summary out;
     out.block = all_blocks;
     out.sigma = cfg_.sigma;
-    std::vector<double> grad;
-    if (!estimate(s, g, evals, grad, out.failures)) return out;
+    out.failures = count_failures(evals);
+    if (!usable(evals)) return out;
     double n2 = 0;
-    for (double v : grad) n2 += v * v;
+    for (double v : est) n2 += v * v;
     out.grad_norm = std::sqrt(n2);
-    optimiser_step(theta, opt, grad);
+    optimiser_step(theta, opt, est);
     return out;
   }
 
@@ -115,7 +126,7 @@ class guided final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> grad;
     std::size_t failures = 0;
-    if (!estimate(s, g, evals, grad, failures)) return std::nullopt;
+    if (!estimated(s, g, evals, grad, failures)) return std::nullopt;
     return embed(grad, theta.size());
   }
 
@@ -136,13 +147,18 @@ class guided final : public joint_search {
       for (std::size_t i = 0; i < n_; ++i) eps[i] += sub * u[r * n_ + i] * w[r];
   }
 
-  bool estimate(const search_state& s, std::uint32_t g, std::span<const evaluation> evals,
-                std::vector<double>& grad, std::size_t& failures) const {
-    const auto loss = raw_losses(evals, failures);
-    failures += evals[0].ok() ? 0 : 1;
+  // Whether the estimate means anything: some sample succeeded, or failures have a set loss.
+  bool usable(std::span<const evaluation> evals) const {
     bool any = false;
     for (std::size_t m = 1; m < evals.size(); ++m) any = any || evals[m].ok();
-    if (!any && !cfg_.failure_penalty) return false;
+    return any || cfg_.failure_penalty.has_value();
+  }
+
+  bool estimated(const search_state& s, std::uint32_t g, std::span<const evaluation> evals,
+                 std::vector<double>& grad, std::size_t& failures) const {
+    const auto loss = raw_losses(evals, failures);
+    failures += evals[0].ok() ? 0 : 1;
+    if (!usable(evals)) return false;
     grad.assign(n_, 0.0);
     std::vector<double> eps(n_);
     const double scale = o_.beta / (2 * cfg_.sigma * cfg_.sigma * static_cast<double>(pairs_));

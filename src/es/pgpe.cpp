@@ -41,7 +41,7 @@ struct pgpe_options {
   }
 };
 
-class pgpe final : public joint_search {
+class pgpe final : public joint_search<estimating_search> {
  public:
   pgpe(const es_config& cfg, const param_layout& layout, const pgpe_options& o)
       : joint_search(cfg, layout),
@@ -68,17 +68,30 @@ class pgpe final : public joint_search {
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t g,
-                          std::span<const evaluation> evals) const override {
+  // The mean's gradient g_mu, then sigma's, g_sigma: 2n entries.
+  std::size_t estimate_size(std::uint32_t) const override { return 2 * n_; }
+  void estimate(std::span<const double>, const search_state& s, std::uint32_t g,
+                std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                std::span<double> out) const override {
+    whole_only(lo, hi, 2 * n_);
+    std::vector<double> g_mu, g_sigma;
+    if (!gradients(s, g, evals, g_mu, g_sigma)) return;
+    std::copy(g_mu.begin(), g_mu.end(), out.begin());
+    std::copy(g_sigma.begin(), g_sigma.end(), out.begin() + static_cast<std::ptrdiff_t>(n_));
+  }
+
+  generation_summary apply(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t,
+                           std::span<const evaluation> evals,
+                           std::span<const double> est) const override {
     generation_summary out;
     out.block = all_blocks;
     out.failures = count_failures(evals);
     auto& sigma = s.get<sigma_state>().sigma;
-    std::vector<double> g_mu, g_sigma;
-    if (!gradients(s, g, evals, g_mu, g_sigma)) {
+    if (out.failures - (evals[0].ok() ? 0 : 1) == 2 * pairs_) {  // no sample succeeded
       out.sigma = mean_of(sigma);
       return out;
     }
+    const auto g_mu = est.first(n_), g_sigma = est.subspan(n_, n_);
     double n2 = 0;
     for (double v : g_mu) n2 += v * v;
     out.grad_norm = std::sqrt(n2);

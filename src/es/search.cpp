@@ -16,4 +16,14 @@ std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& la
   return s;
 }
 
+generation_summary update(const search& s, std::span<double> theta, search_state& state,
+                          optimizer& opt, std::uint32_t generation,
+                          std::span<const evaluation> evals) {
+  if (const auto* d = s.direct()) return d->tell(theta, state, generation, evals);
+  const auto& e = *s.estimating();
+  std::vector<double> estimate(e.estimate_size(generation), 0.0);
+  e.estimate(theta, state, generation, evals, 0, estimate.size(), estimate);
+  return e.apply(theta, state, opt, generation, evals, estimate);
+}
+
 }  // namespace esbio::es

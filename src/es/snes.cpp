@@ -41,7 +41,7 @@ struct snes_options {
   }
 };
 
-class snes final : public joint_search {
+class snes final : public joint_search<direct_search> {
  public:
   snes(const es_config& cfg, const param_layout& layout, const snes_options& o)
       : joint_search(cfg, layout) {
@@ -76,7 +76,7 @@ class snes final : public joint_search {
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer&, std::uint32_t g,
+  generation_summary tell(std::span<double> theta, search_state& s, std::uint32_t g,
                           std::span<const evaluation> evals) const override {
     generation_summary out;
     out.block = all_blocks;

@@ -11,7 +11,7 @@ namespace esbio::es::detail {
 
 namespace {
 
-class estimator_search final : public search {
+class estimator_search final : public estimating_search {
  public:
   estimator_search(const es_config& cfg, const param_layout& layout)
       : s_(cfg, layout), p_(layout.size()) {}
@@ -23,25 +23,23 @@ class estimator_search final : public search {
            std::span<double> out) const override {
     s_.member_params(theta, g, m, out);
   }
-  generation_summary tell(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t g,
-                          std::span<const evaluation> evals) const override {
-    if (!s_.trains()) return untrained(evals);
-    return step(theta, opt, g, s_.estimate_gradient(evals, theta, g));
-  }
-  std::size_t sliced_size(std::uint32_t g) const override {
+  // The active range's estimate, each entry summed over the members in member order, so any
+  // slice of it is the whole's bits (dist.update = sliced).
+  std::size_t estimate_size(std::uint32_t g) const override {
     return s_.trains() ? s_.active(g).size : 0;
   }
-  void estimate_slice(std::span<const double> theta, const search_state&, std::uint32_t g,
-                      std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
-                      std::span<double> out) const override {
+  void estimate(std::span<const double> theta, const search_state&, std::uint32_t g,
+                std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                std::span<double> out) const override {
+    if (!s_.trains()) return;
     const auto est = s_.estimate_gradient(evals, theta, g, lo, hi);
     std::copy(est.grad.begin() + static_cast<std::ptrdiff_t>(lo),
               est.grad.begin() + static_cast<std::ptrdiff_t>(hi),
               out.begin() + static_cast<std::ptrdiff_t>(lo));
   }
-  generation_summary tell_estimated(std::span<double> theta, search_state&, optimizer& opt,
-                                    std::uint32_t g, std::span<const evaluation> evals,
-                                    std::span<const double> grad) const override {
+  generation_summary apply(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t g,
+                           std::span<const evaluation> evals,
+                           std::span<const double> grad) const override {
     if (!s_.trains()) return untrained(evals);
     auto est = s_.estimate_gradient(evals, theta, g, 0, 0);  // failures and usable
     std::copy(grad.begin(), grad.end(), est.grad.begin());
@@ -67,7 +65,7 @@ class estimator_search final : public search {
     return out;
   }
   generation_summary step(std::span<double> theta, optimizer& opt, std::uint32_t g,
-                          const estimate& est) const {
+                          const estimated_gradient& est) const {
     generation_summary out;
     out.sigma = s_.config().sigma;
     const auto range = s_.active(g);

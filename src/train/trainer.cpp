@@ -211,18 +211,23 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
 
 es::generation_summary trainer::tell(train_state& st, es::optimizer& opt, std::uint32_t g,
                                      const std::vector<evaluation>& evals) {
-  const std::size_t n = cfg_.sliced_update ? search_->sliced_size(g) : 0;
-  if (n == 0 || ctx_.size() == 1) return search_->tell(st.theta, st.search, opt, g, evals);
-  // Rank r estimates coordinates [n r / P, n (r + 1) / P) of the active range; every coordinate
-  // is summed over the members in the same order as on one rank, so the gathered estimate is the
-  // same bits, from 1/P of the noise regeneration.
-  const auto p = static_cast<std::size_t>(ctx_.size()), r = static_cast<std::size_t>(ctx_.rank());
-  std::vector<std::size_t> bounds(p + 1);
-  for (std::size_t q = 0; q <= p; ++q) bounds[q] = n * q / p;
+  if (const auto* direct = search_->direct()) return direct->tell(st.theta, st.search, g, evals);
+  const auto& est = *search_->estimating();
+  const std::size_t n = est.estimate_size(g);
   std::vector<double> grad(n, 0.0);
-  search_->estimate_slice(st.theta, st.search, g, evals, bounds[r], bounds[r + 1], grad);
-  ctx_.allgather(grad, bounds);
-  return search_->tell_estimated(st.theta, st.search, opt, g, evals, grad);
+  if (!cfg_.sliced_update || !search_->traits().sliced_update || ctx_.size() == 1 || n == 0) {
+    est.estimate(st.theta, st.search, g, evals, 0, n, grad);
+  } else {
+    // Rank r estimates entries [n r / P, n (r + 1) / P); every entry is summed over the members
+    // in the same order as on one rank, so the gathered estimate is the same bits, from 1/P of
+    // the noise regeneration.
+    const auto p = static_cast<std::size_t>(ctx_.size()), r = static_cast<std::size_t>(ctx_.rank());
+    std::vector<std::size_t> bounds(p + 1);
+    for (std::size_t q = 0; q <= p; ++q) bounds[q] = n * q / p;
+    est.estimate(st.theta, st.search, g, evals, bounds[r], bounds[r + 1], grad);
+    ctx_.allgather(grad, bounds);
+  }
+  return est.apply(st.theta, st.search, opt, g, evals, grad);
 }
 
 evaluation trainer::combine_parts(const std::vector<evaluation>& parts) {

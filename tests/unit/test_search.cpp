@@ -113,7 +113,7 @@ TEST_CASE("song and openai: one generation is the paper's estimate stepped by th
     }
     for (std::size_t i = 0; i < n; ++i) want[i] -= 0.1 * g[i];
     auto opt = sgd(n, s->range_count());
-    s->tell(theta, st, opt, 4, gen.evals);
+    update(*s, theta, st, opt, 4, gen.evals);
     close(theta, want);
   }
 }
@@ -146,7 +146,7 @@ TEST_CASE("snes: one generation is Schaul et al.'s separable natural-gradient st
     sigma[i] *= std::exp(0.5 * eta_sigma * gsig[i]);
   }
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 3, gen.evals);
+  update(*s, theta, st, opt, 3, gen.evals);
   close(theta, mu);
   close(st.to_record().at("sigma"), sigma);
 }
@@ -180,7 +180,7 @@ TEST_CASE("pgpe: symmetric pairs, centred ranks, sigma moved by at most 20 %") {
     sigma[i] = std::clamp(0.3 - 0.1 * gsig[i], 0.3 * 0.8, 0.3 * 1.2);
   }
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 5, gen.evals);
+  update(*s, theta, st, opt, 5, gen.evals);
   close(theta, mu);
   close(st.to_record().at("sigma"), sigma);
 }
@@ -263,7 +263,7 @@ TEST_CASE("sep-CMA-ES and CMA-ES: one generation is the tutorial's update from t
     const auto gen = run_members(*s, theta, st, 0);
     const auto want = cma_by_hand(gen, theta, 0.3, lambda, sep);
     auto opt = sgd(n, s->range_count());
-    s->tell(theta, st, opt, 0, gen.evals);
+    update(*s, theta, st, opt, 0, gen.evals);
     close(theta, want.m);
     close(st.to_record().at("ps"), want.ps);
     close(st.to_record().at("pc"), want.pc);
@@ -291,7 +291,7 @@ TEST_CASE("guided ES: noise in the gradient's direction, the paper's antithetic 
     }
   for (std::size_t i = 0; i < n; ++i) want[i] -= 0.1 * g[i];
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 2, gen.evals);
+  update(*s, theta, st, opt, 2, gen.evals);
   close(theta, want);
   // With alpha = 0 all the noise lies in the subspace: every sample moves along the gradient.
   cfg.options.emplace("es.guided_alpha", "0");
@@ -323,8 +323,8 @@ TEST_CASE("failures rank below every success for every strategy") {
     auto ta = theta, tb = theta;
     auto sa = st, sb = st;
     auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
-    const auto a = s->tell(ta, sa, oa, 1, failed);
-    s->tell(tb, sb, ob, 1, worse);
+    const auto a = update(*s, ta, sa, oa, 1, failed);
+    update(*s, tb, sb, ob, 1, worse);
     CHECK(a.failures == 2);
     CHECK(ta == tb);
     CHECK(sa == sb);
@@ -350,8 +350,8 @@ TEST_CASE("an antithetic pair with one failed half: the failed half takes the fa
   auto ta = theta, tb = theta;
   auto sa = st, sb = st;
   auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
-  s->tell(ta, sa, oa, 0, failed);
-  s->tell(tb, sb, ob, 0, substituted);
+  update(*s, ta, sa, oa, 0, failed);
+  update(*s, tb, sb, ob, 0, substituted);
   CHECK(ta == tb);
 }
 
@@ -440,4 +440,42 @@ TEST_CASE("low-rank noise: E = A B^T / sqrt(r) on matrix blocks, full noise on v
     for (std::size_t k = 0; k < 20; ++k) ms += e[k] * e[k] / (400.0 * 20);
   }
   CHECK(ms == doctest::Approx(1.0).epsilon(0.05));
+}
+
+TEST_CASE("an estimating strategy's estimate slices where its traits say so, and only there") {
+  const std::size_t n = 5;
+  for (const auto& k : strategies()) {
+    CAPTURE(k.name);
+    auto cfg = joint(k.name, 6);
+    const auto s = make_search(cfg, one_block(n));
+    REQUIRE((s->estimating() != nullptr) != (s->direct() != nullptr));
+    // The direct ones take no optimiser; every gradient-stepping one estimates.
+    CHECK((s->direct() == nullptr) ==
+          (k.name != "snes" && k.name != "sep_cmaes" && k.name != "cmaes"));
+    const auto* e = s->estimating();
+    if (!e) continue;
+    std::vector<double> theta{0.1, -0.2, 0.4, 0.0, 0.3};
+    auto st = s->initial(theta);
+    if (k.traits.wants_gradient) s->observe_gradient(st, std::vector<double>{1, 0, 2, 0, 0});
+    const auto gen = run_members(*s, theta, st, 3);
+    const std::size_t size = e->estimate_size(3);
+    std::vector<double> whole(size, 0.0), sliced(size, 0.0);
+    e->estimate(theta, st, 3, gen.evals, 0, size, whole);
+    if (k.traits.sliced_update) {
+      for (std::size_t lo = 0; lo < size; lo += 2)
+        e->estimate(theta, st, 3, gen.evals, lo, std::min(size, lo + 2), sliced);
+      CHECK(sliced == whole);
+    } else {
+      CHECK_THROWS_AS(e->estimate(theta, st, 3, gen.evals, 0, size - 1, sliced), std::logic_error);
+    }
+    // The whole estimate, applied, is update()'s step.
+    auto ta = theta, tb = theta;
+    auto sa = st, sb = st;
+    auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
+    e->apply(ta, sa, oa, 3, gen.evals, whole);
+    update(*s, tb, sb, ob, 3, gen.evals);
+    CHECK(ta == tb);
+    CHECK(sa == sb);
+    CHECK(ta != theta);
+  }
 }

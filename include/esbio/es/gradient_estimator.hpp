@@ -29,7 +29,7 @@ struct active_range {
   std::string name;
 };
 
-struct estimate {
+struct estimated_gradient {
   std::vector<double> grad;  // over the active range
   std::size_t failures = 0;
   bool usable = true;  // false when too few members succeeded to estimate anything
@@ -52,13 +52,15 @@ class gradient_estimator {
   void member_params(std::span<const double> theta, std::uint32_t generation, std::size_t member,
                      std::span<double> out) const;
 
-  estimate estimate_gradient(std::span<const evaluation> evals, std::span<const double> theta,
-                             std::uint32_t generation) const;
+  estimated_gradient estimate_gradient(std::span<const evaluation> evals,
+                                       std::span<const double> theta,
+                                       std::uint32_t generation) const;
   // The estimate on coordinates [lo, hi) of the active range only (est.grad has the range's size,
   // zero outside), each coordinate summed over the members in the same order as the whole: the
   // same bits, from 1/P of the noise (dist.update = sliced). lo == hi: failures and usable alone.
-  estimate estimate_gradient(std::span<const evaluation> evals, std::span<const double> theta,
-                             std::uint32_t generation, std::size_t lo, std::size_t hi) const;
+  estimated_gradient estimate_gradient(std::span<const evaluation> evals,
+                                       std::span<const double> theta, std::uint32_t generation,
+                                       std::size_t lo, std::size_t hi) const;
 
  private:
   // Noise id and sign of a member: the id keys the Philox stream, so mirrored members share one.

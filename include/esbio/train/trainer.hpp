@@ -81,7 +81,9 @@ class trainer {
   // accuracies (each part's share; NaN for a regression) and costs summed in part order, the
   // first failure kept.
   static evaluation combine_parts(const std::vector<evaluation>& parts);
-  // search::tell, or with dist.update = sliced its estimate in slices over the ranks.
+  // The strategy's update from the generation's losses: a direct search's tell(), or an
+  // estimating search's estimate, whole on every rank or, with dist.update = sliced and a
+  // strategy whose estimate slices, a slice per rank gathered, then its apply().
   es::generation_summary tell(train_state& st, es::optimizer& opt, std::uint32_t g,
                               const std::vector<evaluation>& evals);
   // The centre on the validation set in validating generations (nullopt in the others), in
