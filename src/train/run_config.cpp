@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "esbio/core/hash.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/tasks/registry.hpp"
 
 namespace esbio::train {
@@ -23,6 +24,14 @@ const schema<dist::schedule>& schedule_schema() {
                  "items in flight per worker rank (1-64): hides rank 0's own items and message "
                  "latency; larger lengthens the tail. Never changes theta");
   return s;
+}
+
+// The strategies whose update dist.update = sliced spreads over the ranks.
+std::string sliced_strategies() {
+  std::string out;
+  for (const auto& k : es::strategies())
+    if (k.traits.sliced_update) out += (out.empty() ? "" : ", ") + k.name;
+  return out;
 }
 
 }  // namespace
@@ -62,8 +71,10 @@ const schema<run_config>& run_config_schema() {
           .field("dist.update", &c::sliced_update,
                  choice<bool>({{"replicated", false}, {"sliced", true}}),
                  "replicated: every rank regenerates every member's noise for the update | sliced "
-                 "(song, openai): each rank 1/P of the coordinates, then gathered; the same bits, "
-                 "bytes O(active block) a generation instead of O(S). For hundreds of ranks")
+                 "(" +
+                     sliced_strategies() +
+                     "): each rank 1/P of the coordinates, then gathered; the same bits, bytes "
+                     "O(active block) a generation instead of O(S). For hundreds of ranks")
           .field("run.max_failed_generations", &c::max_failed_generations, count<std::uint32_t>(),
                  "stop (exit 1) after this many generations in a row in which every evaluation "
                  "failed (0: never)")
