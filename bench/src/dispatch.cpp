@@ -111,9 +111,7 @@ int costs(dist::context& ctx, const std::vector<std::string>& args) {
   const auto path = vm["config"].as<std::string>();
   auto cfg = cli::to_run_config(
       cli::resolve_settings(path.empty() ? "" : cli::read_config_text(path), path, rest));
-  if (cfg.items_per_member == 0)  // auto, as esbio train resolves it
-    cfg = cli::to_run_config(
-        cli::resolve_settings(cli::resolve_items_per_member(cfg, ctx.size()), "configuration", {}));
+  cli::resolve_items_per_member(cfg, ctx.size());  // auto, as esbio train resolves it
   cfg.generations = vm["generations"].as<std::uint32_t>();
   cfg.checkpoint_every = 0;
   const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);

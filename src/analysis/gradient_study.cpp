@@ -23,7 +23,7 @@ gradient_comparison compare_gradients(dist::context& ctx, const tasks::task& tas
   gradient_comparison out;
   out.bp_gradient.assign(p, 0.0);
   // Guided ES draws its noise around the exact gradient: then every rank needs it.
-  const bool everywhere = es::make_search(base, task.layout())->wants_gradient();
+  const bool everywhere = es::make_search(base, task.layout())->traits().wants_gradient;
   if (ctx.rank() == 0 || everywhere) out.bp = eval.gradient(theta, g, out.bp_gradient);
   out.bp_norm = std::sqrt(dot(out.bp_gradient, out.bp_gradient));
   const auto& bp = out.bp_gradient;
@@ -43,7 +43,7 @@ gradient_comparison compare_gradients(dist::context& ctx, const tasks::task& tas
         e.seed = seed + 1000003ull * r;  // independent noise per repeat
         const auto strategy = es::make_search(e, task.layout());
         auto state = strategy->initial(theta);
-        if (strategy->wants_gradient()) strategy->observe_gradient(state, out.bp_gradient);
+        if (strategy->traits().wants_gradient) strategy->observe_gradient(state, out.bp_gradient);
         const auto evals = ctx.evaluate(strategy->evaluations(state), [&](std::size_t m) {
           strategy->ask(theta, state, g, m, member);
           return eval.evaluate(member, g, static_cast<std::uint32_t>(m));

@@ -89,11 +89,11 @@ std::vector<char> run_file_theta(const std::string& params_file) {
           reinterpret_cast<const char*>(th.data() + th.size())};
 }
 
-int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta_bytes,
+int share_analysis(dist::context& ctx, const train::run_config& cfg, std::vector<char> theta_bytes,
                    analysis_setup& out) {
-  text = broadcast_string(ctx, text);
+  const auto text = broadcast_string(ctx, cfg.text);
   ctx.broadcast(theta_bytes);
-  out.cfg = to_run_config(resolve_settings(text, "configuration", {}));
+  out.cfg = ctx.rank() == 0 ? cfg : to_run_config(resolve_settings(text, "configuration", {}));
   out.task = make_task_everywhere(ctx, out.cfg);
   if (!out.task) return 2;
   out.eval = out.task->make_evaluator();

@@ -41,16 +41,17 @@ void check_output(const std::string& path, bool force, const std::string& altern
 // overrides, and theta from --params RUN.h5 as raw bytes (empty without --params), to broadcast.
 train::run_config analysis_config(const train_args& run);
 std::vector<char> run_file_theta(const std::string& params_file);
-// On every rank, after rank 0 resolved them: the configuration text and --params bytes shared,
-// the task built and theta installed (the task's initial one, or the run file's if it fits).
-// Returns 0, or the exit status every rank should return (rank 0 has reported the problem).
+// On every rank, after rank 0 resolved them: rank 0's configuration (cfg, meaningful there) and
+// --params bytes shared, the other ranks reading the configuration from its text, the task built
+// and theta installed (the task's initial one, or the run file's if it fits). Returns 0, or the
+// exit status every rank should return (rank 0 has reported the problem).
 struct analysis_setup {
   train::run_config cfg;
   std::unique_ptr<tasks::task> task;
   std::unique_ptr<tasks::evaluator> eval;  // this rank's
   std::vector<double> theta;
 };
-int share_analysis(dist::context& ctx, std::string text, std::vector<char> theta_bytes,
+int share_analysis(dist::context& ctx, const train::run_config& cfg, std::vector<char> theta_bytes,
                    analysis_setup& out);
 
 }  // namespace esbio::cli

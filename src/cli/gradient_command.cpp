@@ -14,7 +14,7 @@
 #include "esbio/analysis/gradient_study.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/version.hpp"
@@ -78,13 +78,24 @@ gradient_args parse_gradient_args(const std::vector<std::string>& args) {
   return a;
 }
 
+// "song, openai, snes, pgpe and guided": the strategies esbio gradient can compare with BP.
+std::string estimating_strategies() {
+  std::vector<std::string> names;
+  for (const auto& k : es::strategies())
+    if (k.traits.estimates_gradient) names.push_back(k.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
 }  // namespace
 
 int gradient_command(int& argc, char**& argv, const std::vector<std::string>& args) {
   dist::mpi_session mpi(argc, argv);
   auto ctx = dist::make_mpi_context();
   gradient_args a;
-  std::string text;
+  train::run_config root_cfg;
   std::vector<char> theta_bytes;
   const int status = root_decides(*ctx, [&] {
     a = parse_gradient_args(args);
@@ -101,15 +112,15 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
       return -1;
     }
     check_output(a.run.out, a.run.force);
-    const auto cfg = analysis_config(a.run);
-    text = cfg.text;
+    root_cfg = analysis_config(a.run);
+    const auto& cfg = root_cfg;
     if (!a.horizons.empty() && cfg.task != "turn_off")
       throw input_error("--horizons: only task turn_off has a horizon (task.horizon)");
-    if (cfg.es.kind == es::strategy_kind::cmaes || cfg.es.kind == es::strategy_kind::sep_cmaes)
-      throw input_error(std::string("es.strategy = ") + es::to_string(cfg.es.kind) +
-                        " does not estimate a gradient (song, openai, snes, pgpe and guided do)");
-    if (cfg.es.kind == es::strategy_kind::openai || cfg.es.kind == es::strategy_kind::pgpe ||
-        cfg.es.kind == es::strategy_kind::guided)
+    const auto& traits = es::find_strategy(cfg.es.strategy).traits;
+    if (!traits.estimates_gradient)
+      throw input_error("es.strategy = " + cfg.es.strategy + " does not estimate a gradient (" +
+                        estimating_strategies() + " do)");
+    if (traits.mirrored)
       for (const auto s : a.populations)
         if (s % 2 != 0) throw input_error("--populations: mirrored pairs need even S");
     theta_bytes = run_file_theta(a.params_file);
@@ -120,7 +131,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
 
   if (!same_instruction_set(*ctx)) return 2;
   analysis_setup setup;
-  if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
+  if (const int st = share_analysis(*ctx, root_cfg, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_gradient_args(args);
   const auto& cfg = setup.cfg;
   const auto& task = setup.task;
@@ -177,7 +188,7 @@ int gradient_command(int& argc, char**& argv, const std::vector<std::string>& ar
   t.group = "gradient";
   t.text_attrs = {{"program_version", esbio::version},
                   {"git_revision", esbio::git_revision},
-                  {"config", text},
+                  {"config", cfg.text},
                   {"task", task->name()},
                   {"bp_status", to_string(bp_eval.status)}};
   t.real_attrs = {{"bp_norm", bp_norm},

@@ -11,6 +11,7 @@
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/values.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/es/search.hpp"
 #include "esbio/tasks/registry.hpp"
 
@@ -36,18 +37,38 @@ void add_option(po::options_description& d, const std::string& key, const std::s
   d.add_options()(key.c_str(), po::value<std::string>()->value_name("V"), help.c_str());
 }
 
+// Keys a strategy declares (es.restarts, ...): listed in its own section of --help.
+bool strategy_key(const std::string& key) {
+  for (const auto& k : es::strategies())
+    for (const auto& o : k.options)
+      if (o.key == key) return true;
+  return false;
+}
+
 po::options_description general_description() {
   po::options_description d("Configuration (INI section = prefix; command line wins)");
   for (const auto& s : config_options())
-    add_option(d, s.key, s.help + " [" + s.default_value + "]");
+    if (!strategy_key(s.key)) add_option(d, s.key, s.help + " [" + s.default_value + "]");
   return d;
 }
 
-// What the parser accepts: the general options and every task's.
+// What the parser accepts: the general options, every strategy's and every task's.
 po::options_description config_description() {
-  po::options_description d = general_description();
+  po::options_description d("Configuration");
+  for (const auto& s : config_options()) add_option(d, s.key, s.help);
   for (const auto& [key, help] : task_keys()) add_option(d, key, help);
   return d;
+}
+
+// --help: each strategy's own options, with their defaults.
+std::string strategy_help() {
+  std::ostringstream os;
+  for (const auto& k : es::strategies()) {
+    po::options_description d("es.strategy = " + k.name + " (" + k.summary + ")");
+    for (const auto& o : k.options) add_option(d, o.key, o.help + " [" + o.default_value + "]");
+    os << "\n" << d;
+  }
+  return os.str();
 }
 
 // --help: the general options, then each task's own, with its defaults.
@@ -123,7 +144,7 @@ std::string train_help() {
      << "Exit codes: 0 done, 2 bad input, 3 stopped by a signal after a checkpoint "
         "(continue with --resume), 1 other errors.\n\n"
      << run_description() << "\n"
-     << general_description() << task_help();
+     << general_description() << strategy_help() << task_help();
   return os.str();
 }
 
@@ -189,102 +210,16 @@ std::string read_config_text(const std::string& path) {
 }
 
 train::run_config to_run_config(const settings& s) {
-  setting_reader r(s);
-  train::run_config c;
-  c.seed = r.count("run.seed", 0, std::numeric_limits<std::uint64_t>::max());
-  c.hash_every = static_cast<std::uint32_t>(r.count("run.hash_every"));
-  c.max_failed_generations = static_cast<std::uint32_t>(r.count("run.max_failed_generations"));
-  c.validate_every = static_cast<std::uint32_t>(r.count("run.validate_every", 1, 1u << 30));
-  // auto (0 here) is resolved from the rank count by esbio train before the run file is written
-  // (resolve_items_per_member), so a run file always records the number it ran with.
-  if (r.text("dist.items_per_member") != "auto")
-    c.items_per_member = static_cast<std::uint32_t>(r.count("dist.items_per_member", 1, 1u << 16));
-  else
-    c.items_per_member = 0;
-  if (r.text("dist.gradient_parts") != "auto")
-    c.gradient_parts = static_cast<std::uint32_t>(r.count("dist.gradient_parts", 1, 1u << 16));
-  c.schedule.rank0_computes = r.choice("dist.rank0", {"compute", "dispatch"}) == 0;
-  c.schedule.queue_depth = static_cast<int>(r.count("dist.queue_depth", 1, 64));
-  c.sliced_update = r.choice("dist.update", {"replicated", "sliced"}) == 1;
-  c.method = r.choice("method", {"es", "bp"}) == 1 ? train::training_method::bp
-                                                   : train::training_method::es;
-  c.task = r.text("task.name");
-  const auto& kind = tasks::find_task(c.task);
-  kind.make(r, c.seed, false);  // the task's own options: checked and canonicalised
-
-  auto& e = c.es;
-  e.seed = c.seed;
-  const char* strategies[] = {"song", "openai", "snes", "pgpe", "sep_cmaes", "cmaes", "guided"};
-  e.kind = es::parse_strategy(strategies[r.choice(
-      "es.strategy", {"song", "openai", "snes", "pgpe", "sep_cmaes", "cmaes", "guided"})]);
-  e.population = r.count("es.population", 0);
-  e.sigma = r.real("es.sigma");
-  const char* baselines[] = {"none", "center", "centre", "mean"};
-  e.baseline =
-      es::parse_baseline(baselines[r.choice("es.baseline", {"none", "center", "centre", "mean"})]);
-  const bool rotates = e.kind == es::strategy_kind::song || e.kind == es::strategy_kind::openai;
-  if (s.at("es.block_coordinate") == "auto") {
-    // Recorded as what it resolved to, so that a run file says what ran.
-    e.block_coordinate = rotates;
-    c.values["es.block_coordinate"] = rotates ? "true" : "false";
-  } else {
-    e.block_coordinate = r.flag("es.block_coordinate");
-  }
-  if (s.at("es.blocks") == "none") {
-    e.enabled = false;
-    r.text("es.blocks");
-  } else {
-    e.blocks = r.names("es.blocks", "all");
-  }
-  e.exact_blocks = r.names("es.exact_blocks", "none");
-  e.failure_penalty = r.real_or("es.failure_penalty", "max");
-  e.weight_decay = r.real("es.weight_decay", false, true);
-  constexpr es::noise_kind kinds[] = {es::noise_kind::full, es::noise_kind::lowrank,
-                                      es::noise_kind::table};
-  e.noise.kind = kinds[r.choice("es.noise", {"full", "lowrank", "table"})];
-  e.noise.rank = r.count("es.rank", 1, 1024);
-  e.noise.table_size = r.count("es.table_size", 1, std::size_t{1} << 31);
-  if (const auto v = r.real_or("es.sigma_lr", "default")) {
-    if (!(*v > 0)) throw input_error("es.sigma_lr must be positive");
-    e.sigma_lr = v;
-  }
-  if (const auto v = r.real_or("es.mean_lr", "default")) {
-    if (!(*v > 0)) throw input_error("es.mean_lr must be positive");
-    e.mean_lr = v;
-  }
-  e.sigma_max_change = r.real("es.sigma_max_change", true);
-  e.restarts = r.count("es.restarts", 0, 20);
-  e.guided_k = r.count("es.guided_k", 1, 1000);
-  e.guided_alpha = r.real("es.guided_alpha", false, true);
-  e.guided_beta = r.real("es.guided_beta", true);
-  es::validate(e);
-  c.generations =
-      static_cast<std::uint32_t>(r.count("es.generations", 1, tasks::validation_generation - 1));
-
-  auto& p = c.optim;
-  const char* optimizers[] = {"sgd", "adam", "rmsprop", "clipup"};
-  p.kind =
-      es::parse_optimizer(optimizers[r.choice("optim.name", {"sgd", "adam", "rmsprop", "clipup"})]);
-  p.lr = r.real("optim.lr", true);
-  p.momentum = r.real("optim.momentum", false, true);
-  p.beta1 = r.real("optim.beta1", false, true);
-  p.beta2 = r.real("optim.beta2", false, true);
-  p.alpha = r.real("optim.alpha", false, true);
-  p.eps = r.real("optim.eps", true);
-  p.max_speed = r.real("optim.max_speed", false, true);
-  p.weight_decay = r.real("optim.weight_decay", false, true);
-  p.clip_norm = r.real("optim.clip_norm", false, true);
-  p.zero_nonfinite = r.choice("optim.nonfinite", {"skip", "zero"}) == 1;
-  if (p.beta1 >= 1 || p.beta2 >= 1 || p.alpha >= 1)
-    throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
-  c.checkpoint_every = static_cast<std::uint32_t>(r.count("checkpoint.every"));
-  for (const auto& [k, v] : r.canonical()) c.values[k] = v;
-  c.text = settings_text(c.values);
-  return c;
+  return train::read_run_config(s);
 }
 
-std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
-  if (cfg.items_per_member != 0) return cfg.text;
+const std::vector<option_spec>& config_options() {
+  static const auto specs = train::run_config_schema().options();
+  return specs;
+}
+
+void resolve_items_per_member(train::run_config& cfg, int ranks) {
+  if (cfg.items_per_member != 0) return;
   const auto task = tasks::make_task(cfg.task, cfg.values, cfg.seed);
   const std::size_t parts = task->batch_parts();
   // The members a generation hands out, as the strategy counts them (its default population
@@ -300,9 +235,8 @@ std::string resolve_items_per_member(const train::run_config& cfg, int ranks) {
       k = d;
       break;
     }
-  auto values = cfg.values;
-  values["dist.items_per_member"] = std::to_string(k);
-  return settings_text(values);
+  cfg.items_per_member = static_cast<std::uint32_t>(k);
+  train::update_text(cfg);
 }
 
 }  // namespace esbio::cli

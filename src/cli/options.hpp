@@ -50,9 +50,10 @@ std::string read_config_text(const std::string& path);
 settings resolve_settings(const std::string& base_ini_text, const std::string& base_name,
                           const std::vector<std::string>& args);
 train::run_config to_run_config(const settings& s);  // throws input_error naming the setting
-// cfg.text with dist.items_per_member = auto replaced by the K it means at this rank count: the
-// smallest divisor of the task's batch parts with K x members >= 4 x ranks (or all the parts).
-// Unchanged when K is a number. The run file records the number, so a resume keeps it.
-std::string resolve_items_per_member(const train::run_config& cfg, int ranks);
+// dist.items_per_member = auto resolved in cfg (the field and its canonical text) to the K it
+// means at this rank count: the smallest divisor of the task's batch parts with
+// K x members >= 4 x ranks (or all the parts). Unchanged when K is a number. The run file records
+// the number, so a resume keeps it.
+void resolve_items_per_member(train::run_config& cfg, int ranks);
 
 }  // namespace esbio::cli

@@ -82,7 +82,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   dist::mpi_session mpi(argc, argv);
   auto ctx = dist::make_mpi_context();
   scan_args a;
-  std::string text;
+  train::run_config cfg;
   std::vector<char> theta_bytes;
   const int status = root_decides(*ctx, [&] {
     a = parse_scan_args(args);
@@ -98,7 +98,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
                 << scan_description();
       return -1;
     }
-    text = analysis_config(a.run).text;
+    cfg = analysis_config(a.run);
     theta_bytes = run_file_theta(a.params_file);
     return 0;
   });
@@ -107,7 +107,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
 
   if (!same_instruction_set(*ctx)) return 2;
   analysis_setup setup;
-  if (const int st = share_analysis(*ctx, text, theta_bytes, setup); st != 0) return st;
+  if (const int st = share_analysis(*ctx, cfg, theta_bytes, setup); st != 0) return st;
   if (ctx->rank() != 0) a = parse_scan_args(args);
   const auto& task = setup.task;
   std::vector<double>& theta = setup.theta;
@@ -132,7 +132,7 @@ int scan_command(int& argc, char**& argv, const std::vector<std::string>& args) 
   t.group = "scan";
   t.text_attrs = {{"program_version", esbio::version},
                   {"git_revision", esbio::git_revision},
-                  {"config", text},
+                  {"config", setup.cfg.text},
                   {"task", task->name()},
                   {"param", a.param + "[" + std::to_string(a.index) + "]"}};
   t.real_attrs = {{"sigma", a.sigma}, {"ranks", static_cast<double>(ctx->size())}};

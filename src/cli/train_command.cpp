@@ -39,26 +39,26 @@ std::string now_utc() {
 }
 
 // Name the first setting that differs, so a refused --resume says what to fix.
-std::string first_difference(const std::string& a, const std::string& b) {
-  const auto sa = resolve_settings(a, "run file", {}), sb = resolve_settings(b, "config", {});
+std::string first_difference(const train::run_config& recorded, const train::run_config& now) {
   // Another task differs in many keys; the first alphabetically (es.baseline) would mislead.
-  if (sa.at("task.name") != sb.at("task.name"))
-    return "task.name (run file: " + sa.at("task.name") + ", now: " + sb.at("task.name") +
+  if (recorded.task != now.task)
+    return "task.name (run file: " + recorded.task + ", now: " + now.task +
            "): the configuration is another task's";
-  for (const auto& [k, v] : sa)
-    if (!train::resumable_key(k) && sb.at(k) != v)
-      return k + " (run file: " + v + ", now: " + sb.at(k) + ")";
+  for (const auto& [k, v] : recorded.values)
+    if (!train::resumable_key(k) && now.values.at(k) != v)
+      return k + " (run file: " + v + ", now: " + now.values.at(k) + ")";
   return "unknown";
 }
 
-// What rank 0 settles before any rank computes: everything that touches the file system.
+// What rank 0 settles before any rank computes: everything that touches the file system, and
+// the configuration, resolved once.
 struct plan {
-  std::string text;  // resolved configuration
+  train::run_config cfg;
   bool resume = false;
   io::run_contents previous;  // on --resume
 };
 
-plan make_plan(const train_args& a) {
+plan make_plan(const train_args& a, int ranks) {
   plan p;
   if (a.out.empty()) throw input_error("--out FILE is required (the HDF5 run file to write)");
   std::string base, base_name;
@@ -75,8 +75,7 @@ plan make_plan(const train_args& a) {
     base = read_config_text(a.config_file);
     base_name = a.config_file;
   }
-  const auto cfg = to_run_config(resolve_settings(base, base_name, a.argv));
-  p.text = cfg.text;
+  p.cfg = to_run_config(resolve_settings(base, base_name, a.argv));
   if (p.resume) {
     // The run file's configuration read again with today's schema: a file written before a
     // task kept only its own keys (or before a new resumable key) resumes when the settings that
@@ -84,13 +83,15 @@ plan make_plan(const train_args& a) {
     // the file and the key.
     const auto recorded =
         to_run_config(resolve_settings(p.previous.meta.config, "run file '" + a.out + "'", {}));
-    if (train::config_hash(p.text) != train::config_hash(recorded.text))
+    if (train::config_hash(p.cfg.text) != train::config_hash(recorded.text))
       throw input_error("cannot resume '" + a.out + "': the configuration differs in " +
-                        first_difference(p.previous.meta.config, p.text));
-    if (p.previous.state.generation >= cfg.generations)
+                        first_difference(recorded, p.cfg));
+    if (p.previous.state.generation >= p.cfg.generations)
       throw input_error("'" + a.out + "' already ran " +
                         std::to_string(p.previous.state.generation) +
                         " generations; raise --es.generations to continue it");
+  } else {
+    resolve_items_per_member(p.cfg, ranks);
   }
   return p;
 }
@@ -144,10 +145,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
       std::cout << train_help();
       return -1;
     }
-    p = make_plan(a);
-    if (!p.resume)
-      p.text = resolve_items_per_member(
-          to_run_config(resolve_settings(p.text, "configuration", {})), ctx->size());
+    p = make_plan(a, ctx->size());
     resuming = p.resume;
     io::remove_stale_temporary(a.out);  // the input is good: clear what a killed run left
     return 0;
@@ -157,12 +155,13 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
 
   if (!same_instruction_set(*ctx)) return 2;
   // Phase 2, every rank: the same configuration text gives the same task and trainer everywhere.
-  const std::string text = broadcast_string(*ctx, p.text);
+  // The other ranks read rank 0's resolved configuration from its text, once.
+  const std::string text = broadcast_string(*ctx, p.cfg.text);
   std::vector<char> flags{static_cast<char>(p.resume), static_cast<char>(a.quiet)};
   ctx->broadcast(flags);
   const bool resume = flags[0] != 0, quiet = flags[1] != 0;
 
-  const auto cfg = to_run_config(resolve_settings(text, "configuration", {}));
+  const auto cfg = root ? p.cfg : to_run_config(resolve_settings(text, "configuration", {}));
   const auto task = make_task_everywhere(*ctx, cfg);
   if (!task) return 2;
 
@@ -185,8 +184,8 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     io::run_metadata meta;
     meta.program_version = esbio::version;
     meta.git_revision = esbio::git_revision;
-    meta.config = text;
-    meta.config_hash = train::config_hash(text);
+    meta.config = cfg.text;
+    meta.config_hash = train::config_hash(cfg.text);
     meta.seed = cfg.seed;
     meta.ranks = ctx->size();
     meta.task = cfg.task;
@@ -204,8 +203,7 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     if (cfg.method == train::training_method::bp)
       method << "bp (exact gradient)";
     else
-      method << es::to_string(cfg.es.kind) << " S=" << cfg.es.population
-             << " sigma=" << cfg.es.sigma;
+      method << cfg.es.strategy << " S=" << cfg.es.population << " sigma=" << cfg.es.sigma;
     if (!quiet)
       std::cout << "esbio " << esbio::version << ": " << cfg.task << ", " << method.str() << ", "
                 << task->layout().size() << " parameters, " << ctx->describe()

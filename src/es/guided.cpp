@@ -13,8 +13,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "esbio/core/error.hpp"
 #include "esbio/core/random.hpp"
-#include "factories.hpp"
+#include "esbio/es/registry.hpp"
 #include "joint.hpp"
 #include "linalg.hpp"
 
@@ -22,29 +23,65 @@ namespace esbio::es::detail {
 
 namespace {
 
-class guided final : public joint_search {
- public:
-  guided(const es_config& cfg, const param_layout& layout)
-      : joint_search(cfg, layout), pairs_(cfg.population / 2) {}
+struct guided_options {
+  std::size_t k = 1;   // recent exact gradients spanning the subspace
+  double alpha = 0.5;  // share of the noise's variance off the subspace
+  double beta = 2.0;   // the estimate's scale
 
-  search_state initial(std::span<const double>) const override { return {{"G", {}}, {"U", {}}}; }
+  static const esbio::schema<guided_options>& schema() {
+    using o = guided_options;
+    using namespace codecs;
+    static const auto s =
+        esbio::schema<o>()
+            .field("es.guided_k", &o::k, count<std::size_t>(1, 1000),
+                   "how many recent exact gradients span the guiding subspace")
+            .field("es.guided_alpha", &o::alpha, real(real_sign::non_negative),
+                   "share of the noise variance outside the subspace")
+            .field("es.guided_beta", &o::beta, real(real_sign::positive), "scale of the estimate");
+    return s;
+  }
+  void validate() const {
+    if (k < 1) throw input_error("es.guided_k must be at least 1");
+    if (!(alpha >= 0 && alpha <= 1)) throw input_error("es.guided_alpha must be between 0 and 1");
+  }
+};
+
+// The recent exact gradients (k x n, newest last) and an orthonormal basis of their span.
+struct guided_state {
+  std::vector<double> G, U;
+  static const std::vector<state_field<guided_state>>& fields() {
+    static const std::vector<state_field<guided_state>> f{{"G", &guided_state::G},
+                                                          {"U", &guided_state::U}};
+    return f;
+  }
+};
+
+class guided final : public joint_search<estimating_search> {
+ public:
+  guided(const es_config& cfg, const param_layout& layout, const guided_options& o)
+      : joint_search(cfg, layout), pairs_(cfg.population / 2), o_(o) {}
+
+  search_state initial(std::span<const double>) const override {
+    return search_state(guided_state{});
+  }
+  void adopt(search_state& s) const override { s.adopt(guided_state{}); }
   std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
-  bool wants_gradient() const override { return true; }
 
   void observe_gradient(search_state& s, std::span<const double> grad) const override {
     std::vector<double> x(n_);
     gather(grad, x);
     bool finite = true;
     for (double v : x) finite = finite && std::isfinite(v);
-    auto& history = s.at("G");
+    auto& state = s.get<guided_state>();
+    auto& history = state.G;
     if (finite) {
       history.insert(history.end(), x.begin(), x.end());
-      if (history.size() > cfg_.guided_k * n_)
+      if (history.size() > o_.k * n_)
         history.erase(history.begin(), history.begin() + static_cast<long>(n_));
     }
     auto u = history;
     orthonormal_rows(u, history.size() / n_, n_);
-    s.at("U") = u;
+    state.U = u;
   }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -59,17 +96,28 @@ class guided final : public joint_search {
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t g,
-                          std::span<const evaluation> evals) const override {
+  std::size_t estimate_size(std::uint32_t) const override { return n_; }
+  void estimate(std::span<const double>, const search_state& s, std::uint32_t g,
+                std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                std::span<double> out) const override {
+    whole_only(lo, hi, n_);
+    std::vector<double> grad;
+    std::size_t failures = 0;
+    if (estimated(s, g, evals, grad, failures)) std::copy(grad.begin(), grad.end(), out.begin());
+  }
+
+  generation_summary apply(std::span<double> theta, search_state&, optimizer& opt, std::uint32_t,
+                           std::span<const evaluation> evals,
+                           std::span<const double> est) const override {
     generation_summary out;
     out.block = all_blocks;
     out.sigma = cfg_.sigma;
-    std::vector<double> grad;
-    if (!estimate(s, g, evals, grad, out.failures)) return out;
+    out.failures = count_failures(evals);
+    if (!usable(evals)) return out;
     double n2 = 0;
-    for (double v : grad) n2 += v * v;
+    for (double v : est) n2 += v * v;
     out.grad_norm = std::sqrt(n2);
-    optimiser_step(theta, opt, grad);
+    optimiser_step(theta, opt, est);
     return out;
   }
 
@@ -78,7 +126,7 @@ class guided final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> grad;
     std::size_t failures = 0;
-    if (!estimate(s, g, evals, grad, failures)) return std::nullopt;
+    if (!estimated(s, g, evals, grad, failures)) return std::nullopt;
     return embed(grad, theta.size());
   }
 
@@ -86,30 +134,34 @@ class guided final : public joint_search {
   void perturbation(const search_state& s, std::uint32_t g, std::uint32_t k,
                     std::span<double> eps) const {
     noise(g, k, eps);
-    const auto& u = s.at("U");
+    const auto& u = s.get<guided_state>().U;
     const std::size_t kk = u.size() / n_;
-    const double a = kk == 0 ? 1.0 : cfg_.guided_alpha;
+    const double a = kk == 0 ? 1.0 : o_.alpha;
     const double full = cfg_.sigma * std::sqrt(a / static_cast<double>(n_));
     for (double& e : eps) e *= full;
     if (kk == 0) return;
     std::vector<double> w(kk);
     random_stream(cfg_.seed, stream::lowrank, g, k).fill_normal(w, std::uint64_t{1} << 40);
-    const double sub = cfg_.sigma * std::sqrt((1 - cfg_.guided_alpha) / static_cast<double>(kk));
+    const double sub = cfg_.sigma * std::sqrt((1 - o_.alpha) / static_cast<double>(kk));
     for (std::size_t r = 0; r < kk; ++r)
       for (std::size_t i = 0; i < n_; ++i) eps[i] += sub * u[r * n_ + i] * w[r];
   }
 
-  bool estimate(const search_state& s, std::uint32_t g, std::span<const evaluation> evals,
-                std::vector<double>& grad, std::size_t& failures) const {
-    const auto loss = raw_losses(evals, failures);
-    failures += evals[0].ok() ? 0 : 1;
+  // Whether the estimate means anything: some sample succeeded, or failures have a set loss.
+  bool usable(std::span<const evaluation> evals) const {
     bool any = false;
     for (std::size_t m = 1; m < evals.size(); ++m) any = any || evals[m].ok();
-    if (!any && !cfg_.failure_penalty) return false;
+    return any || cfg_.failure_penalty.has_value();
+  }
+
+  bool estimated(const search_state& s, std::uint32_t g, std::span<const evaluation> evals,
+                 std::vector<double>& grad, std::size_t& failures) const {
+    const auto loss = raw_losses(evals, failures);
+    failures += evals[0].ok() ? 0 : 1;
+    if (!usable(evals)) return false;
     grad.assign(n_, 0.0);
     std::vector<double> eps(n_);
-    const double scale =
-        cfg_.guided_beta / (2 * cfg_.sigma * cfg_.sigma * static_cast<double>(pairs_));
+    const double scale = o_.beta / (2 * cfg_.sigma * cfg_.sigma * static_cast<double>(pairs_));
     for (std::size_t k = 0; k < pairs_; ++k) {
       perturbation(s, g, static_cast<std::uint32_t>(k + 1), eps);
       const double d = (loss[2 * k] - loss[2 * k + 1]) * scale;
@@ -119,12 +171,24 @@ class guided final : public joint_search {
   }
 
   std::size_t pairs_;
+  guided_options o_;
 };
 
 }  // namespace
+}  // namespace esbio::es::detail
 
-std::unique_ptr<search> make_guided(const es_config& cfg, const param_layout& layout) {
-  return std::make_unique<guided>(cfg, layout);
+namespace esbio::es {
+
+strategy_info guided_strategy() {
+  strategy_traits t;
+  t.mirrored = true;
+  t.wants_gradient = true;
+  return registered_strategy<detail::guided_options>(
+      "guided",
+      "Guided ES (Maheswaranathan et al. 2019): mirrored noise around the task's exact gradient", t,
+      [](const es_config& cfg, const param_layout& layout, const detail::guided_options& o) {
+        return std::make_unique<detail::guided>(cfg, layout, o);
+      });
 }
 
-}  // namespace esbio::es::detail
+}  // namespace esbio::es

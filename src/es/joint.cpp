@@ -7,12 +7,15 @@
 #include <stdexcept>
 
 #include "esbio/core/hash.hpp"
+#include "esbio/es/shaping.hpp"
 
 namespace esbio::es {
 
 search_state search::initial(std::span<const double>) const {
   return {};
 }
+
+void search::adopt(search_state&) const {}
 
 std::optional<std::vector<double>> search::gradient_estimate(std::span<const double>,
                                                              const search_state&, std::uint32_t,
@@ -22,22 +25,6 @@ std::optional<std::vector<double>> search::gradient_estimate(std::span<const dou
 
 void search::observe_gradient(search_state&, std::span<const double>) const {}
 
-std::size_t search::sliced_size(std::uint32_t) const {
-  return 0;
-}
-
-void search::estimate_slice(std::span<const double>, const search_state&, std::uint32_t,
-                            std::span<const evaluation>, std::size_t, std::size_t,
-                            std::span<double>) const {
-  throw std::logic_error("search::estimate_slice: this strategy's update does not slice");
-}
-
-generation_summary search::tell_estimated(std::span<double>, search_state&, optimizer&,
-                                          std::uint32_t, std::span<const evaluation>,
-                                          std::span<const double>) const {
-  throw std::logic_error("search::tell_estimated: this strategy's update does not slice");
-}
-
 std::uint64_t state_hash(std::span<const double> theta, const optimizer_state& opt,
                          const search_state& s) {
   auto h = fnv1a(theta);
@@ -45,7 +32,8 @@ std::uint64_t state_hash(std::span<const double> theta, const optimizer_state& o
   h = fnv1a(opt.v, h);
   const std::vector<double> steps(opt.steps.begin(), opt.steps.end());
   h = fnv1a(steps, h);
-  for (const auto& [name, v] : s) h = fnv1a(v, fnv1a(name, h));
+  s.for_each(
+      [&](const std::string& name, std::span<const double> v) { h = fnv1a(v, fnv1a(name, h)); });
   return h;
 }
 
@@ -57,7 +45,7 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? 0.0 : s / static_cast<double>(v.size());
 }
 
-joint_search::joint_search(es_config cfg, param_layout layout)
+joint_blocks::joint_blocks(es_config cfg, param_layout layout)
     : cfg_(std::move(cfg)), layout_(std::move(layout)) {
   validate(cfg_);
   bind_table(cfg_.noise, cfg_.seed, layout_.size());
@@ -69,23 +57,23 @@ joint_search::joint_search(es_config cfg, param_layout layout)
   }
 }
 
-void joint_search::gather(std::span<const double> theta, std::span<double> x) const {
+void joint_blocks::gather(std::span<const double> theta, std::span<double> x) const {
   std::size_t at = 0;
   for (const auto& b : blocks_)
     for (std::size_t k = 0; k < b.size(); ++k) x[at++] = theta[b.offset + k];
 }
 
-void joint_search::scatter(std::span<const double> x, std::span<double> theta) const {
+void joint_blocks::scatter(std::span<const double> x, std::span<double> theta) const {
   std::size_t at = 0;
   for (const auto& b : blocks_)
     for (std::size_t k = 0; k < b.size(); ++k) theta[b.offset + k] = x[at++];
 }
 
-void joint_search::noise(std::uint32_t generation, std::uint32_t id, std::span<double> z) const {
+void joint_blocks::noise(std::uint32_t generation, std::uint32_t id, std::span<double> z) const {
   member_noise(cfg_.seed, generation, id, blocks_, cfg_.noise, z);
 }
 
-std::vector<std::size_t> joint_search::ranked(std::span<const evaluation> evals) const {
+std::vector<std::size_t> joint_blocks::ranked(std::span<const evaluation> evals) const {
   std::vector<std::size_t> order(evals.size() - 1);
   std::iota(order.begin(), order.end(), std::size_t{1});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -96,13 +84,13 @@ std::vector<std::size_t> joint_search::ranked(std::span<const evaluation> evals)
   return order;
 }
 
-std::size_t joint_search::count_failures(std::span<const evaluation> evals) const {
+std::size_t joint_blocks::count_failures(std::span<const evaluation> evals) const {
   std::size_t f = 0;
   for (const auto& e : evals) f += e.ok() ? 0 : 1;
   return f;
 }
 
-std::vector<double> joint_search::raw_losses(std::span<const evaluation> evals,
+std::vector<double> joint_blocks::raw_losses(std::span<const evaluation> evals,
                                              std::size_t& failures) const {
   double worst = -std::numeric_limits<double>::infinity();
   double best = std::numeric_limits<double>::infinity();
@@ -119,12 +107,17 @@ std::vector<double> joint_search::raw_losses(std::span<const evaluation> evals,
   return loss;
 }
 
-void joint_search::optimiser_step(std::span<double> theta, optimizer& opt,
+void joint_blocks::optimiser_step(std::span<double> theta, optimizer& opt,
                                   std::span<const double> g) const {
   opt.step(theta, g, segments_);
 }
 
-std::vector<double> joint_search::embed(std::span<const double> x, std::size_t total) const {
+void joint_blocks::whole_only(std::size_t lo, std::size_t hi, std::size_t size) {
+  if (lo != 0 || hi != size)
+    throw std::logic_error("this strategy's update does not slice: estimate the whole");
+}
+
+std::vector<double> joint_blocks::embed(std::span<const double> x, std::size_t total) const {
   std::vector<double> full(total, 0.0);
   scatter(x, full);
   return full;

@@ -4,18 +4,17 @@
 // losses with failures last, and the mean's (theta's) gather and scatter.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "esbio/es/search.hpp"
 
 namespace esbio::es::detail {
 
-class joint_search : public search {
- public:
-  joint_search(es_config cfg, param_layout layout);
-  std::size_t range_count() const override { return layout_.blocks().size(); }
-
+class joint_blocks {
  protected:
+  joint_blocks(es_config cfg, param_layout layout);
+
   // x (n entries) from theta's trained blocks, and back.
   void gather(std::span<const double> theta, std::span<double> x) const;
   void scatter(std::span<const double> x, std::span<double> theta) const;
@@ -28,6 +27,8 @@ class joint_search : public search {
   std::size_t count_failures(std::span<const evaluation> evals) const;
   // A gradient over x stepped by the optimiser on the trained blocks.
   void optimiser_step(std::span<double> theta, optimizer& opt, std::span<const double> g) const;
+  // A strategy whose update does not slice is asked for its whole estimate of `size` entries.
+  static void whole_only(std::size_t lo, std::size_t hi, std::size_t size);
   // A full-length vector with x's values at the trained blocks and zeros elsewhere.
   std::vector<double> embed(std::span<const double> x, std::size_t total) const;
 
@@ -38,7 +39,25 @@ class joint_search : public search {
   std::size_t n_ = 0;
 };
 
+// A search of either shape (search.hpp) over the trained blocks moved together.
+template <class Shape>
+class joint_search : public Shape, protected joint_blocks {
+ public:
+  joint_search(es_config cfg, param_layout layout)
+      : joint_blocks(std::move(cfg), std::move(layout)) {}
+  std::size_t range_count() const override { return layout_.blocks().size(); }
+};
+
 double mean_of(const std::vector<double>& v);
+
+// The state of snes and pgpe: a per-parameter sigma.
+struct sigma_state {
+  std::vector<double> sigma;
+  static const std::vector<state_field<sigma_state>>& fields() {
+    static const std::vector<state_field<sigma_state>> f{{"sigma", &sigma_state::sigma}};
+    return f;
+  }
+};
 
 // Member m > 0 of a mirrored population (pgpe, guided): pair (m + 1) / 2, counted from 1, taken
 // with + for odd m and - for even m.

@@ -7,14 +7,6 @@
 
 namespace esbio::es {
 
-optimizer_kind parse_optimizer(const std::string& name) {
-  if (name == "sgd") return optimizer_kind::sgd;
-  if (name == "adam") return optimizer_kind::adam;
-  if (name == "rmsprop") return optimizer_kind::rmsprop;
-  if (name == "clipup") return optimizer_kind::clipup;
-  throw input_error("unknown optimiser '" + name + "' (known: sgd, adam, rmsprop, clipup)");
-}
-
 const char* to_string(optimizer_kind k) {
   switch (k) {
     case optimizer_kind::sgd:
@@ -27,6 +19,43 @@ const char* to_string(optimizer_kind k) {
       return "clipup";
   }
   return "unknown";
+}
+
+const schema<optimizer_config>& optimizer_config_schema() {
+  using c = optimizer_config;
+  using namespace codecs;
+  const auto non_negative = real(real_sign::non_negative);
+  static const auto s =
+      schema<c>()
+          .field("optim.name", &c::kind,
+                 choice<optimizer_kind>({{"sgd", optimizer_kind::sgd},
+                                         {"adam", optimizer_kind::adam},
+                                         {"rmsprop", optimizer_kind::rmsprop},
+                                         {"clipup", optimizer_kind::clipup}}),
+                 "optimiser: sgd | adam | rmsprop | clipup")
+          .field("optim.lr", &c::lr, real(real_sign::positive), "learning rate")
+          .field("optim.momentum", &c::momentum, non_negative, "sgd momentum")
+          .field("optim.beta1", &c::beta1, non_negative, "adam first-moment decay")
+          .field("optim.beta2", &c::beta2, non_negative, "adam second-moment decay")
+          .field("optim.alpha", &c::alpha, non_negative, "rmsprop smoothing constant")
+          .field("optim.eps", &c::eps, real(real_sign::positive), "adam / rmsprop epsilon")
+          .field("optim.max_speed", &c::max_speed, non_negative,
+                 "clipup: largest step (0: twice optim.lr)")
+          .field("optim.weight_decay", &c::weight_decay, non_negative,
+                 "decoupled weight decay (AdamW-style)")
+          .field("optim.clip_norm", &c::clip_norm, non_negative,
+                 "method = bp: rescale the gradient to at most this norm (0: off; the paper's BP "
+                 "on task B: 10)")
+          .field("optim.nonfinite", &c::zero_nonfinite,
+                 choice<bool>({{"skip", false}, {"zero", true}}),
+                 "method = bp, a gradient with NaN or infinite entries: skip (no step) | zero "
+                 "(those entries set to 0, the paper's BP)");
+  return s;
+}
+
+void validate(const optimizer_config& cfg) {
+  if (cfg.beta1 >= 1 || cfg.beta2 >= 1 || cfg.alpha >= 1)
+    throw input_error("optim.beta1, optim.beta2 and optim.alpha must be below 1");
 }
 
 optimizer::optimizer(optimizer_config cfg, std::size_t n_params, std::size_t n_blocks) : cfg_(cfg) {

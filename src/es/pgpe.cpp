@@ -10,25 +10,49 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
+#include "esbio/core/error.hpp"
+#include "esbio/es/registry.hpp"
 #include "esbio/es/shaping.hpp"
-#include "factories.hpp"
 #include "joint.hpp"
 
 namespace esbio::es::detail {
 
 namespace {
 
-class pgpe final : public joint_search {
+struct pgpe_options {
+  std::optional<double> sigma_lr;  // unset: 0.1
+  double sigma_max_change = 0.2;
+
+  static const esbio::schema<pgpe_options>& schema() {
+    using o = pgpe_options;
+    static const auto s =
+        esbio::schema<o>()
+            .field("es.sigma_lr", &o::sigma_lr, codecs::real_or("default"),
+                   "step size of the sigma update (default 0.1)")
+            .field("es.sigma_max_change", &o::sigma_max_change, codecs::real(real_sign::positive),
+                   "largest relative change of sigma per generation");
+    return s;
+  }
+  void validate() const {
+    if (sigma_lr && !(*sigma_lr > 0)) throw input_error("es.sigma_lr must be positive");
+    if (!(sigma_max_change > 0)) throw input_error("es.sigma_max_change must be positive");
+  }
+};
+
+class pgpe final : public joint_search<estimating_search> {
  public:
-  pgpe(const es_config& cfg, const param_layout& layout)
+  pgpe(const es_config& cfg, const param_layout& layout, const pgpe_options& o)
       : joint_search(cfg, layout),
         pairs_(cfg.population / 2),
-        eta_sigma_(cfg.sigma_lr.value_or(0.1)) {}
+        eta_sigma_(o.sigma_lr.value_or(0.1)),
+        max_change_(o.sigma_max_change) {}
 
   search_state initial(std::span<const double>) const override {
-    return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
+    return search_state(sigma_state{std::vector<double>(n_, cfg_.sigma)});
   }
+  void adopt(search_state& s) const override { s.adopt(sigma_state{}); }
   std::size_t evaluations(const search_state&) const override { return 2 * pairs_ + 1; }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -39,28 +63,41 @@ class pgpe final : public joint_search {
     std::vector<double> x(n_), z(n_);
     gather(theta, x);
     noise(g, k, z);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) x[i] += sign * sigma[i] * z[i];
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t g,
-                          std::span<const evaluation> evals) const override {
+  // The mean's gradient g_mu, then sigma's, g_sigma: 2n entries.
+  std::size_t estimate_size(std::uint32_t) const override { return 2 * n_; }
+  void estimate(std::span<const double>, const search_state& s, std::uint32_t g,
+                std::span<const evaluation> evals, std::size_t lo, std::size_t hi,
+                std::span<double> out) const override {
+    whole_only(lo, hi, 2 * n_);
+    std::vector<double> g_mu, g_sigma;
+    if (!gradients(s, g, evals, g_mu, g_sigma)) return;
+    std::copy(g_mu.begin(), g_mu.end(), out.begin());
+    std::copy(g_sigma.begin(), g_sigma.end(), out.begin() + static_cast<std::ptrdiff_t>(n_));
+  }
+
+  generation_summary apply(std::span<double> theta, search_state& s, optimizer& opt, std::uint32_t,
+                           std::span<const evaluation> evals,
+                           std::span<const double> est) const override {
     generation_summary out;
     out.block = all_blocks;
     out.failures = count_failures(evals);
-    auto& sigma = s.at("sigma");
-    std::vector<double> g_mu, g_sigma;
-    if (!gradients(s, g, evals, g_mu, g_sigma)) {
+    auto& sigma = s.get<sigma_state>().sigma;
+    if (out.failures - (evals[0].ok() ? 0 : 1) == 2 * pairs_) {  // no sample succeeded
       out.sigma = mean_of(sigma);
       return out;
     }
+    const auto g_mu = est.first(n_), g_sigma = est.subspan(n_, n_);
     double n2 = 0;
     for (double v : g_mu) n2 += v * v;
     out.grad_norm = std::sqrt(n2);
     optimiser_step(theta, opt, g_mu);
     for (std::size_t i = 0; i < n_; ++i) {
-      const double cap = cfg_.sigma_max_change * std::abs(sigma[i]);
+      const double cap = max_change_ * std::abs(sigma[i]);
       const double next = sigma[i] - eta_sigma_ * g_sigma[i];
       sigma[i] = std::clamp(next, sigma[i] - cap, sigma[i] + cap);
     }
@@ -74,7 +111,7 @@ class pgpe final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> g_mu, g_sigma;
     if (!gradients(s, g, evals, g_mu, g_sigma)) return std::nullopt;
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) g_mu[i] /= sigma[i] * sigma[i];
     return embed(g_mu, theta.size());
   }
@@ -91,7 +128,7 @@ class pgpe final : public joint_search {
     if (ok == 0) return false;
     const auto u = centred_ranks(loss);
     const double u_mean = mean_of(u);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     g_mu.assign(n_, 0.0);
     g_sigma.assign(n_, 0.0);
     std::vector<double> z(n_);
@@ -110,13 +147,22 @@ class pgpe final : public joint_search {
   }
 
   std::size_t pairs_;
-  double eta_sigma_;
+  double eta_sigma_, max_change_;
 };
 
 }  // namespace
+}  // namespace esbio::es::detail
 
-std::unique_ptr<search> make_pgpe(const es_config& cfg, const param_layout& layout) {
-  return std::make_unique<pgpe>(cfg, layout);
+namespace esbio::es {
+
+strategy_info pgpe_strategy() {
+  strategy_traits t;
+  t.mirrored = true;
+  return registered_strategy<detail::pgpe_options>(
+      "pgpe", "PGPE (Sehnke et al. 2010) as EvoTorch runs it: symmetric pairs, sigma learned", t,
+      [](const es_config& cfg, const param_layout& layout, const detail::pgpe_options& o) {
+        return std::make_unique<detail::pgpe>(cfg, layout, o);
+      });
 }
 
-}  // namespace esbio::es::detail
+}  // namespace esbio::es

@@ -1,34 +1,29 @@
 #include "esbio/es/search.hpp"
 
-#include "factories.hpp"
-
 namespace esbio::es {
 
 std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& layout) {
+  es_config run = cfg;
   if (!cfg.enabled) {
     // No ES at all (the reservoir ablation): the centre alone is evaluated, whatever strategy.
-    auto off = cfg;
-    off.kind = strategy_kind::song;
-    off.block_coordinate = true;
-    off.noise = {};
-    return detail::make_estimator_search(off, layout);
+    run.strategy = "song";
+    run.block_coordinate = true;
+    run.noise = {};
   }
-  switch (cfg.kind) {
-    case strategy_kind::song:
-    case strategy_kind::openai:
-      return detail::make_estimator_search(cfg, layout);
-    case strategy_kind::snes:
-      return detail::make_snes(cfg, layout);
-    case strategy_kind::pgpe:
-      return detail::make_pgpe(cfg, layout);
-    case strategy_kind::sep_cmaes:
-      return detail::make_cmaes(cfg, layout, true);
-    case strategy_kind::cmaes:
-      return detail::make_cmaes(cfg, layout, false);
-    case strategy_kind::guided:
-      return detail::make_guided(cfg, layout);
-  }
-  return nullptr;
+  const auto& info = find_strategy(run.strategy);
+  auto s = info.make(resolved(run), layout);
+  s->traits_ = info.traits;
+  return s;
+}
+
+generation_summary update(const search& s, std::span<double> theta, search_state& state,
+                          optimizer& opt, std::uint32_t generation,
+                          std::span<const evaluation> evals) {
+  if (const auto* d = s.direct()) return d->tell(theta, state, generation, evals);
+  const auto& e = *s.estimating();
+  std::vector<double> estimate(e.estimate_size(generation), 0.0);
+  e.estimate(theta, state, generation, evals, 0, estimate.size(), estimate);
+  return e.apply(theta, state, opt, generation, evals, estimate);
 }
 
 }  // namespace esbio::es

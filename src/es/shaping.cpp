@@ -1,6 +1,8 @@
 #include "esbio/es/shaping.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace esbio::es {
@@ -22,6 +24,16 @@ std::vector<double> centred_ranks(std::span<const double> losses) {
     i = j;
   }
   return u;
+}
+
+double failure_loss(std::optional<double> configured, bool any_ok, double worst, double best) {
+  if (!any_ok) return configured.value_or(std::numeric_limits<double>::quiet_NaN());
+  if (configured && *configured > worst) return *configured;
+  // One spread of the successes above the worst; when they all scored the same (a silent
+  // neuron scores exactly 0), the worst's own size, or 1.
+  const double spread = worst - best;
+  const double margin = spread > 0 ? spread : (worst != 0 ? std::abs(worst) : 1.0);
+  return worst + margin;
 }
 
 }  // namespace esbio::es

@@ -10,22 +10,45 @@
 // State: "sigma" (n entries). The mean is theta; the optimiser is not used.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
-#include "factories.hpp"
+#include "esbio/core/error.hpp"
+
+#include "esbio/es/registry.hpp"
 #include "joint.hpp"
 
 namespace esbio::es::detail {
 
 namespace {
 
-class snes final : public joint_search {
+struct snes_options {
+  std::optional<double> sigma_lr;  // unset: (3 + ln n) / (5 sqrt n)
+  std::optional<double> mean_lr;   // unset: 1
+
+  static const esbio::schema<snes_options>& schema() {
+    using o = snes_options;
+    static const auto s =
+        esbio::schema<o>()
+            .field("es.sigma_lr", &o::sigma_lr, codecs::real_or("default"),
+                   "step size of the sigma update (default (3 + ln n)/(5 sqrt n))")
+            .field("es.mean_lr", &o::mean_lr, codecs::real_or("default"),
+                   "step size of the mean update (default 1)");
+    return s;
+  }
+  void validate() const {
+    if (sigma_lr && !(*sigma_lr > 0)) throw input_error("es.sigma_lr must be positive");
+    if (mean_lr && !(*mean_lr > 0)) throw input_error("es.mean_lr must be positive");
+  }
+};
+
+class snes final : public joint_search<direct_search> {
  public:
-  snes(const es_config& cfg, const param_layout& layout) : joint_search(cfg, layout) {
+  snes(const es_config& cfg, const param_layout& layout, const snes_options& o)
+      : joint_search(cfg, layout) {
     const double n = static_cast<double>(n_);
-    lambda_ = cfg_.population > 0 ? cfg_.population
-                                  : 4 + static_cast<std::size_t>(std::floor(3 * std::log(n)));
-    eta_mu_ = cfg_.mean_lr.value_or(1.0);
-    eta_sigma_ = cfg_.sigma_lr.value_or((3 + std::log(n)) / (5 * std::sqrt(n)));
+    lambda_ = cfg_.population > 0 ? cfg_.population : log_population(n_);
+    eta_mu_ = o.mean_lr.value_or(1.0);
+    eta_sigma_ = o.sigma_lr.value_or((3 + std::log(n)) / (5 * std::sqrt(n)));
     const double top = std::log(static_cast<double>(lambda_) / 2 + 1);
     double total = 0;
     for (std::size_t k = 1; k <= lambda_; ++k)
@@ -36,8 +59,9 @@ class snes final : public joint_search {
   }
 
   search_state initial(std::span<const double>) const override {
-    return {{"sigma", std::vector<double>(n_, cfg_.sigma)}};
+    return search_state(sigma_state{std::vector<double>(n_, cfg_.sigma)});
   }
+  void adopt(search_state& s) const override { s.adopt(sigma_state{}); }
   std::size_t evaluations(const search_state&) const override { return lambda_ + 1; }
 
   void ask(std::span<const double> theta, const search_state& s, std::uint32_t g, std::size_t m,
@@ -47,17 +71,17 @@ class snes final : public joint_search {
     std::vector<double> x(n_), z(n_);
     gather(theta, x);
     noise(g, static_cast<std::uint32_t>(m), z);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t i = 0; i < n_; ++i) x[i] += sigma[i] * z[i];
     scatter(x, out);
   }
 
-  generation_summary tell(std::span<double> theta, search_state& s, optimizer&, std::uint32_t g,
+  generation_summary tell(std::span<double> theta, search_state& s, std::uint32_t g,
                           std::span<const evaluation> evals) const override {
     generation_summary out;
     out.block = all_blocks;
     out.failures = count_failures(evals);
-    auto& sigma = s.at("sigma");
+    auto& sigma = s.get<sigma_state>().sigma;
     out.sigma = mean_of(sigma);
     if (out.failures - (evals[0].ok() ? 0 : 1) == lambda_) return out;  // no sample succeeded
     std::vector<double> grad_mu(n_, 0.0), grad_sigma(n_, 0.0), z(n_);
@@ -92,7 +116,7 @@ class snes final : public joint_search {
       std::span<const evaluation> evals) const override {
     std::vector<double> grad(n_, 0.0), z(n_);
     const auto order = ranked(evals);
-    const auto& sigma = s.at("sigma");
+    const auto& sigma = s.get<sigma_state>().sigma;
     for (std::size_t r = 0; r < lambda_; ++r) {
       noise(g, static_cast<std::uint32_t>(order[r]), z);
       for (std::size_t i = 0; i < n_; ++i) grad[i] -= utility_[r] * z[i] / sigma[i];
@@ -107,9 +131,18 @@ class snes final : public joint_search {
 };
 
 }  // namespace
+}  // namespace esbio::es::detail
 
-std::unique_ptr<search> make_snes(const es_config& cfg, const param_layout& layout) {
-  return std::make_unique<snes>(cfg, layout);
+namespace esbio::es {
+
+strategy_info snes_strategy() {
+  strategy_traits t;
+  t.default_population = log_population;
+  return registered_strategy<detail::snes_options>(
+      "snes", "separable NES (Schaul et al. 2011): per-parameter sigma, rank utilities", t,
+      [](const es_config& cfg, const param_layout& layout, const detail::snes_options& o) {
+        return std::make_unique<detail::snes>(cfg, layout, o);
+      });
 }
 
-}  // namespace esbio::es::detail
+}  // namespace esbio::es

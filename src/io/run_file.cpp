@@ -96,7 +96,9 @@ void write_contents(hid_t file, const run_metadata& meta, const param_layout& la
   h5::write_1d(ck, "optimizer_steps", st.optimizer.steps, false);
   if (!st.search.empty()) {
     auto strat = h5::create_group(ck, "strategy");
-    for (const auto& [name, v] : st.search) h5::write_1d(strat, name, v, false);
+    st.search.for_each([&](const std::string& name, std::span<const double> v) {
+      h5::write_1d(strat, name, v, false);
+    });
   }
 }
 
@@ -199,8 +201,10 @@ run_contents read_run_file(const std::string& path) {
       // The strategy's own state (absent for song and openai, and in files written before it).
       if (h5::exists(ck, "strategy")) {
         h5::handle strat(H5Gopen2(ck, "strategy", H5P_DEFAULT), H5Gclose, "strategy");
+        es::search_state::record fields;
         for (const auto& name : h5::member_names(strat))
-          st.search[name] = h5::read_doubles(strat, name);
+          fields[name] = h5::read_doubles(strat, name);
+        st.search = es::search_state::from_record(std::move(fields));
       }
       if (generation < 0 || generation > 0xFFFFFFFELL)
         r.damaged("/checkpoint/generation = " + std::to_string(generation) + " is out of range");

@@ -1,6 +1,7 @@
 #include "esbio/tasks/benchmark_task.hpp"
 
 #include <cmath>
+#include <memory>
 #include <numbers>
 
 #include "esbio/core/error.hpp"
@@ -36,11 +37,7 @@ class benchmark_evaluator final : public evaluator {
 }  // namespace
 
 benchmark_task::benchmark_task(benchmark_config cfg) : cfg_(std::move(cfg)) {
-  if (cfg_.dimension < 1) throw input_error("task.dimension must be at least 1");
-  if (cfg_.function == benchmark_function::rosenbrock && cfg_.dimension < 2)
-    throw input_error("task.dimension must be at least 2 for rosenbrock");
-  if (cfg_.x0.size() != cfg_.dimension)
-    throw std::invalid_argument("benchmark_task: x0 must have dimension entries");
+  cfg_.validate();
   layout_.add("x", cfg_.dimension, 1);
 }
 
@@ -116,32 +113,45 @@ void benchmark_task::gradient(std::span<const double> x, std::span<double> g) co
   }
 }
 
+std::vector<double> benchmark_config::start() const {
+  if (x0.empty())
+    return std::vector<double>(dimension, function == benchmark_function::rosenbrock ? 0.0 : 3.0);
+  if (x0.size() == 1) return std::vector<double>(dimension, x0.front());
+  return x0;
+}
+
+void benchmark_config::validate() const {
+  if (dimension < 1) throw input_error("task.dimension must be at least 1");
+  if (function == benchmark_function::rosenbrock && dimension < 2)
+    throw input_error("task.dimension must be at least 2 for rosenbrock");
+  if (x0.size() > 1 && x0.size() != dimension)
+    throw input_error("task.x0 has " + std::to_string(x0.size()) +
+                      " values for task.dimension = " + std::to_string(dimension) +
+                      " (give one or " + std::to_string(dimension) + ")");
+}
+
 task_kind benchmark_kind(benchmark_function f, std::string name, std::string summary) {
-  std::vector<option_spec> options{
-      {"task.dimension", "10", name + ": dimension D of x"},
-      {"task.x0", "default",
-       name + ": start, one value or D comma-separated (default: " +
-           (f == benchmark_function::rosenbrock ? "all 0" : "all 3") + ")"},
-  };
+  using c = benchmark_config;
+  auto s = std::make_shared<schema<c>>();
+  s->field("task.dimension", &c::dimension, codecs::count<std::size_t>(1, 1u << 24),
+           name + ": dimension D of x")
+      .field("task.x0", &c::x0, codecs::reals("default", true),
+             name + ": start, one value or D comma-separated (default: " +
+                 (f == benchmark_function::rosenbrock ? "all 0" : "all 3") + ")");
   if (f == benchmark_function::ellipsoid)
-    options.push_back({"task.condition", "1e6", "ellipsoid: condition number of its Hessian"});
-  return {std::move(name), std::move(summary), std::move(options),
-          [f](setting_reader& r, std::uint64_t, bool build) -> std::unique_ptr<task> {
-            benchmark_config c;
-            c.function = f;
-            c.dimension = r.count("task.dimension", 1, 1u << 24);
-            c.x0 = r.reals("task.x0", "default", true);
-            if (c.x0.empty())
-              c.x0.assign(c.dimension, f == benchmark_function::rosenbrock ? 0.0 : 3.0);
-            else if (c.x0.size() == 1)
-              c.x0.assign(c.dimension, c.x0.front());
-            else if (c.x0.size() != c.dimension)
-              throw input_error("task.x0 has " + std::to_string(c.x0.size()) +
-                                " values for task.dimension = " + std::to_string(c.dimension) +
-                                " (give one or " + std::to_string(c.dimension) + ")");
-            if (f == benchmark_function::ellipsoid) c.condition = r.real("task.condition", true);
-            if (!build) return nullptr;
-            return std::make_unique<benchmark_task>(std::move(c));
+    s->field("task.condition", &c::condition, codecs::real(real_sign::positive),
+             "ellipsoid: condition number of its Hessian");
+  const auto read = [f, s](const settings& text) {
+    c cfg;
+    cfg.function = f;
+    s->read(text, cfg);
+    cfg.validate();
+    return cfg;
+  };
+  return {std::move(name), std::move(summary), s->options(),
+          [read, s](const settings& text) { return s->write(read(text)); },
+          [read](const settings& text, std::uint64_t) -> std::unique_ptr<task> {
+            return std::make_unique<benchmark_task>(read(text));
           }};
 }
 

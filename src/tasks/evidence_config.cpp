@@ -1,5 +1,5 @@
 // Task B's configuration, its option schema and the description built from it (the evaluations
-// are in evidence_task.cpp, the gradients in evidence_bptt.cpp and evidence_adjoint.cpp).
+// and their traces are in evidence_task.cpp, through tasks/network_evaluator.hpp).
 #include <cmath>
 
 #include "esbio/core/error.hpp"
@@ -21,77 +21,80 @@ std::size_t steps_in(double ms, double dt, const char* what) {
 
 }  // namespace
 
-const std::vector<option_spec>& evidence_config::options() {
-  static const std::vector<option_spec> own{
-      {"task.neurons", "128", "evidence: network size N"},
-      {"task.trials", "50", "evidence: trials per batch (shared by a generation's members)"},
-      {"task.validation_trials", "500",
-       "evidence: trials of the fixed validation set (held-out accuracy and loss)"},
-      {"task.integrator", "fixed",
-       "evidence: fixed (the paper's scheme) | bdf (CVODE, continuous)"},
-      {"task.dt", "0.1", "evidence: step of the fixed-step scheme (ms)"},
-      {"task.precision", "float64",
-       "evidence: float64 | float32 (fixed: the scheme's arithmetic, forward and BPTT, the "
-       "paper's precision; bdf: W_rec rounded to float32 and the coupling sums in float32, state "
-       "and solver float64)"},
-      {"task.token_ms", "4", "evidence: how long each token is held (ms)"},
-      {"task.readout_ms", "10", "evidence: readout averages T over the last readout_ms"},
-      {"task.token_boundaries", "restart",
-       "evidence, bdf: restart (re-initialise CVODE) | continue at each token"},
-      {"task.common_noise", "false", "evidence: members share a generation's initial voltages"},
-      {"task.trial_v0_mean", "-20", "evidence: mean initial V of each neuron (mV)"},
-      {"task.trial_v0_sd", "5", "evidence: standard deviation of the initial V"},
-      {"task.trial_w0", "0.014173", "evidence: initial w"},
-      {"network.iapp", "0.1", "evidence: constant input bias Iapp"},
-      {"network.input_gain", "36.75", "evidence: I = (Iapp + z) * input_gain + input_bias"},
-      {"network.input_bias", "39.9", "evidence: see network.input_gain (uA/cm^2)"},
-      {"network.vt", "-3", "evidence: output T(V) = sigmoid((V - vt) / kp), vt in mV"},
-      {"network.kp", "8", "evidence: output slope kp (mV)"},
-      {"network.synapse", "current",
-       "evidence: current (the paper's T W_rec) | kinetic (stiff, bdf only)"},
-      {"network.alpha", "12", "kinetic synapse: rise rate alpha (1/ms)"},
-      {"network.beta", "0.1", "kinetic synapse: decay rate beta (1/ms)"},
-      {"network.e_syn", "0", "kinetic synapse: reversal potential (mV)"},
-      {"network.syn_gain", "1", "kinetic synapse: scale of W_rec as a conductance (mS/cm^2)"},
-  };
-  static const auto all = joined({&own, &neuron_option_specs(), &solver_option_specs()});
-  return all;
+namespace {
+
+// [network]: the network's constants; its [neuron] section is the neuron's.
+const schema<evidence_network>& network_schema() {
+  using n = evidence_network;
+  using codecs::real;
+  const auto any = real(), positive = real(real_sign::positive),
+             non_negative = real(real_sign::non_negative);
+  static const auto s =
+      schema<n>()
+          .field("network.iapp", &n::iapp, any, "evidence: constant input bias Iapp")
+          .field("network.input_gain", &n::input_gain, any,
+                 "evidence: I = (Iapp + z) * input_gain + input_bias")
+          .field("network.input_bias", &n::input_bias, any,
+                 "evidence: see network.input_gain (uA/cm^2)")
+          .field("network.vt", &n::vt, any,
+                 "evidence: output T(V) = sigmoid((V - vt) / kp), vt in mV")
+          .field("network.kp", &n::kp, positive, "evidence: output slope kp (mV)")
+          .field("network.synapse", &n::kinetic,
+                 codecs::choice<bool>({{"current", false}, {"kinetic", true}}),
+                 "evidence: current (the paper's T W_rec) | kinetic (stiff, bdf only)")
+          .field("network.alpha", &n::alpha, non_negative,
+                 "kinetic synapse: rise rate alpha (1/ms)")
+          .field("network.beta", &n::beta, non_negative, "kinetic synapse: decay rate beta (1/ms)")
+          .field("network.e_syn", &n::e_syn, any, "kinetic synapse: reversal potential (mV)")
+          .field("network.syn_gain", &n::syn_gain, any,
+                 "kinetic synapse: scale of W_rec as a conductance (mS/cm^2)")
+          .section(&n::neuron, neuron_schema());
+  return s;
 }
 
-evidence_config evidence_config::read(setting_reader& r, std::uint64_t seed) {
-  evidence_config c;
-  c.seed = seed;
-  c.neurons = r.count("task.neurons", 1, 1u << 14);
-  c.trials = r.count("task.trials", 1, 1u << 16);
-  c.validation_trials = r.count("task.validation_trials", 1, 1u << 16);
-  c.integrator = r.choice("task.integrator", {"fixed", "bdf"}) == 0 ? evidence_integrator::fixed
-                                                                    : evidence_integrator::bdf;
-  c.dt = r.real("task.dt", true);
-  c.precision = r.choice("task.precision", {"float64", "float32"}) == 0
-                    ? evidence_precision::float64
-                    : evidence_precision::float32;
-  c.token_ms = r.real("task.token_ms", true);
-  c.readout_ms = r.real("task.readout_ms", true);
-  c.common_noise = r.flag("task.common_noise");
-  c.restart_at_tokens = r.choice("task.token_boundaries", {"restart", "continue"}) == 0;
-  c.trial_v0_mean = r.real("task.trial_v0_mean");
-  c.trial_v0_sd = r.real("task.trial_v0_sd", false, true);
-  c.trial_w0 = r.real("task.trial_w0");
-  auto& n = c.network;
-  n.iapp = r.real("network.iapp");
-  n.input_gain = r.real("network.input_gain");
-  n.input_bias = r.real("network.input_bias");
-  n.vt = r.real("network.vt");
-  n.kp = r.real("network.kp", true);
-  n.kinetic = r.choice("network.synapse", {"current", "kinetic"}) == 1;
-  n.alpha = r.real("network.alpha", false, true);
-  n.beta = r.real("network.beta", false, true);
-  n.e_syn = r.real("network.e_syn");
-  n.syn_gain = r.real("network.syn_gain");
-  n.neuron = read_neuron(r);
-  c.solver = read_solver_options(r, true);
-  c.validate();
-  return c;
+}  // namespace
+
+const schema<evidence_config>& evidence_config::schema() {
+  using c = evidence_config;
+  using namespace codecs;
+  const auto any = real(), positive = real(real_sign::positive),
+             non_negative = real(real_sign::non_negative);
+  static const auto s =
+      esbio::schema<c>()
+          .field("task.neurons", &c::neurons, count<std::size_t>(1, 1u << 14),
+                 "evidence: network size N")
+          .field("task.trials", &c::trials, count<std::size_t>(1, 1u << 16),
+                 "evidence: trials per batch (shared by a generation's members)")
+          .field("task.validation_trials", &c::validation_trials, count<std::size_t>(1, 1u << 16),
+                 "evidence: trials of the fixed validation set (held-out accuracy and loss)")
+          .field("task.integrator", &c::integrator,
+                 choice<evidence_integrator>(
+                     {{"fixed", evidence_integrator::fixed}, {"bdf", evidence_integrator::bdf}}),
+                 "evidence: fixed (the paper's scheme) | bdf (CVODE, continuous)")
+          .field("task.dt", &c::dt, positive, "evidence: step of the fixed-step scheme (ms)")
+          .field("task.precision", &c::precision,
+                 choice<evidence_precision>({{"float64", evidence_precision::float64},
+                                             {"float32", evidence_precision::float32}}),
+                 "evidence: float64 | float32 (fixed: the scheme's arithmetic, forward and BPTT, "
+                 "the paper's precision; bdf: W_rec rounded to float32 and the coupling sums in "
+                 "float32, state and solver float64)")
+          .field("task.token_ms", &c::token_ms, positive,
+                 "evidence: how long each token is held (ms)")
+          .field("task.readout_ms", &c::readout_ms, positive,
+                 "evidence: readout averages T over the last readout_ms")
+          .field("task.token_boundaries", &c::restart_at_tokens,
+                 choice<bool>({{"restart", true}, {"continue", false}}),
+                 "evidence, bdf: restart (re-initialise CVODE) | continue at each token")
+          .field("task.common_noise", &c::common_noise, flag(),
+                 "evidence: members share a generation's initial voltages")
+          .field("task.trial_v0_mean", &c::trial_v0_mean, any,
+                 "evidence: mean initial V of each neuron (mV)")
+          .field("task.trial_v0_sd", &c::trial_v0_sd, non_negative,
+                 "evidence: standard deviation of the initial V")
+          .field("task.trial_w0", &c::trial_w0, any, "evidence: initial w")
+          .section(&c::network, network_schema())
+          .section(&c::solver, solver_schema());
+  return s;
 }
 
 void evidence_config::validate() const {

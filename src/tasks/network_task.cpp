@@ -60,65 +60,73 @@ class network_task_evaluator final : public evaluator {
 
 }  // namespace
 
-const std::vector<option_spec>& network_task_config::options() {
-  static const std::vector<option_spec> own{
-      {"task.network", "", "network: the network file (docs/network-files.md)"},
-      {"task.data", "", "network: the dataset file (docs/network-files.md)"},
-      {"task.integrator", "fixed",
-       "network: fixed (the model's fixed-step scheme) | bdf (CVODE, continuous)"},
-      {"task.dt", "0.1", "network: step of the fixed-step scheme (ms; divides the data's dt_ms)"},
-      {"task.precision", "float64",
-       "network: float64 | float32 (fixed: the scheme's arithmetic; bdf: W and the coupling sums)"},
-      {"task.trials", "32",
-       "network: training trials per batch (shared by a generation's members)"},
-      {"task.validation_trials", "500",
-       "network: the first this many trials of the validation split (0: all of them)"},
-      {"task.batches", "random",
-       "network: random (drawn by the run seed each generation) | sequential (in file order)"},
-      {"task.loss", "auto",
-       "network: cross_entropy | error_rate (labels) | mse (traces) | poisson | count_mse "
-       "(counts); auto: cross_entropy, mse or poisson by the data's targets"},
-      {"task.validation_fraction", "0.1",
-       "network: without a /split, the share of trials drawn (by the seed) for validation"},
-      {"task.common_noise", "false", "network: members share a generation's initial voltages"},
-      {"task.token_boundaries", "restart",
-       "network, bdf: restart (re-initialise CVODE) | continue at each input sample"},
-  };
-  static const auto all = joined({&own, &solver_option_specs()});
-  return all;
+const schema<network_task_config>& network_task_config::schema() {
+  using c = network_task_config;
+  using namespace codecs;
+  static const auto s =
+      esbio::schema<c>()
+          .field("task.network", &c::network, text(),
+                 "network: the network file (docs/network-files.md)")
+          .field("task.data", &c::data, text(), "network: the dataset file (docs/network-files.md)")
+          .field("task.integrator", &c::integrator,
+                 choice<network_integrator>(
+                     {{"fixed", network_integrator::fixed}, {"bdf", network_integrator::bdf}}),
+                 "network: fixed (the model's fixed-step scheme) | bdf (CVODE, continuous)")
+          .field("task.dt", &c::dt, real(real_sign::positive),
+                 "network: step of the fixed-step scheme (ms; divides the data's dt_ms)")
+          .field("task.precision", &c::precision,
+                 choice<network_precision>({{"float64", network_precision::float64},
+                                            {"float32", network_precision::float32}}),
+                 "network: float64 | float32 (fixed: the scheme's arithmetic; bdf: W and the "
+                 "coupling sums)")
+          .field("task.trials", &c::trials, count<std::size_t>(1, 1u << 16),
+                 "network: training trials per batch (shared by a generation's members)")
+          .field("task.validation_trials", &c::validation_trials, count<std::size_t>(0, 1u << 24),
+                 "network: the first this many trials of the validation split (0: all of them)")
+          .field("task.batches", &c::batches,
+                 choice<batch_order>(
+                     {{"random", batch_order::random}, {"sequential", batch_order::sequential}}),
+                 "network: random (drawn by the run seed each generation) | sequential (in file "
+                 "order, epoch after epoch)")
+          .field("task.loss", &c::loss,
+                 codec<std::optional<loss_kind>>{
+                     [](const std::string& key, const std::string& t) -> std::optional<loss_kind> {
+                       const auto pick = choice<loss_kind>(
+                           {{"cross_entropy", loss_kind::cross_entropy},
+                            {"error_rate", loss_kind::error_rate},
+                            {"mse", loss_kind::mse},
+                            {"poisson", loss_kind::poisson},
+                            {"count_mse", loss_kind::count_mse}});
+                       if (t == "auto") return std::nullopt;
+                       return pick.parse(key, t);
+                     },
+                     [](const std::optional<loss_kind>& v) {
+                       return v ? std::string(to_string(*v)) : std::string("auto");
+                     }},
+                 "network: cross_entropy | error_rate (labels) | mse (traces) | poisson | "
+                 "count_mse (counts) | auto (cross_entropy, mse or poisson by the data's targets)")
+          .field("task.validation_fraction", &c::validation_fraction, real(real_sign::positive),
+                 "network: without a /split in the data, the share of trials drawn (by the seed) "
+                 "for validation")
+          .field("task.common_noise", &c::common_noise, flag(),
+                 "network: members share a generation's initial voltages")
+          .field("task.token_boundaries", &c::restart_at_samples,
+                 choice<bool>({{"restart", true}, {"continue", false}}),
+                 "network, bdf: restart (re-initialise CVODE) | continue at each input sample")
+          .section(&c::solver, solver_schema());
+  return s;
 }
 
-network_task_config network_task_config::read(setting_reader& r, std::uint64_t seed) {
-  network_task_config c;
-  c.seed = seed;
-  c.network = r.text("task.network");
-  c.data = r.text("task.data");
-  if (c.network.empty()) throw input_error("task.name = network needs task.network FILE");
-  if (c.data.empty()) throw input_error("task.name = network needs task.data FILE");
-  c.integrator = r.choice("task.integrator", {"fixed", "bdf"}) == 0 ? network_integrator::fixed
-                                                                    : network_integrator::bdf;
-  c.dt = r.real("task.dt", true);
-  c.precision = r.choice("task.precision", {"float64", "float32"}) == 0
-                    ? network_precision::float64
-                    : network_precision::float32;
-  c.trials = r.count("task.trials", 1, 1u << 16);
-  c.validation_trials = r.count("task.validation_trials", 0, 1u << 20);
-  c.batches = r.choice("task.batches", {"random", "sequential"}) == 0 ? batch_order::random
-                                                                      : batch_order::sequential;
-  constexpr loss_kind losses[] = {loss_kind::cross_entropy, loss_kind::error_rate, loss_kind::mse,
-                                  loss_kind::poisson, loss_kind::count_mse};
-  const auto l =
-      r.choice("task.loss", {"cross_entropy", "error_rate", "mse", "poisson", "count_mse", "auto"});
-  if (l < 5) c.loss = losses[l];
-  c.validation_fraction = r.real("task.validation_fraction", true);
-  if (c.validation_fraction >= 1) throw input_error("task.validation_fraction must be below 1");
-  c.common_noise = r.flag("task.common_noise");
-  c.restart_at_samples = r.choice("task.token_boundaries", {"restart", "continue"}) == 0;
-  c.solver = read_solver_options(r, true);
-  return c;
+void network_task_config::validate() const {
+  if (validation_fraction >= 1) throw input_error("task.validation_fraction must be below 1");
+  check_linear_solver(solver, true);
 }
 
 network_task::network_task(network_task_config cfg) : cfg_(std::move(cfg)) {
+  // The files are named, not defaulted: checked when the task is built, so that the defaults of
+  // every key still read (esbio train --help, the schema's tests).
+  if (cfg_.network.empty()) throw input_error("task.name = network needs task.network FILE");
+  if (cfg_.data.empty()) throw input_error("task.name = network needs task.data FILE");
   network_ = models::network_from_tree(
       files().read_tree(cfg_.network, "network file", max_network_bytes), cfg_.network);
   const auto refuse = [&](const std::string& why) {

@@ -44,8 +44,7 @@ const task_kind& find_task(const std::string& name) {
 }
 
 std::unique_ptr<task> make_task(const std::string& name, const settings& s, std::uint64_t seed) {
-  setting_reader r(s);
-  auto t = find_task(name).make(r, seed, true);
+  auto t = find_task(name).make(s, seed);
   const auto p = t->layout().size();
   if (p > max_parameters)
     throw input_error("task " + name + " as configured has " + std::to_string(p) +

@@ -52,6 +52,7 @@ std::vector<double> robertson_truth(std::span<const double> times, double rtol,
                                     std::span<const double> atol) {
   ode::solver_options o;
   o.lmm = ode::method::bdf;
+  o.nls = ode::nonlinear_solver::newton;
   o.rtol = rtol;
   o.atol_per_component.assign(atol.begin(), atol.end());
   o.max_steps_total = 10'000'000;
@@ -139,33 +140,27 @@ class robertson_evaluator final : public evaluator {
 
 }  // namespace
 
-const std::vector<option_spec>& robertson_config::options() {
-  static const std::vector<option_spec> own{
-      {"task.hidden", "5", "robertson: hidden width of the MLP vector field"},
-      {"task.depth", "6", "robertson: hidden layers of the MLP vector field"},
-      {"task.activation", "gelu", "robertson: hidden activation, gelu (exact, erf) | tanh"},
-      {"task.observations", "50", "robertson: observation times 10^linspace(-5, 5, n)"},
-      {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
-      {"task.truth_atol_species", "1e-20,1e-24,1e-24",
-       "robertson: absolute tolerances of the truth for y1, y2, y3"},
-  };
-  static const auto all = joined({&own, &solver_option_specs()});
-  return all;
-}
-
-robertson_config robertson_config::read(setting_reader& r, std::uint64_t seed) {
-  robertson_config c;
-  c.seed = seed;
-  c.hidden = r.count("task.hidden", 1, 1u << 20);
-  c.depth = r.count("task.depth", 0, 64);
-  c.activation = r.choice("task.activation", {"gelu", "tanh"}) == 0 ? models::activation::gelu
-                                                                    : models::activation::tanh;
-  c.observations = r.count("task.observations", 2, 1u << 20);
-  c.truth_rtol = r.real("task.truth_rtol", true);
-  c.truth_atol_species = r.reals("task.truth_atol_species", "none");
-  c.solver = read_solver_options(r);
-  c.validate();
-  return c;
+const schema<robertson_config>& robertson_config::schema() {
+  using c = robertson_config;
+  using namespace codecs;
+  static const auto s =
+      esbio::schema<c>()
+          .field("task.hidden", &c::hidden, count<std::size_t>(1, 1u << 20),
+                 "robertson: hidden width of the MLP vector field")
+          .field("task.depth", &c::depth, count<std::size_t>(0, 64),
+                 "robertson: hidden layers of the MLP vector field")
+          .field("task.activation", &c::activation,
+                 choice<models::activation>(
+                     {{"gelu", models::activation::gelu}, {"tanh", models::activation::tanh}}),
+                 "robertson: hidden activation, gelu (exact, erf) | tanh")
+          .field("task.observations", &c::observations, count<std::size_t>(2, 1u << 20),
+                 "robertson: observation times 10^linspace(-5, 5, n)")
+          .field("task.truth_rtol", &c::truth_rtol, real(real_sign::positive),
+                 "relative tolerance of the true-trajectory solve")
+          .field("task.truth_atol_species", &c::truth_atol_species, reals("none"),
+                 "robertson: absolute tolerances of the truth for y1, y2, y3")
+          .section(&c::solver, solver_schema());
+  return s;
 }
 
 void robertson_config::validate() const {
@@ -174,6 +169,7 @@ void robertson_config::validate() const {
   if (truth_atol_species.size() != species)
     throw input_error("task.truth_atol_species needs 3 values (y1, y2, y3), got " +
                       std::to_string(truth_atol_species.size()));
+  check_linear_solver(solver, false);
   check_atol_components(solver, species, "robertson");
   // The parameter count before anything is allocated: width^2 x depth grows fast.
   const double p =

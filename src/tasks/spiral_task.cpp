@@ -15,43 +15,37 @@
 
 namespace esbio::tasks {
 
-const std::vector<option_spec>& spiral_config::options() {
-  static const std::vector<option_spec> own{
-      {"task.hidden", "1000", "spiral: hidden width H of the MLP vector field"},
-      {"task.batch", "20", "spiral: windows per generation"},
-      {"task.window", "10", "spiral: consecutive points per window"},
-      {"task.points", "1000", "spiral: observation times of the true trajectory"},
-      {"task.t_end", "25", "spiral: end of the observation interval"},
-      {"task.windows", "separate",
-       "spiral: separate (one solve per window) | batched (a batch's windows as one system: "
-       "1.7x faster BP gradients, slower ES evaluations; docs/science.md)"},
-      {"task.precision", "float64",
-       "spiral: float64 | float32 (the field's products and tanh in single precision at twice "
-       "the vector width; solver, state and BP's vector-Jacobian products stay double)"},
-      {"task.truth_rtol", "1e-10", "relative tolerance of the true-trajectory solve"},
-      {"task.truth_atol", "1e-12", "absolute tolerance of the true-trajectory solve"},
-  };
-  static const auto all = joined({&own, &solver_option_specs()});
-  return all;
-}
-
-spiral_config spiral_config::read(setting_reader& r, std::uint64_t seed) {
-  spiral_config c;
-  c.seed = seed;
-  c.hidden = r.count("task.hidden", 1, 1u << 20);
-  c.batch = r.count("task.batch", 1, 1u << 20);
-  c.window = r.count("task.window", 2, 1u << 20);
-  c.points = r.count("task.points", 3, 1u << 22);
-  c.t_end = r.real("task.t_end", true);
-  c.batched_windows = r.choice("task.windows", {"separate", "batched"}) == 1;
-  c.precision = r.choice("task.precision", {"float64", "float32"}) == 0
-                    ? models::field_precision::float64
-                    : models::field_precision::float32;
-  c.truth_rtol = r.real("task.truth_rtol", true);
-  c.truth_atol = r.real("task.truth_atol", true);
-  c.solver = read_solver_options(r);
-  c.validate();
-  return c;
+const schema<spiral_config>& spiral_config::schema() {
+  using c = spiral_config;
+  using namespace codecs;
+  static const auto s =
+      esbio::schema<c>()
+          .field("task.hidden", &c::hidden, count<std::size_t>(1, 1u << 20),
+                 "spiral: hidden width H of the MLP vector field")
+          .field("task.batch", &c::batch, count<std::size_t>(1, 1u << 20),
+                 "spiral: windows per generation")
+          .field("task.window", &c::window, count<std::size_t>(2, 1u << 20),
+                 "spiral: consecutive points per window")
+          .field("task.points", &c::points, count<std::size_t>(3, 1u << 22),
+                 "spiral: observation times of the true trajectory")
+          .field("task.t_end", &c::t_end, real(real_sign::positive),
+                 "spiral: end of the observation interval")
+          .field("task.windows", &c::batched_windows,
+                 choice<bool>({{"separate", false}, {"batched", true}}),
+                 "spiral: separate (one solve per window) | batched (a batch's windows as one "
+                 "system: 1.7x faster BP gradients, slower ES evaluations; docs/science.md)")
+          .field("task.precision", &c::precision,
+                 choice<models::field_precision>({{"float64", models::field_precision::float64},
+                                                  {"float32", models::field_precision::float32}}),
+                 "spiral: float64 | float32 (the field's products and tanh in single precision at "
+                 "twice the vector width; solver, state and BP's vector-Jacobian products stay "
+                 "double)")
+          .field("task.truth_rtol", &c::truth_rtol, real(real_sign::positive),
+                 "relative tolerance of the true-trajectory solve")
+          .field("task.truth_atol", &c::truth_atol, real(real_sign::positive),
+                 "absolute tolerance of the true-trajectory solve")
+          .section(&c::solver, solver_schema());
+  return s;
 }
 
 void spiral_config::validate() const {
@@ -61,6 +55,7 @@ void spiral_config::validate() const {
   if (batch < 1 || batch > points - window)
     throw input_error("task.batch must be between 1 and task.points - task.window");
   if (!(t_end > 0)) throw input_error("task.t_end must be positive");
+  check_linear_solver(solver, false);
   check_atol_components(solver, 2, "spiral");
 }
 
@@ -69,6 +64,7 @@ namespace {
 std::vector<double> solve_truth(const spiral_config& cfg, const std::vector<double>& times) {
   ode::solver_options o;
   o.lmm = ode::method::bdf;
+  o.nls = ode::nonlinear_solver::newton;
   o.rtol = cfg.truth_rtol;
   o.atol = cfg.truth_atol;
   o.max_steps_total = 10'000'000;

@@ -14,49 +14,42 @@
 
 namespace esbio::tasks {
 
-const std::vector<option_spec>& turn_off_config::options() {
-  static const std::vector<option_spec> own{
-      {"task.horizon", "500", "turn_off: simulated time in ms"},
-      {"task.outputs", "500", "turn_off: equally spaced outputs on [0, horizon] in the loss"},
-      {"task.input_scale", "100", "turn_off: input current I = input_scale * W"},
-      {"task.w_init", "0.5", "turn_off: initial W"},
-      {"task.v0_mean", "-40", "turn_off: mean initial V (mV)"},
-      {"task.v0_sd", "5", "turn_off: standard deviation of the initial V"},
-      {"task.w0_mean", "0.5", "turn_off: mean initial w"},
-      {"task.w0_sd", "0.1", "turn_off: standard deviation of the initial w"},
-      {"task.heterogeneous", "false", "turn_off: each member its own EL and initial state (paper)"},
-      {"task.el_sd", "2.5", "turn_off: spread of EL across members when heterogeneous"},
-      {"task.spike_threshold", "20", "turn_off: spike indicator threshold (mV)"},
-      {"task.spike_gain", "100", "turn_off: spike indicator gain (1/mV)"},
-  };
-  static const auto all = joined({&own, &neuron_option_specs(), &solver_option_specs()});
-  return all;
-}
-
-turn_off_config turn_off_config::read(setting_reader& r, std::uint64_t seed) {
-  turn_off_config c;
-  c.seed = seed;
-  c.horizon = r.real("task.horizon", true);
-  c.outputs = r.count("task.outputs", 2, 1u << 22);
-  c.input_scale = r.real("task.input_scale");
-  c.w_init = r.real("task.w_init");
-  c.v0_mean = r.real("task.v0_mean");
-  c.v0_sd = r.real("task.v0_sd", false, true);
-  c.w0_mean = r.real("task.w0_mean");
-  c.w0_sd = r.real("task.w0_sd", false, true);
-  c.heterogeneous = r.flag("task.heterogeneous");
-  c.el_sd = r.real("task.el_sd", false, true);
-  c.spike_threshold = r.real("task.spike_threshold");
-  c.spike_gain = r.real("task.spike_gain", true);
-  c.neuron = read_neuron(r);
-  c.solver = read_solver_options(r);
-  c.validate();
-  return c;
+const schema<turn_off_config>& turn_off_config::schema() {
+  using c = turn_off_config;
+  using codecs::real;
+  const auto any = real(), positive = real(real_sign::positive),
+             non_negative = real(real_sign::non_negative);
+  static const auto s =
+      esbio::schema<c>()
+          .field("task.horizon", &c::horizon, positive, "turn_off: simulated time in ms")
+          .field("task.outputs", &c::outputs, codecs::count<std::size_t>(2, 1u << 22),
+                 "turn_off: equally spaced outputs on [0, horizon] in the loss")
+          .field("task.input_scale", &c::input_scale, any,
+                 "turn_off: input current I = input_scale * W")
+          .field("task.w_init", &c::w_init, any, "turn_off: initial W")
+          .field("task.v0_mean", &c::v0_mean, any, "turn_off: mean initial V (mV)")
+          .field("task.v0_sd", &c::v0_sd, non_negative,
+                 "turn_off: standard deviation of the initial V")
+          .field("task.w0_mean", &c::w0_mean, any, "turn_off: mean initial w")
+          .field("task.w0_sd", &c::w0_sd, non_negative,
+                 "turn_off: standard deviation of the initial w")
+          .field("task.heterogeneous", &c::heterogeneous, codecs::flag(),
+                 "turn_off: each member its own EL and initial state (paper)")
+          .field("task.el_sd", &c::el_sd, non_negative,
+                 "turn_off: spread of EL across members when heterogeneous")
+          .field("task.spike_threshold", &c::spike_threshold, any,
+                 "turn_off: spike indicator threshold (mV)")
+          .field("task.spike_gain", &c::spike_gain, positive,
+                 "turn_off: spike indicator gain (1/mV)")
+          .section(&c::neuron, neuron_schema())
+          .section(&c::solver, solver_schema());
+  return s;
 }
 
 void turn_off_config::validate() const {
   if (!(horizon > 0)) throw input_error("task.horizon must be positive");
   if (outputs < 2) throw input_error("task.outputs must be at least 2");
+  check_linear_solver(solver, false);
   check_atol_components(solver, 2, "turn_off");
   if (!(neuron.C > 0)) throw input_error("neuron.C must be positive");
   if (neuron.V2 == 0 || neuron.V4 == 0) throw input_error("neuron.V2 and V4 must not be 0");

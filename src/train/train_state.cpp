@@ -46,8 +46,9 @@ std::vector<char> train_state::replica_bytes() const {
   put_vec(b, optimizer.m);
   put_vec(b, optimizer.v);
   put_vec(b, optimizer.steps);
-  put(b, static_cast<std::uint64_t>(search.size()));
-  for (const auto& [name, v] : search) {
+  const auto fields = search.to_record();
+  put(b, static_cast<std::uint64_t>(fields.size()));
+  for (const auto& [name, v] : fields) {
     put_vec(b, std::vector<char>(name.begin(), name.end()));
     put_vec(b, v);
   }
@@ -61,12 +62,13 @@ void train_state::load_replica_bytes(const std::vector<char>& b) {
   optimizer.m = get_vec<double>(b, at);
   optimizer.v = get_vec<double>(b, at);
   optimizer.steps = get_vec<std::int64_t>(b, at);
-  search.clear();
+  es::search_state::record fields;
   const auto entries = get<std::uint64_t>(b, at);
   for (std::uint64_t k = 0; k < entries; ++k) {
     const auto name = get_vec<char>(b, at);
-    search[std::string(name.begin(), name.end())] = get_vec<double>(b, at);
+    fields[std::string(name.begin(), name.end())] = get_vec<double>(b, at);
   }
+  search = es::search_state::from_record(std::move(fields));
 }
 
 }  // namespace esbio::train

@@ -27,9 +27,11 @@ trainer::trainer(run_config cfg, const tasks::task& task, dist::context& ctx)
     if (std::find(offered.begin(), offered.end(), name) == offered.end())
       throw input_error("es.exact_blocks: task " + task.name() +
                         " has no exact gradient for block '" + name + "'");
-  if (cfg_.method == training_method::es && search_->wants_gradient() && !task.has_gradient())
-    throw input_error("es.strategy = guided needs the task's exact gradient, and task " +
-                      task.name() + " has none in this configuration");
+  if (cfg_.method == training_method::es && search_->traits().wants_gradient &&
+      !task.has_gradient())
+    throw input_error("es.strategy = " + cfg_.es.strategy +
+                      " needs the task's exact gradient, and task " + task.name() +
+                      " has none in this configuration");
   if (cfg_.items_per_member == 0)
     throw input_error(
         "dist.items_per_member = auto is chosen by esbio train from the rank count; "
@@ -154,7 +156,7 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
                             std::vector<double>& member_theta) {
   const std::uint32_t g = st.generation;
   exact_step(st, opt, g);
-  if (search_->wants_gradient()) {
+  if (search_->traits().wants_gradient) {
     // Guided ES: the centre's exact gradient shapes this generation's noise. Like BP's it is
     // computed in parts over the ranks (only the gradient crosses, summed in part order), so every
     // rank holds the same bits without each repeating the whole backward pass.
@@ -197,18 +199,23 @@ void trainer::es_generation(train_state& st, es::optimizer& opt, history_row& ro
 
 es::generation_summary trainer::tell(train_state& st, es::optimizer& opt, std::uint32_t g,
                                      const std::vector<evaluation>& evals) {
-  const std::size_t n = cfg_.sliced_update ? search_->sliced_size(g) : 0;
-  if (n == 0 || ctx_.size() == 1) return search_->tell(st.theta, st.search, opt, g, evals);
-  // Rank r estimates coordinates [n r / P, n (r + 1) / P) of the active range; every coordinate
-  // is summed over the members in the same order as on one rank, so the gathered estimate is the
-  // same bits, from 1/P of the noise regeneration.
-  const auto p = static_cast<std::size_t>(ctx_.size()), r = static_cast<std::size_t>(ctx_.rank());
-  std::vector<std::size_t> bounds(p + 1);
-  for (std::size_t q = 0; q <= p; ++q) bounds[q] = n * q / p;
+  if (const auto* direct = search_->direct()) return direct->tell(st.theta, st.search, g, evals);
+  const auto& est = *search_->estimating();
+  const std::size_t n = est.estimate_size(g);
   std::vector<double> grad(n, 0.0);
-  search_->estimate_slice(st.theta, st.search, g, evals, bounds[r], bounds[r + 1], grad);
-  ctx_.allgather(grad, bounds);
-  return search_->tell_estimated(st.theta, st.search, opt, g, evals, grad);
+  if (!cfg_.sliced_update || !search_->traits().sliced_update || ctx_.size() == 1 || n == 0) {
+    est.estimate(st.theta, st.search, g, evals, 0, n, grad);
+  } else {
+    // Rank r estimates entries [n r / P, n (r + 1) / P); every entry is summed over the members
+    // in the same order as on one rank, so the gathered estimate is the same bits, from 1/P of
+    // the noise regeneration.
+    const auto p = static_cast<std::size_t>(ctx_.size()), r = static_cast<std::size_t>(ctx_.rank());
+    std::vector<std::size_t> bounds(p + 1);
+    for (std::size_t q = 0; q <= p; ++q) bounds[q] = n * q / p;
+    est.estimate(st.theta, st.search, g, evals, bounds[r], bounds[r + 1], grad);
+    ctx_.allgather(grad, bounds);
+  }
+  return est.apply(st.theta, st.search, opt, g, evals, grad);
 }
 
 std::size_t trainer::validation_parts(std::uint32_t generation) const {
@@ -309,6 +316,7 @@ bool trainer::account_failures(const history_row& row, const std::vector<evaluat
 outcome trainer::run(train_state& st, checkpoint_sink* sink, const progress_fn& on_progress,
                      const std::atomic<bool>* stop) {
   using clock = std::chrono::steady_clock;
+  search_->adopt(st.search);  // a resumed state arrives as the checkpoint's named vectors
   es::optimizer opt(cfg_.optim, st.theta.size(), search_->range_count());
   opt.restore(st.optimizer);
   std::vector<double> member_theta(st.theta.size());

@@ -246,6 +246,11 @@ expect_bad "x0 of the wrong length" "task.x0 has 2 values for task.dimension = 3
 expect_bad "x0 infinite" "task.x0 = 'inf'" train "${SPHERE[@]}" --out new.h5 --task.x0 inf
 expect_bad "condition zero" "task.condition = '0' must be positive" train --task.name ellipsoid --es.block_coordinate false --out new.h5 --task.condition 0
 expect_bad "gradient of a strategy that estimates none" "does not estimate a gradient" gradient "${SPHERE[@]}" --out g.h5 --es.strategy cmaes
+expect_bad "gradient of CMA-ES names the strategies that estimate one" "(song, openai, snes, pgpe and guided do)" gradient "${SPHERE[@]}" --out g.h5 --es.strategy sep_cmaes
+expect_bad "gradient with an odd population for a mirrored strategy" "--populations: mirrored pairs need even S" gradient "${SPHERE[@]}" --out g.h5 --es.strategy pgpe --populations 10,11
+# A strategy's own option is checked whichever strategy runs (the registry reads them all).
+expect_bad "guided's alpha under song" "es.guided_alpha must be between 0 and 1" train --config "$TINY" --out new.h5 --es.guided_alpha 2
+expect_bad "pgpe's sigma_lr under cmaes" "es.sigma_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.sigma_lr -1
 
 # Text: a NUL byte or a newline cannot cut the message short or split it.
 expect_bad "NUL byte in an INI value" "line 2 contains the control byte \x00" train --config nul_value.ini --out new.h5
@@ -266,4 +271,5 @@ check "the directory is still a directory" test -d a_directory
 check "/dev/null is still a character device" test -c /dev/null
 
 check "help answers" bash -c "'$ESBIO' train --help | grep -q -- '--es.sigma'"
+check "help has a section per strategy" bash -c "'$ESBIO' train --help | grep -q 'es.strategy = cmaes ('"
 finish

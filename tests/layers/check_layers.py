@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """The layer graph, enforced: every source and header of a layer may reach (through any chain of
-#includes) only the layers below it, and each external library stays in its one layer. Run by
+#includes) only the layers below it, and each external library stays in its one layer. Two
+seams besides: core (the settings schema, values, random numbers) includes nothing but the C++
+standard library, so that reading and checking settings never drags in Boost or another
+library the cli layer owns; and a layer's private headers (src/<layer>/*.hpp: the es layer's
+joint searches, HDF5 handles, the CVODES state) are included only from their own folder. Run by
 ctest (test `layers`); prints every violation with the include chain that causes it.
 
     check_layers.py SOURCE_DIR
@@ -30,6 +34,8 @@ EXTERNAL = [
     (re.compile(r"^(hdf5|H5[A-Za-z]*)\.h$"), "io", "HDF5"),
     (re.compile(r"^boost/program_options"), "cli", "Boost.Program_options"),
 ]
+# A C++ standard library header: no extension, no directory (<vector>, <cstdint>).
+STANDARD = re.compile(r"^[a-z_]+$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 
@@ -84,6 +90,14 @@ def main():
                     chain.append(seen[chain[-1]])
                 path = " <- ".join(str(p.relative_to(root)) for p in chain)
                 problems.append(f"{layer} reaches {dep_layer}: {path}")
+        for kind, dep in direct[f]:
+            rel = dep.relative_to(root).parts if kind == "esbio" else ()
+            if rel[:1] == ("src",) and rel[1] != f.relative_to(root).parts[1:2][0]:
+                problems.append(f"{f.relative_to(root)}: includes {dep.relative_to(root)}, "
+                                f"private to src/{rel[1]}")
+            if kind == "external" and layer == "core" and not STANDARD.match(dep):
+                problems.append(f"{f.relative_to(root)}: core includes <{dep}>, not the C++ "
+                                "standard library")
         for kind, name in direct[f]:
             if kind != "external":
                 continue

@@ -24,6 +24,9 @@ struct paper_batch {
   std::span<const double> w_rec;
   std::size_t token_steps = 40;
   paper_batch() {
+    // The solver this test was written with, the struct's default then.
+    cfg.solver.lmm = ode::method::bdf;
+    cfg.solver.nls = ode::nonlinear_solver::newton;
     const tasks::evidence_task task(cfg);
     theta = task.initial_params();
     trials = task.batch(1);

@@ -18,6 +18,9 @@ tasks::evidence_config small(std::size_t neurons = 12, std::size_t trials = 6) {
   c.seed = 21;
   c.neurons = neurons;
   c.trials = trials;
+  // The solver this test was written with, the struct's default then.
+  c.solver.lmm = ode::method::bdf;
+  c.solver.nls = ode::nonlinear_solver::newton;
   return c;
 }
 
@@ -65,6 +68,10 @@ TEST_CASE(
   r.generations = 2;
   r.es.seed = r.seed;
   r.es.population = 6;
+  // The settings this was written with, the structs' defaults then.
+  r.es.sigma = 0.1;
+  r.es.baseline = es::baseline_kind::none;
+  r.optim.lr = 1e-3;
   auto ctx = dist::make_local_context();
   train::trainer tr(r, task, *ctx);
   auto st = tr.initial_state();
@@ -219,7 +226,7 @@ TEST_CASE(
   tc.seed = c.seed;
   tc.common_noise = true;
   c.es.seed = c.seed;
-  c.es.kind = es::strategy_kind::openai;
+  c.es.strategy = "openai";
   c.es.population = 20;
   c.es.sigma = 0.1;
   c.es.blocks = {"W_ro", "b_ro"};
@@ -312,6 +319,7 @@ TEST_CASE("members that blow the work budget are counted failures; the run goes 
   c.es.sigma = 30.0;  // huge W_rec perturbations: violent, stiff members
   c.es.blocks = {"W_rec"};
   c.es.baseline = es::baseline_kind::center;
+  c.optim.lr = 1e-3;  // optimizer_config's default when this was written
   auto task = std::make_unique<tasks::evidence_task>(tc);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *task, *ctx);
@@ -343,6 +351,7 @@ TEST_CASE("the reservoir ablation trains the readout alone and leaves the networ
   tc.common_noise = true;
   c.es.enabled = false;
   c.es.exact_blocks = {"W_ro", "b_ro"};
+  c.es.sigma = 0.1;  // es_config's default when this was written (only logged here)
   c.optim.kind = es::optimizer_kind::adam;
   c.optim.lr = 0.01;
   auto task = std::make_unique<tasks::evidence_task>(tc);

@@ -113,6 +113,8 @@ TEST_CASE("the paper's fixed-step scheme converges to the BDF solution at first 
 
   // Reference: BDF at tight tolerance, restarted at every token boundary.
   ode::solver_options o;
+  o.lmm = ode::method::bdf;  // the struct's default when this was written
+  o.nls = ode::nonlinear_solver::newton;
   o.rtol = 1e-10;
   o.atol = 1e-10;
   ode::integrator ig(o);
@@ -155,6 +157,8 @@ TEST_CASE("GMRES with the block preconditioner agrees with dense LU") {
   net.bind_recurrent(r.w_rec);
   auto run = [&](ode::linear_solver ls) {
     ode::solver_options o;
+    o.lmm = ode::method::bdf;  // the struct's default when this was written
+    o.nls = ode::nonlinear_solver::newton;
     o.rtol = 1e-9;
     o.atol = 1e-9;
     o.ls = ls;
@@ -224,6 +228,8 @@ TEST_CASE("network trajectories agree with an independent SciPy Radau solve") {
        {ode::linear_solver::dense, ode::linear_solver::gmres, ode::linear_solver::block}) {
     CAPTURE(static_cast<int>(ls));
     ode::solver_options o;
+    o.lmm = ode::method::bdf;  // the struct's default when this was written
+    o.nls = ode::nonlinear_solver::newton;
     o.rtol = 1e-11;
     o.atol = 1e-11;
     o.ls = ls;
@@ -287,6 +293,8 @@ TEST_CASE("with the kinetic synapse, preconditioned GMRES agrees with dense LU")
   net.bind_recurrent(r.w_rec);
   auto run = [&](ode::linear_solver ls) {
     ode::solver_options o;
+    o.lmm = ode::method::bdf;  // the struct's default when this was written
+    o.nls = ode::nonlinear_solver::newton;
     o.rtol = 1e-9;
     o.atol = 1e-9;
     o.ls = ls;
@@ -368,6 +376,8 @@ TEST_CASE("GMRES trajectories with the analytic and difference-quotient products
     net.bind_recurrent(r.w_rec);
     auto run = [&](bool analytic) {
       ode::solver_options o;
+      o.lmm = ode::method::bdf;  // the struct's default when this was written
+      o.nls = ode::nonlinear_solver::newton;
       o.rtol = 1e-8;
       o.atol = 1e-8;
       o.ls = ode::linear_solver::gmres;
@@ -395,6 +405,8 @@ TEST_CASE("a restarted solve reports its own linear-solver work") {
   ml_network net(n);
   net.bind_recurrent(r.w_rec);
   ode::solver_options o;
+  o.lmm = ode::method::bdf;  // the struct's default when this was written
+  o.nls = ode::nonlinear_solver::newton;
   o.ls = ode::linear_solver::gmres;
   const std::vector<double> t1{4.0}, t2{8.0};
   std::vector<double> out(2 * n);

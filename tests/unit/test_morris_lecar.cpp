@@ -47,6 +47,8 @@ int spikes(const morris_lecar::params& p, double current, double v0, double w0, 
            double t_to) {
   ml_neuron n(p, current);
   ode::solver_options o;
+  o.lmm = ode::method::bdf;  // the struct's default when this was written
+  o.nls = ode::nonlinear_solver::newton;
   o.rtol = 1e-9;
   o.atol = 1e-9;
   ode::integrator ig(o);

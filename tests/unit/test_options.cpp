@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include "esbio/core/error.hpp"
+#include "esbio/tasks/registry.hpp"
+#include "esbio/tasks/shared_options.hpp"
+#include "esbio/tasks/spiral_task.hpp"
 #include "options.hpp"
 
 using namespace esbio;
@@ -46,7 +49,8 @@ TEST_CASE("bad settings name themselves") {
   CHECK_THROWS_WITH_AS(bad({"--es.population", "-3"}),
                        "es.population = '-3' is not a non-negative integer", input_error);
   CHECK_THROWS_WITH_AS(bad({"--optim.name", "lbfgs"}),
-                       "optim.name = 'lbfgs' is not one of: sgd, adam, rmsprop, clipup", input_error);
+                       "optim.name = 'lbfgs' is not one of: sgd, adam, rmsprop, clipup",
+                       input_error);
   CHECK_THROWS_WITH_AS(bad({"--es.bogus", "1"}), doctest::Contains("es.bogus"), input_error);
   CHECK_THROWS_AS(resolve_settings("[es]\nfrobnicate = 2\n", "x.ini", {}), input_error);
   CHECK_THROWS_WITH_AS(resolve_settings("this is not ini\n", "x.ini", {}),
@@ -89,4 +93,61 @@ TEST_CASE("--help lists each task's options with that task's defaults") {
   CHECK(spiral.find("[1000]") != std::string::npos);
   CHECK(a.find("--neuron.EL") != std::string::npos);
   CHECK(a.find("--task.hidden") == std::string::npos);
+}
+
+TEST_CASE("every settings struct's defaults are what the command line resolves with no options") {
+  // The general keys: run_config with its es_config and optimizer_config, default-constructed,
+  // its words for a strategy's own default resolved as the command line resolves them.
+  const auto cli = to_run_config(resolve_settings("", "", {}));
+  train::run_config def;
+  def.es = es::resolved(def.es);
+  const auto& general = train::run_config_schema();
+  CHECK(general.write(def) == general.write(cli));
+  // The values that once disagreed, field by field.
+  CHECK(cli.es.sigma == def.es.sigma);
+  CHECK(cli.es.baseline == def.es.baseline);
+  CHECK(cli.es.block_coordinate == def.es.block_coordinate);
+  CHECK(cli.generations == def.generations);
+  CHECK(cli.optim.lr == def.optim.lr);
+  // Every task's configuration with its [ode], [neuron] and [network] sections: the struct's
+  // defaults (no key given) against the command line's.
+  for (const auto& kind : tasks::task_kinds()) {
+    CAPTURE(kind.name);
+    const auto from_cli = to_run_config(resolve_settings("", "", {"--task.name", kind.name}));
+    const auto defaults = kind.read({});
+    REQUIRE(!defaults.empty());
+    for (const auto& [key, value] : defaults) {
+      CAPTURE(key);
+      CHECK(from_cli.values.at(key) == value);
+    }
+  }
+  // The shared sections' structs themselves.
+  const auto turn_off = to_run_config(resolve_settings("", "", {"--task.name", "turn_off"}));
+  for (const auto& [key, value] : tasks::solver_schema().write(ode::solver_options{}))
+    CHECK(cli.values.at(key) == value);
+  for (const auto& [key, value] : tasks::neuron_schema().write(models::morris_lecar::params{}))
+    CHECK(turn_off.values.at(key) == value);
+  CHECK(tasks::spiral_config{}.solver.lmm == ode::method::adams);
+  CHECK(tasks::spiral_config{}.solver.nls == ode::nonlinear_solver::fixed_point);
+}
+
+TEST_CASE("dist.items_per_member = auto is resolved on the value, its text with it") {
+  // The tiny spiral: 4 windows a batch, 7 members (song: S); at 8 ranks K x 7 >= 32 needs K >= 5,
+  // so every window is its own item.
+  auto cfg = to_run_config(resolve_settings("", "",
+                                            {"--dist.items_per_member", "auto", "--task.hidden",
+                                             "8", "--task.batch", "4", "--es.population", "7"}));
+  REQUIRE(cfg.items_per_member == 0);
+  CHECK(cfg.values.at("dist.items_per_member") == "auto");
+  resolve_items_per_member(cfg, 8);
+  CHECK(cfg.items_per_member == 4);
+  CHECK(cfg.values.at("dist.items_per_member") == "4");
+  // The text is what a fresh read of it gives: the other ranks build the same run from it.
+  CHECK(to_run_config(resolve_settings(cfg.text, "configuration", {})).text == cfg.text);
+  // At 1 rank one item a member is enough; a number is left alone.
+  auto one = to_run_config(resolve_settings("", "", {"--dist.items_per_member", "auto"}));
+  resolve_items_per_member(one, 1);
+  CHECK(one.items_per_member == 1);
+  resolve_items_per_member(cfg, 1);
+  CHECK(cfg.items_per_member == 4);
 }

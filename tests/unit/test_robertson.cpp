@@ -273,8 +273,7 @@ TEST_CASE("robertson settings: keys, per-component tolerances, and one-line inpu
       cli::resolve_settings("[task]\nname = robertson\nhidden = 5\ndepth = 6\nactivation = tanh\n"
                             "[ode]\natol_per_component = 1e-6, 1e-10,1e-6\n",
                             "x.ini", {}));
-  setting_reader r(cfg.values);
-  const auto rc = tasks::robertson_config::read(r, cfg.seed);
+  const auto rc = tasks::robertson_config::schema().read(cfg.values);
   CHECK(rc.depth == 6);
   CHECK(rc.activation == models::activation::tanh);
   CHECK(rc.solver.atol_per_component == std::vector<double>{1e-6, 1e-10, 1e-6});

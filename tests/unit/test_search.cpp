@@ -9,6 +9,7 @@
 
 #include "esbio/dist/context.hpp"
 #include "esbio/es/search.hpp"
+#include "esbio/es/shaping.hpp"
 #include "esbio/tasks/benchmark_task.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/train/trainer.hpp"
@@ -24,11 +25,12 @@ param_layout one_block(std::size_t n) {
   return l;
 }
 
-es_config joint(strategy_kind k, std::size_t population, double sigma = 0.3) {
+es_config joint(const std::string& k, std::size_t population, double sigma = 0.3) {
   es_config c;
-  c.kind = k;
+  c.strategy = k;
   c.population = population;
   c.sigma = sigma;
+  c.baseline = baseline_kind::none;  // es_config's default when these tests were written
   c.block_coordinate = false;
   c.seed = 42;
   return c;
@@ -82,8 +84,8 @@ void close(const std::vector<double>& a, const std::vector<double>& b, double to
 
 TEST_CASE("song and openai: one generation is the paper's estimate stepped by the optimiser") {
   const std::size_t n = 3;
-  for (auto k : {strategy_kind::song, strategy_kind::openai}) {
-    CAPTURE(std::string(to_string(k)));
+  for (const std::string k : {"song", "openai"}) {
+    CAPTURE(k);
     auto cfg = joint(k, 4);
     cfg.baseline = baseline_kind::center;
     const auto s = make_search(cfg, one_block(n));
@@ -91,7 +93,7 @@ TEST_CASE("song and openai: one generation is the paper's estimate stepped by th
     auto st = s->initial(theta);
     const auto gen = run_members(*s, theta, st, 4);
     std::vector<double> g(n, 0.0), want = theta;
-    if (k == strategy_kind::song) {
+    if (k == "song") {
       REQUIRE(gen.x.size() == 4);  // the centre and three samples: S includes the centre
       for (std::size_t m = 1; m < 4; ++m)
         for (std::size_t i = 0; i < n; ++i)
@@ -111,14 +113,14 @@ TEST_CASE("song and openai: one generation is the paper's estimate stepped by th
     }
     for (std::size_t i = 0; i < n; ++i) want[i] -= 0.1 * g[i];
     auto opt = sgd(n, s->range_count());
-    s->tell(theta, st, opt, 4, gen.evals);
+    update(*s, theta, st, opt, 4, gen.evals);
     close(theta, want);
   }
 }
 
 TEST_CASE("snes: one generation is Schaul et al.'s separable natural-gradient step") {
   const std::size_t n = 3, lambda = 4;
-  const auto s = make_search(joint(strategy_kind::snes, lambda), one_block(n));
+  const auto s = make_search(joint("snes", lambda), one_block(n));
   std::vector<double> theta{0.1, -0.2, 0.4};
   auto st = s->initial(theta);
   REQUIRE(s->evaluations(st) == lambda + 1);
@@ -144,14 +146,14 @@ TEST_CASE("snes: one generation is Schaul et al.'s separable natural-gradient st
     sigma[i] *= std::exp(0.5 * eta_sigma * gsig[i]);
   }
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 3, gen.evals);
+  update(*s, theta, st, opt, 3, gen.evals);
   close(theta, mu);
-  close(st.at("sigma"), sigma);
+  close(st.to_record().at("sigma"), sigma);
 }
 
 TEST_CASE("pgpe: symmetric pairs, centred ranks, sigma moved by at most 20 %") {
   const std::size_t n = 3, pairs = 2;
-  const auto s = make_search(joint(strategy_kind::pgpe, 2 * pairs), one_block(n));
+  const auto s = make_search(joint("pgpe", 2 * pairs), one_block(n));
   std::vector<double> theta{0.1, -0.2, 0.4};
   auto st = s->initial(theta);
   const auto gen = run_members(*s, theta, st, 5);
@@ -178,9 +180,9 @@ TEST_CASE("pgpe: symmetric pairs, centred ranks, sigma moved by at most 20 %") {
     sigma[i] = std::clamp(0.3 - 0.1 * gsig[i], 0.3 * 0.8, 0.3 * 1.2);
   }
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 5, gen.evals);
+  update(*s, theta, st, opt, 5, gen.evals);
   close(theta, mu);
-  close(st.at("sigma"), sigma);
+  close(st.to_record().at("sigma"), sigma);
 }
 
 namespace {
@@ -254,32 +256,31 @@ TEST_CASE("sep-CMA-ES and CMA-ES: one generation is the tutorial's update from t
   for (const bool sep : {true, false}) {
     CAPTURE(sep);
     const std::size_t n = 3, lambda = 5;
-    const auto s = make_search(joint(sep ? strategy_kind::sep_cmaes : strategy_kind::cmaes, lambda),
-                               one_block(n));
+    const auto s = make_search(joint(sep ? "sep_cmaes" : "cmaes", lambda), one_block(n));
     std::vector<double> theta{0.1, -0.2, 0.4};
     auto st = s->initial(theta);
     REQUIRE(s->evaluations(st) == lambda + 1);
     const auto gen = run_members(*s, theta, st, 0);
     const auto want = cma_by_hand(gen, theta, 0.3, lambda, sep);
     auto opt = sgd(n, s->range_count());
-    s->tell(theta, st, opt, 0, gen.evals);
+    update(*s, theta, st, opt, 0, gen.evals);
     close(theta, want.m);
-    close(st.at("ps"), want.ps);
-    close(st.at("pc"), want.pc);
-    close(st.at("C"), want.c);
-    CHECK(st.at("sigma")[0] == doctest::Approx(want.sigma).epsilon(1e-12));
+    close(st.to_record().at("ps"), want.ps);
+    close(st.to_record().at("pc"), want.pc);
+    close(st.to_record().at("C"), want.c);
+    CHECK(st.to_record().at("sigma")[0] == doctest::Approx(want.sigma).epsilon(1e-12));
   }
 }
 
 TEST_CASE("guided ES: noise in the gradient's direction, the paper's antithetic estimate") {
   const std::size_t n = 3, pairs = 2;
-  auto cfg = joint(strategy_kind::guided, 2 * pairs, 0.2);
+  auto cfg = joint("guided", 2 * pairs, 0.2);
   const auto s = make_search(cfg, one_block(n));
   std::vector<double> theta{0.1, -0.2, 0.4};
   auto st = s->initial(theta);
   const std::vector<double> grad{3.0, 0.0, 4.0};
   s->observe_gradient(st, grad);
-  close(st.at("U"), {0.6, 0.0, 0.8});  // the normalised gradient spans the subspace
+  close(st.to_record().at("U"), {0.6, 0.0, 0.8});  // the normalised gradient spans the subspace
   const auto gen = run_members(*s, theta, st, 2);
   std::vector<double> g(n, 0.0), want = theta;
   for (std::size_t k = 0; k < pairs; ++k)
@@ -290,10 +291,10 @@ TEST_CASE("guided ES: noise in the gradient's direction, the paper's antithetic 
     }
   for (std::size_t i = 0; i < n; ++i) want[i] -= 0.1 * g[i];
   auto opt = sgd(n, s->range_count());
-  s->tell(theta, st, opt, 2, gen.evals);
+  update(*s, theta, st, opt, 2, gen.evals);
   close(theta, want);
   // With alpha = 0 all the noise lies in the subspace: every sample moves along the gradient.
-  cfg.guided_alpha = 0;
+  cfg.options.emplace("es.guided_alpha", "0");
   const auto along = make_search(cfg, one_block(n));
   auto sa = along->initial(theta);
   along->observe_gradient(sa, grad);
@@ -306,9 +307,8 @@ TEST_CASE("guided ES: noise in the gradient's direction, the paper's antithetic 
 TEST_CASE("failures rank below every success for every strategy") {
   // The same generation twice: once with members 2 and 3 failed, once with them given a loss
   // above every success. Rank-based strategies must take the same step from both.
-  for (auto k : {strategy_kind::snes, strategy_kind::pgpe, strategy_kind::sep_cmaes,
-                 strategy_kind::cmaes, strategy_kind::openai}) {
-    CAPTURE(std::string(to_string(k)));
+  for (const std::string k : {"snes", "pgpe", "sep_cmaes", "cmaes", "openai"}) {
+    CAPTURE(k);
     const std::size_t n = 4;
     const auto s = make_search(joint(k, 6), one_block(n));
     std::vector<double> theta{0.1, -0.2, 0.4, 0.0};
@@ -323,8 +323,8 @@ TEST_CASE("failures rank below every success for every strategy") {
     auto ta = theta, tb = theta;
     auto sa = st, sb = st;
     auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
-    const auto a = s->tell(ta, sa, oa, 1, failed);
-    s->tell(tb, sb, ob, 1, worse);
+    const auto a = update(*s, ta, sa, oa, 1, failed);
+    update(*s, tb, sb, ob, 1, worse);
     CHECK(a.failures == 2);
     CHECK(ta == tb);
     CHECK(sa == sb);
@@ -334,7 +334,7 @@ TEST_CASE("failures rank below every success for every strategy") {
 
 TEST_CASE("an antithetic pair with one failed half: the failed half takes the failure loss") {
   const std::size_t n = 3;
-  auto cfg = joint(strategy_kind::guided, 4, 0.2);
+  auto cfg = joint("guided", 4, 0.2);
   const auto s = make_search(cfg, one_block(n));
   std::vector<double> theta{0.1, -0.2, 0.4};
   auto st = s->initial(theta);
@@ -350,15 +350,15 @@ TEST_CASE("an antithetic pair with one failed half: the failed half takes the fa
   auto ta = theta, tb = theta;
   auto sa = st, sb = st;
   auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
-  s->tell(ta, sa, oa, 0, failed);
-  s->tell(tb, sb, ob, 0, substituted);
+  update(*s, ta, sa, oa, 0, failed);
+  update(*s, tb, sb, ob, 0, substituted);
   CHECK(ta == tb);
 }
 
 namespace {
 // Run a benchmark task with one strategy; returns the history.
-std::vector<train::history_row> optimise(const std::string& task, std::size_t dim, strategy_kind k,
-                                         std::size_t population, double sigma,
+std::vector<train::history_row> optimise(const std::string& task, std::size_t dim,
+                                         const std::string& k, std::size_t population, double sigma,
                                          std::uint32_t generations) {
   train::run_config c;
   c.generations = generations;
@@ -383,7 +383,7 @@ std::int64_t evaluations_until(const std::vector<train::history_row>& h, double 
 }  // namespace
 
 TEST_CASE("CMA-ES reaches f < 1e-8 on 10-D Rosenbrock within pycma's budget of about 1e4") {
-  const auto h = optimise("rosenbrock", 10, strategy_kind::cmaes, 0, 0.5, 1200);
+  const auto h = optimise("rosenbrock", 10, "cmaes", 0, 0.5, 1200);
   const auto used = evaluations_until(h, 1e-8);
   MESSAGE("CMA-ES, 10-D Rosenbrock from 0: f < 1e-8 after " << used << " evaluations");
   CHECK(used > 0);
@@ -391,12 +391,11 @@ TEST_CASE("CMA-ES reaches f < 1e-8 on 10-D Rosenbrock within pycma's budget of a
 }
 
 TEST_CASE("sep-CMA-ES and SNES shrink a 100-D sphere by 1e-6") {
-  for (auto k : {strategy_kind::sep_cmaes, strategy_kind::snes}) {
-    CAPTURE(std::string(to_string(k)));
+  for (const std::string k : {"sep_cmaes", "snes"}) {
+    CAPTURE(k);
     const auto h = optimise("sphere", 100, k, 0, 1.0, 1500);
     const auto used = evaluations_until(h, 1e-6 * h.front().loss);
-    MESSAGE(std::string(to_string(k))
-            << ", 100-D sphere from 3: f below 1e-6 f0 after " << used << " evaluations");
+    MESSAGE(k << ", 100-D sphere from 3: f below 1e-6 f0 after " << used << " evaluations");
     CHECK(used > 0);
   }
 }
@@ -405,16 +404,16 @@ TEST_CASE("IPOP restarts: a stalled CMA-ES starts again from x0 with twice the p
   train::run_config c;
   c.generations = 400;
   c.checkpoint_every = 0;
-  c.es = joint(strategy_kind::cmaes, 6, 0.5);
-  c.es.restarts = 2;
+  c.es = joint("cmaes", 6, 0.5);
+  c.es.options.emplace("es.restarts", "2");
   const auto t =
       tasks::make_task("sphere", tasks::task_defaults("sphere", {{"task.dimension", "3"}}), 0);
   auto ctx = dist::make_local_context();
   train::trainer tr(c, *t, *ctx);
   auto st = tr.initial_state();
   tr.run(st, nullptr, {}, nullptr);
-  CHECK(st.search.at("restarts")[0] == 2);
-  CHECK(st.search.at("lambda")[0] == 24);
+  CHECK(st.search.to_record().at("restarts")[0] == 2);
+  CHECK(st.search.to_record().at("lambda")[0] == 24);
   CHECK(st.history.back().evaluations == 25);
 }
 
@@ -441,4 +440,42 @@ TEST_CASE("low-rank noise: E = A B^T / sqrt(r) on matrix blocks, full noise on v
     for (std::size_t k = 0; k < 20; ++k) ms += e[k] * e[k] / (400.0 * 20);
   }
   CHECK(ms == doctest::Approx(1.0).epsilon(0.05));
+}
+
+TEST_CASE("an estimating strategy's estimate slices where its traits say so, and only there") {
+  const std::size_t n = 5;
+  for (const auto& k : strategies()) {
+    CAPTURE(k.name);
+    auto cfg = joint(k.name, 6);
+    const auto s = make_search(cfg, one_block(n));
+    REQUIRE((s->estimating() != nullptr) != (s->direct() != nullptr));
+    // The direct ones take no optimiser; every gradient-stepping one estimates.
+    CHECK((s->direct() == nullptr) ==
+          (k.name != "snes" && k.name != "sep_cmaes" && k.name != "cmaes"));
+    const auto* e = s->estimating();
+    if (!e) continue;
+    std::vector<double> theta{0.1, -0.2, 0.4, 0.0, 0.3};
+    auto st = s->initial(theta);
+    if (k.traits.wants_gradient) s->observe_gradient(st, std::vector<double>{1, 0, 2, 0, 0});
+    const auto gen = run_members(*s, theta, st, 3);
+    const std::size_t size = e->estimate_size(3);
+    std::vector<double> whole(size, 0.0), sliced(size, 0.0);
+    e->estimate(theta, st, 3, gen.evals, 0, size, whole);
+    if (k.traits.sliced_update) {
+      for (std::size_t lo = 0; lo < size; lo += 2)
+        e->estimate(theta, st, 3, gen.evals, lo, std::min(size, lo + 2), sliced);
+      CHECK(sliced == whole);
+    } else {
+      CHECK_THROWS_AS(e->estimate(theta, st, 3, gen.evals, 0, size - 1, sliced), std::logic_error);
+    }
+    // The whole estimate, applied, is update()'s step.
+    auto ta = theta, tb = theta;
+    auto sa = st, sb = st;
+    auto oa = sgd(n, s->range_count()), ob = sgd(n, s->range_count());
+    e->apply(ta, sa, oa, 3, gen.evals, whole);
+    update(*s, tb, sb, ob, 3, gen.evals);
+    CHECK(ta == tb);
+    CHECK(sa == sb);
+    CHECK(ta != theta);
+  }
 }

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "esbio/core/error.hpp"
+#include "esbio/es/gradient_estimator.hpp"
 #include "esbio/es/shaping.hpp"
-#include "esbio/es/strategy.hpp"
 
 using namespace esbio;
 using namespace esbio::es;
@@ -22,7 +22,7 @@ param_layout two_blocks(std::size_t a = 3, std::size_t b = 5) {
 
 // Evaluate loss(theta_m) for every member of generation g.
 template <class F>
-std::vector<evaluation> evaluate_all(const strategy& s, const std::vector<double>& theta,
+std::vector<evaluation> evaluate_all(const gradient_estimator& s, const std::vector<double>& theta,
                                      std::uint32_t g, F loss) {
   std::vector<evaluation> ev(s.evaluations());
   std::vector<double> p(theta.size());
@@ -31,6 +31,15 @@ std::vector<evaluation> evaluate_all(const strategy& s, const std::vector<double
     ev[m].loss = loss(p);
   }
   return ev;
+}
+
+// The estimator settings these tests were written against: es_config's defaults before they
+// became the command line's (sigma 0.01, the centre baseline).
+es_config written_with() {
+  es_config c;
+  c.sigma = 0.1;
+  c.baseline = baseline_kind::none;
+  return c;
 }
 
 double cosine(const std::vector<double>& a, const std::vector<double>& b) {
@@ -54,10 +63,10 @@ TEST_CASE("centred ranks: ties share their average rank") {
 }
 
 TEST_CASE("members perturb only the active block, which rotates") {
-  es_config c;
+  es_config c = written_with();
   c.population = 4;
   c.sigma = 0.5;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 1.0);
   std::vector<double> p(8);
   CHECK(s.active(0).name == "A");
@@ -73,30 +82,30 @@ TEST_CASE("members perturb only the active block, which rotates") {
 }
 
 TEST_CASE("es.blocks restricts the rotation to the named blocks") {
-  es_config c;
+  es_config c = written_with();
   c.population = 4;
   c.blocks = {"B"};
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   for (std::uint32_t g = 0; g < 5; ++g) CHECK(s.active(g).name == "B");
   c.blocks = {"B", "A"};
-  strategy t(c, two_blocks());
+  gradient_estimator t(c, two_blocks());
   CHECK(t.active(0).name == "B");
   CHECK(t.active(1).name == "A");
   CHECK(t.active(1).id == 0);  // optimiser state stays keyed by the layout's block index
   c.blocks = {"C"};
-  CHECK_THROWS_WITH_AS(strategy(c, two_blocks()), doctest::Contains("es.blocks names 'C'"),
-                       input_error);
+  CHECK_THROWS_WITH_AS(gradient_estimator(c, two_blocks()),
+                       doctest::Contains("es.blocks names 'C'"), input_error);
   c.blocks = {"A"};
   c.block_coordinate = false;
-  CHECK_THROWS_AS(strategy(c, two_blocks()), input_error);
+  CHECK_THROWS_AS(gradient_estimator(c, two_blocks()), input_error);
 }
 
 TEST_CASE("openai members come in mirrored pairs around theta") {
-  es_config c;
-  c.kind = strategy_kind::openai;
+  es_config c = written_with();
+  c.strategy = "openai";
   c.population = 6;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   CHECK(s.evaluations() == 7);
   const std::vector<double> theta{0.1, -0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
   std::vector<double> p(8), q(8);
@@ -114,14 +123,14 @@ TEST_CASE("song estimates the gradient of a linear loss without bias") {
   auto loss = [&](const std::vector<double>& p) {
     return std::inner_product(p.begin(), p.end(), cvec.begin(), 0.0);
   };
-  es_config c;
+  es_config c = written_with();
   c.population = 20000;
   c.sigma = 0.1;
   c.block_coordinate = false;
   c.seed = 7;
   for (auto b : {baseline_kind::center, baseline_kind::mean}) {
     c.baseline = b;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     const std::vector<double> theta(8, 0.3);
     const auto est = s.estimate_gradient(evaluate_all(s, theta, 0, loss), theta, 0);
     REQUIRE(est.usable);
@@ -134,11 +143,11 @@ TEST_CASE("song estimates the gradient of a linear loss without bias") {
 TEST_CASE("song without baseline follows the paper's raw-loss formula") {
   // With L = const the paper's estimator is pure noise proportional to the constant,
   // g = (L/S) sum_m eps_m / sigma, and the centre baseline removes it exactly.
-  es_config c;
+  es_config c = written_with();
   c.population = 50;
   c.sigma = 0.2;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   auto constant = [](const std::vector<double>&) { return 2.0; };
   const auto raw = s.estimate_gradient(evaluate_all(s, theta, 4, constant), theta, 4);
@@ -149,7 +158,7 @@ TEST_CASE("song without baseline follows the paper's raw-loss formula") {
   }
   for (int k = 0; k < 8; ++k) CHECK(raw.grad[k] == doctest::Approx(2.0 * sum_eps[k] / (50 * 0.2)));
   c.baseline = baseline_kind::center;
-  strategy centred(c, two_blocks());
+  gradient_estimator centred(c, two_blocks());
   const auto zero = centred.estimate_gradient(evaluate_all(centred, theta, 4, constant), theta, 4);
   for (double g : zero.grad) CHECK(g == 0.0);
 }
@@ -161,12 +170,12 @@ TEST_CASE("openai ranks give a descent direction on a quadratic") {
     for (int k = 0; k < 8; ++k) s += (p[k] - target[k]) * (p[k] - target[k]);
     return s;
   };
-  es_config c;
-  c.kind = strategy_kind::openai;
+  es_config c = written_with();
+  c.strategy = "openai";
   c.population = 4000;
   c.sigma = 0.05;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   const auto est = s.estimate_gradient(evaluate_all(s, theta, 2, loss), theta, 2);
   std::vector<double> true_grad(8);
@@ -178,12 +187,12 @@ TEST_CASE(
     "failed members: song gives them the worst success plus the spread, openai ranks them worst") {
   auto loss = [](const std::vector<double>& p) { return p[0] * p[0] + p[4]; };
   const std::vector<double> theta(8, 0.2);
-  for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
-    es_config c;
-    c.kind = kind;
+  for (const std::string kind : {"song", "openai"}) {
+    es_config c = written_with();
+    c.strategy = kind;
     c.population = 10;
     c.block_coordinate = false;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     auto ev = evaluate_all(s, theta, 1, loss);
     auto failed = ev;
     failed[3].status = eval_status::solver_failure;
@@ -194,8 +203,7 @@ TEST_CASE(
       if (m != 3 && m != 6) worst = std::max(worst, ev[m].loss), best = std::min(best, ev[m].loss);
     REQUIRE(worst > best);
     auto substituted = ev;
-    substituted[3].loss = substituted[6].loss =
-        kind == strategy_kind::song ? worst + (worst - best) : 1e300;
+    substituted[3].loss = substituted[6].loss = kind == "song" ? worst + (worst - best) : 1e300;
     const auto a = s.estimate_gradient(failed, theta, 1);
     const auto b = s.estimate_gradient(substituted, theta, 1);
     CHECK(a.failures == 2);
@@ -208,13 +216,13 @@ TEST_CASE("a failure ranks below every success even when the successes all tie (
   // Task A with a tight step budget: most members fail, the rest score exactly 0. Were failures
   // given the worst success's loss (0), the estimate would be exactly zero.
   const std::vector<double> theta(8, 0.0);
-  for (auto kind : {strategy_kind::song, strategy_kind::openai}) {
-    es_config c;
-    c.kind = kind;
+  for (const std::string kind : {"song", "openai"}) {
+    es_config c = written_with();
+    c.strategy = kind;
     c.population = 10;
     c.block_coordinate = false;
     c.baseline = baseline_kind::center;
-    strategy s(c, two_blocks());
+    gradient_estimator s(c, two_blocks());
     std::vector<evaluation> ev(s.evaluations());
     for (auto& e : ev) e.loss = 0.0;
     for (std::size_t m : {2u, 3u, 5u, 8u, 9u}) ev[m].status = eval_status::work_budget;
@@ -224,7 +232,7 @@ TEST_CASE("a failure ranks below every success even when the successes all tie (
     double norm = 0;
     for (double g : est.grad) norm += g * g;
     CHECK(norm > 0);
-    if (kind == strategy_kind::song) {
+    if (kind == "song") {
       auto substituted = ev;  // the failures' loss: worst (0) + 1, since every success is 0
       for (auto& e : substituted)
         if (!e.ok()) e = evaluation{}, e.loss = 1.0;
@@ -244,11 +252,11 @@ TEST_CASE("failure_loss is strictly above every success, honours a higher config
 }
 
 TEST_CASE("a configured failure penalty is used as the failed members' loss") {
-  es_config c;
+  es_config c = written_with();
   c.population = 5;
   c.failure_penalty = 10.0;
   c.block_coordinate = false;
-  strategy s(c, two_blocks());
+  gradient_estimator s(c, two_blocks());
   const std::vector<double> theta(8, 0.0);
   std::vector<evaluation> ev(5);
   for (auto& e : ev) e.loss = 1.0;
@@ -261,12 +269,12 @@ TEST_CASE("a configured failure penalty is used as the failed members' loss") {
   for (auto& e : failed) e.status = eval_status::solver_failure;
   CHECK(s.estimate_gradient(failed, theta, 0).usable);  // the penalty still defines a loss
   c.failure_penalty.reset();
-  strategy t(c, two_blocks());
+  gradient_estimator t(c, two_blocks());
   CHECK_FALSE(t.estimate_gradient(failed, theta, 0).usable);
 }
 
 TEST_CASE("invalid strategy settings are input errors") {
-  es_config c;
+  es_config c = written_with();
   c.sigma = 0;
   CHECK_THROWS_WITH_AS(validate(c), "es.sigma must be a positive number", input_error);
   c.sigma = -1;
@@ -275,7 +283,7 @@ TEST_CASE("invalid strategy settings are input errors") {
   c.population = 1;
   CHECK_THROWS_WITH_AS(validate(c), "es.population must be at least 2", input_error);
   c = {};
-  c.kind = strategy_kind::openai;
+  c.strategy = "openai";
   c.population = 7;
   CHECK_THROWS_AS(validate(c), input_error);
 }

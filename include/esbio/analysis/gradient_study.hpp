@@ -12,7 +12,7 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/dist/context.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/es_config.hpp"
 #include "esbio/tasks/task.hpp"
 
 namespace esbio::analysis {

@@ -9,15 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "esbio/core/schema.hpp"
+
 namespace esbio::es {
 
 enum class optimizer_kind { sgd, adam, rmsprop, clipup };
-optimizer_kind parse_optimizer(const std::string& name);  // throws input_error
 const char* to_string(optimizer_kind k);
 
+// The defaults are the command line's (optimizer_config_schema()).
 struct optimizer_config {
   optimizer_kind kind = optimizer_kind::adam;
-  double lr = 1e-3;
+  double lr = 3e-3;
   double momentum = 0.0;              // sgd
   double beta1 = 0.9, beta2 = 0.999;  // adam
   double alpha = 0.99;                // rmsprop smoothing
@@ -37,6 +39,10 @@ struct optimizer_config {
   // pop up with BNNs").
   bool zero_nonfinite = false;
 };
+
+// The optim.* keys.
+const schema<optimizer_config>& optimizer_config_schema();
+void validate(const optimizer_config& cfg);  // throws input_error naming the bad setting
 
 // The gradient rescaled in place to norm at most max_norm (0: unchanged); returns its norm before.
 double clip_to_norm(std::span<double> grad, double max_norm);

@@ -1,10 +1,17 @@
 #pragma once
 // The ES engine: every strategy is an ask/tell pair over explicit state (evosax's and pycma's
 // shape). The state a generation starts from is theta (the distribution's mean), the optimiser's
-// state and a strategy's named vectors (per-parameter sigma, evolution paths, covariance
-// factors): replicated on every rank, hashed with theta, checkpointed. ask() is a pure function
-// of that state and the seeds, so any rank can compute any member; tell() turns the evaluations,
-// placed by index, into the next state, the same bits on every rank.
+// state and a strategy's own state (search_state.hpp: per-parameter sigma, evolution paths,
+// covariance factors): replicated on every rank, hashed with theta, checkpointed. ask() is a
+// pure function of that state and the seeds, so any rank can compute any member. A strategy sees
+// the generation's losses, placed by index, never ranks; its update has one of two shapes:
+//   estimating  it turns the losses into an estimate, entry by entry (estimate()), that apply()
+//               steps with the configured optimiser: song, openai, pgpe, guided. Where every
+//               entry is a sum over the members in a fixed order (traits().sliced_update: song,
+//               openai), the train layer may compute the entries a slice per rank and gather
+//               them (dist.update = sliced), the same bits as the whole;
+//   direct      it moves theta and its state itself (tell(), no optimiser): snes, the CMA-ESs.
+// Either way the next state is the same bits on every rank.
 //
 // Member 0 is always the centre (logged; song uses it as its baseline); the others are the
 // strategy's samples. A failed member ranks below every success for every strategy:
@@ -13,7 +20,8 @@
 // half takes that loss and the pair still counts.
 //
 //   song, openai  the gradient estimators of Hazelden et al. 2023 and Salimans et al. 2017
-//                 (strategy.hpp), stepped by the configured optimiser; block rotation allowed.
+//                 (gradient_estimator.hpp), stepped by the configured optimiser; block rotation
+//                 allowed.
 //   snes          separable NES (Schaul, Glasmachers & Schmidhuber 2011): per-parameter sigma,
 //                 rank utilities; mean and sigma by their natural gradients (eta_mu = 1,
 //                 eta_sigma = (3 + ln n) / (5 sqrt n)); population 4 + 3 ln n when 0.
@@ -30,7 +38,6 @@
 //                 k exact gradients of the task, estimate beta/(2 sigma^2 P) sum eps (L+ - L-).
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -39,12 +46,12 @@
 
 #include "esbio/core/evaluation.hpp"
 #include "esbio/core/params.hpp"
+#include "esbio/es/es_config.hpp"
 #include "esbio/es/optimizer.hpp"
-#include "esbio/es/strategy.hpp"
+#include "esbio/es/registry.hpp"
+#include "esbio/es/search_state.hpp"
 
 namespace esbio::es {
-
-using search_state = std::map<std::string, std::vector<double>>;
 
 // What /history/block records: a block's index, or these.
 inline constexpr std::int64_t no_block = -1, all_blocks = -2;
@@ -56,6 +63,9 @@ struct generation_summary {
   double sigma = 0;  // the search's current step size (mean of a per-parameter sigma)
 };
 
+class estimating_search;
+class direct_search;
+
 class search {
  public:
   virtual ~search() = default;
@@ -63,37 +73,69 @@ class search {
   // The optimiser's step counters (optimizer.hpp); ids are layout block indices.
   virtual std::size_t range_count() const = 0;
   virtual search_state initial(std::span<const double> theta) const;
+  // A state read back from a checkpoint (named vectors) made this strategy's typed state again;
+  // consistency_error if it does not fit. Nothing to do for a stateless strategy.
+  virtual void adopt(search_state& s) const;
   // Evaluations this generation asks for, the centre (member 0) included.
   virtual std::size_t evaluations(const search_state& s) const = 0;
   virtual void ask(std::span<const double> theta, const search_state& s, std::uint32_t generation,
                    std::size_t member, std::span<double> out) const = 0;
-  virtual generation_summary tell(std::span<double> theta, search_state& s, optimizer& opt,
-                                  std::uint32_t generation,
-                                  std::span<const evaluation> evals) const = 0;
+  // traits().wants_gradient (guided ES): the centre's exact gradient, given on every rank before
+  // each generation is asked.
+  virtual void observe_gradient(search_state& s, std::span<const double> grad) const;
   // For strategies that estimate the loss's gradient: the estimate (theta.size() entries, zero
   // outside the trained blocks) from one generation's evaluations, without stepping.
   virtual std::optional<std::vector<double>> gradient_estimate(
       std::span<const double> theta, const search_state& s, std::uint32_t generation,
       std::span<const evaluation> evals) const;
-  // dist.update = sliced: a strategy whose estimate is, per coordinate, a sum over the members
-  // (song, openai) computes coordinates [lo, hi) of it on each rank, from that slice of every
-  // member's noise, and steps from the gathered whole: the same bits as tell(). sliced_size() is
-  // the length of the estimate (the active range), 0 where the update does not slice.
-  virtual std::size_t sliced_size(std::uint32_t generation) const;
-  virtual void estimate_slice(std::span<const double> theta, const search_state& s,
-                              std::uint32_t generation, std::span<const evaluation> evals,
-                              std::size_t lo, std::size_t hi, std::span<double> out) const;
-  virtual generation_summary tell_estimated(std::span<double> theta, search_state& s,
-                                            optimizer& opt, std::uint32_t generation,
-                                            std::span<const evaluation> evals,
-                                            std::span<const double> grad) const;
-  // Guided ES: the centre's exact gradient, given on every rank before each generation is asked.
-  virtual bool wants_gradient() const { return false; }
-  virtual void observe_gradient(search_state& s, std::span<const double> grad) const;
+
+  // The shape of the update: exactly one of these is not null.
+  virtual const estimating_search* estimating() const { return nullptr; }
+  virtual const direct_search* direct() const { return nullptr; }
+
+  // The registry's traits of the strategy this search runs.
+  const strategy_traits& traits() const { return traits_; }
+
+ private:
+  friend std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& layout);
+  strategy_traits traits_;
 };
 
-// The strategy es.strategy names, bound to the task's layout; input_error for bad settings.
+// An update that is an estimate stepped by the optimiser.
+class estimating_search : public search {
+ public:
+  const estimating_search* estimating() const final { return this; }
+  // The estimate's length in generation g (0: nothing to estimate, ES off).
+  virtual std::size_t estimate_size(std::uint32_t generation) const = 0;
+  // Entries [lo, hi) of the estimate from the generation's evaluations, into out[lo, hi). Only a
+  // strategy with traits().sliced_update is asked for less than the whole [0, estimate_size()).
+  virtual void estimate(std::span<const double> theta, const search_state& s,
+                        std::uint32_t generation, std::span<const evaluation> evals, std::size_t lo,
+                        std::size_t hi, std::span<double> out) const = 0;
+  // The step from the whole estimate: theta with the optimiser, and the strategy's own state.
+  virtual generation_summary apply(std::span<double> theta, search_state& s, optimizer& opt,
+                                   std::uint32_t generation, std::span<const evaluation> evals,
+                                   std::span<const double> estimate) const = 0;
+};
+
+// An update the strategy makes itself, without the optimiser.
+class direct_search : public search {
+ public:
+  const direct_search* direct() const final { return this; }
+  virtual generation_summary tell(std::span<double> theta, search_state& s,
+                                  std::uint32_t generation,
+                                  std::span<const evaluation> evals) const = 0;
+};
+
+// The strategy es.strategy names (registry.hpp), bound to the task's layout; input_error for
+// bad settings.
 std::unique_ptr<search> make_search(const es_config& cfg, const param_layout& layout);
+
+// One generation's update with the whole estimate computed here (the trainer's path without
+// dist.update = sliced; tests and analyses use it). opt is not used by a direct search.
+generation_summary update(const search& s, std::span<double> theta, search_state& state,
+                          optimizer& opt, std::uint32_t generation,
+                          std::span<const evaluation> evals);
 
 // A hash of everything a generation starts from (theta, optimiser, strategy state): what ranks
 // compare to prove their replicas agree.

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/task.hpp"
 
@@ -24,8 +24,12 @@ enum class benchmark_function { sphere, ellipsoid, rosenbrock, rastrigin };
 struct benchmark_config {
   benchmark_function function = benchmark_function::sphere;
   std::size_t dimension = 10;
-  std::vector<double> x0;  // dimension entries
-  double condition = 1e6;  // ellipsoid
+  // task.x0 as given: empty for the function's default start, one value for every entry, or
+  // dimension values.
+  std::vector<double> x0;
+  double condition = 1e6;             // ellipsoid
+  std::vector<double> start() const;  // x0 at its dimension entries
+  void validate() const;              // input_error naming the bad setting
 };
 
 class benchmark_task final : public task {
@@ -33,7 +37,7 @@ class benchmark_task final : public task {
   explicit benchmark_task(benchmark_config cfg);
   std::string name() const override;
   const param_layout& layout() const override { return layout_; }
-  std::vector<double> initial_params() const override { return cfg_.x0; }
+  std::vector<double> initial_params() const override { return cfg_.start(); }
   bool has_gradient() const override { return true; }
   std::unique_ptr<evaluator> make_evaluator() const override;
 

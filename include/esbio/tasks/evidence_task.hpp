@@ -17,7 +17,7 @@
 #include <functional>
 #include <optional>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/models/morris_lecar.hpp"
 #include "esbio/models/network.hpp"
 #include "esbio/ode/integrator.hpp"
@@ -60,9 +60,9 @@ struct evidence_config {
   evidence_network network;  // [network], with the neuron constants of [neuron]
   ode::solver_options solver;
 
-  static const std::vector<option_spec>& options();
-  static evidence_config read(setting_reader& r, std::uint64_t seed);
-  void validate() const;
+  // The task's keys ([task], [network], [neuron], [ode]); the defaults are the initialisers.
+  static const esbio::schema<evidence_config>& schema();
+  void validate() const;  // input_error naming the bad setting
 };
 
 class evidence_task final : public task {

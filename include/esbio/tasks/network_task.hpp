@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/models/network_description.hpp"
 #include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/dataset.hpp"
@@ -41,8 +41,9 @@ struct network_task_config {
   bool restart_at_samples = true;
   ode::solver_options solver;
 
-  static const std::vector<option_spec>& options();
-  static network_task_config read(setting_reader& r, std::uint64_t seed);
+  // The task's keys ([task], [ode]); the defaults are the initialisers.
+  static const esbio::schema<network_task_config>& schema();
+  void validate() const;  // input_error naming the bad setting
 };
 
 class network_task final : public task {

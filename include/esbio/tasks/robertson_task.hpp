@@ -16,7 +16,7 @@
 #include <span>
 #include <vector>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/models/dense_mlp_field.hpp"
 #include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/task.hpp"
@@ -34,9 +34,9 @@ struct robertson_config {
   std::vector<double> truth_atol_species{1e-20, 1e-24, 1e-24};
   ode::solver_options solver;
 
-  static const std::vector<option_spec>& options();
-  static robertson_config read(setting_reader& r, std::uint64_t seed);
-  void validate() const;
+  // The task's keys ([task], [ode]); the defaults are the initialisers above.
+  static const esbio::schema<robertson_config>& schema();
+  void validate() const;  // input_error naming the bad setting
 };
 
 class robertson_task final : public task {

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/models/mlp_field.hpp"
 #include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/task.hpp"
@@ -33,8 +33,8 @@ struct spiral_config {
   double truth_rtol = 1e-10, truth_atol = 1e-12;
   ode::solver_options solver;
 
-  static const std::vector<option_spec>& options();
-  static spiral_config read(setting_reader& r, std::uint64_t seed);
+  // The task's keys ([task], [ode]); the defaults are the initialisers above.
+  static const esbio::schema<spiral_config>& schema();
   void validate() const;  // input_error naming the bad setting
 };
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/models/morris_lecar.hpp"
 #include "esbio/ode/solver_options.hpp"
 #include "esbio/tasks/task.hpp"
@@ -31,9 +31,9 @@ struct turn_off_config {
   double spike_threshold = 20, spike_gain = 100;  // loss = mean sigmoid((V - thr) * gain)
   ode::solver_options solver;
 
-  static const std::vector<option_spec>& options();
-  static turn_off_config read(setting_reader& r, std::uint64_t seed);
-  void validate() const;
+  // The task's keys ([task], [neuron], [ode]); the defaults are the initialisers above.
+  static const esbio::schema<turn_off_config>& schema();
+  void validate() const;  // input_error naming the bad setting
 };
 
 class turn_off_task final : public task {

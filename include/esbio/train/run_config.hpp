@@ -1,14 +1,15 @@
 #pragma once
-// Everything that defines a training run. The cli fills it from the INI file and the command
-// line; the run file records it as text, so a run is reproducible from its output alone.
+// Everything that defines a training run, resolved once from the settings (the INI file and the
+// command line, merged by the cli) into this value, which the trainer, the run file and --resume
+// use. The run file records its canonical text, so a run is reproducible from its output alone.
 
 #include <cstdint>
 #include <string>
 
-#include "esbio/core/settings.hpp"
+#include "esbio/core/schema.hpp"
 #include "esbio/dist/context.hpp"
+#include "esbio/es/es_config.hpp"
 #include "esbio/es/optimizer.hpp"
-#include "esbio/es/strategy.hpp"
 
 namespace esbio::train {
 
@@ -16,10 +17,11 @@ namespace esbio::train {
 // drives the same optimiser, the backpropagation baseline of docs/science.md 4.
 enum class training_method { es, bp };
 
+// The defaults are the command line's (run_config_schema()).
 struct run_config {
   std::uint64_t seed = 0;
   training_method method = training_method::es;
-  std::uint32_t generations = 100;
+  std::uint32_t generations = 300;
   std::uint32_t checkpoint_every = 10;  // generations between checkpoints (0: only at the end)
   std::uint32_t hash_every = 10;        // generations between theta-hash comparisons
   // Stop (outcome::failed) after this many consecutive generations in which every evaluation
@@ -48,6 +50,17 @@ struct run_config {
   settings values;
   std::string text;
 };
+
+// The general keys (run.*, dist.*, method, task.name, es.*, optim.*, checkpoint.*); each task
+// adds its own (tasks/registry.hpp).
+const schema<run_config>& run_config_schema();
+// The run configuration from settings holding the general keys and the task's (a key they lack at
+// its default), checked, with `values` and `text` its canonical form. input_error names a bad
+// setting.
+run_config read_run_config(const settings& s);
+// `values` and `text` again from the fields, after a field was resolved on the value
+// (dist.items_per_member = auto); the task's keys are kept.
+void update_text(run_config& c);
 
 // Keys a resumed run may change without breaking bit-identity with an uninterrupted run.
 bool resumable_key(const std::string& key);

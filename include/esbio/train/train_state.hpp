@@ -34,7 +34,9 @@ struct history_row {
 struct train_state {
   std::vector<double> theta;
   es::optimizer_state optimizer;
-  es::search_state search;       // the strategy's own state (search.hpp); empty for song and openai
+  // The strategy's own state (es/search_state.hpp); empty for song and openai. Read back from a
+  // checkpoint or the replica bytes it is the named vectors, which trainer::run adopts.
+  es::search_state search;
   std::uint32_t generation = 0;  // the next generation to run
   std::vector<history_row> history;
 

@@ -77,7 +77,9 @@ class trainer {
   // and summed in part order, or, with one part, on every rank.
   evaluation centre_gradient(std::span<const double> theta, std::uint32_t generation,
                              std::vector<double>& grad);
-  // search::tell, or with dist.update = sliced its estimate in slices over the ranks.
+  // The strategy's update from the generation's losses: a direct search's tell(), or an
+  // estimating search's estimate, whole on every rank or, with dist.update = sliced and a
+  // strategy whose estimate slices, a slice per rank gathered, then its apply().
   es::generation_summary tell(train_state& st, es::optimizer& opt, std::uint32_t g,
                               const std::vector<evaluation>& evals);
   // The validation batch's parts in generation g (0 when it does not validate).
