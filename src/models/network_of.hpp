@@ -580,7 +580,7 @@ class network_of final : public network {
     const auto stride = static_cast<std::size_t>(second - v);
 #pragma omp simd
     for (std::size_t i = 0; i < count; ++i) {
-      M::step(k, z[i] * gain + bias, state_view<real>{v + i, stride});
+      M::step(k, step_input<real>{z + i, gain, bias}, state_view<real>{v + i, stride});
       const real o = (v[i] - vt) * inv_kp, e_o = std::exp(-std::abs(o));
       t[i] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
     }
@@ -598,7 +598,7 @@ class network_of final : public network {
 #pragma omp simd
     for (std::size_t c = 0; c < count; ++c) {
       const std::size_t i = c * step;
-      M::step(k, z[i] * gain + bias, state_view<real>{v + i, stride});
+      M::step(k, step_input<real>{z + i, gain, bias}, state_view<real>{v + i, stride});
       const real o = (v[i] - vt) * inv_kp, e_o = std::exp(-std::abs(o));
       t[i] = (o >= 0 ? real(1) : e_o) / (1 + e_o);
     }

@@ -91,7 +91,9 @@ const schema<evidence_config>& evidence_config::schema() {
                  "evidence: mean initial V of each neuron (mV)")
           .field("task.trial_v0_sd", &c::trial_v0_sd, non_negative,
                  "evidence: standard deviation of the initial V")
-          .field("task.trial_w0", &c::trial_w0, any, "evidence: initial w")
+          .field("task.trial_w0", &c::trial_w0, any,
+                 "evidence: initial w (Morris-Lecar; other models start their gates at their "
+                 "steady state at V0)")
           .section(&c::network, network_schema())
           .section(&c::solver, solver_schema());
   return s;
@@ -117,7 +119,9 @@ void evidence_config::validate() const {
   if (!(dt > 0)) throw input_error("task.dt must be positive");
   const auto token = steps_in(token_ms, dt, "task.token_ms");
   const auto readout = steps_in(readout_ms, dt, "task.readout_ms");
-  check_atol_components(solver, (network.kinetic ? 3 : 2) * neurons, "evidence");
+  network.neuron.validate();
+  check_atol_components(solver, (network.neuron.info().states() + (network.kinetic ? 1 : 0)) * neurons,
+                        "evidence");
   if (readout > token * evidence_tokens)
     throw input_error("task.readout_ms is longer than the trial");
 }
@@ -150,13 +154,15 @@ models::network_description network_of(const evidence_config& c, const param_lay
   const auto& net = c.network;
   models::population pop;
   pop.name = "neurons";
-  pop.model = models::morris_lecar::name;
+  pop.model = net.neuron.model;
   pop.count = c.neurons;
-  for (const auto& k : models::morris_lecar::constants())
-    pop.constants[k.name] = {net.neuron.*(k.member)};
+  const auto& info = net.neuron.info();
+  const auto values = net.neuron.values();
+  for (std::size_t k = 0; k < values.size(); ++k) pop.constants[info.constants[k].name] = {values[k]};
   pop.v0_mean = c.trial_v0_mean;
   pop.v0_sd = c.trial_v0_sd;
-  pop.initial["w"] = {c.trial_w0};
+  // The paper's w0; other models start their gates at their steady state at V0.
+  if (info.name == "morris_lecar") pop.initial["w"] = {c.trial_w0};
   pop.e_syn = net.e_syn;
   pop.alpha = net.alpha;
   pop.beta = net.beta;

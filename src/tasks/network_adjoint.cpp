@@ -30,7 +30,6 @@ evaluation network_evaluator::adjoint(std::span<const double> theta, const work_
   const auto keep = [&](std::size_t b, std::size_t boundary, const double* y) {
     std::copy_n(y, m, starts.data() + (b * boundaries + boundary) * m);
   };
-  drive_scratch_.resize(n_);
   if (!run_bdf(f, ev, keep)) {
     if (ev.ok()) ev.status = eval_status::non_finite;
     return ev;

@@ -46,7 +46,6 @@ evaluation network_evaluator::bptt(std::span<const double> theta, const work_ite
   std::transform(x_.begin(), x_.end(), x.begin(), [](double v) { return static_cast<real>(v); });
   std::vector<real> ck(q * samples * total);
   std::vector<double> f(traces ? total * samples : total, 0.0);
-  drive_scratch_.resize(n_);
   const auto set_drive = [&](std::size_t s) {
     for (std::size_t b = 0; b < trials; ++b) drive_of(b, s, drive.data() + b * n_);
   };
@@ -139,16 +138,23 @@ void network_evaluator::network_backward(std::span<const double> theta,
   const std::size_t trials = batch_.trials, samples = batch_.samples, n = n_;
   if (params_.block[input_w]) {
     const auto& b = layout_.blocks()[*params_.block[input_w]];
-    // drive = x W_in, so dL/dW_in[c][i] = sum over (trial, sample) of x[c] dL/d drive[i].
-    std::vector<double> g(batch_.channels * n, 0.0);
-    for (std::size_t tr = 0; tr < trials; ++tr)
-      for (std::size_t s = 0; s < samples; ++s) {
-        const double* dd = d_drive.data() + (tr * samples + s) * n;
-        batch_.for_each_input(tr, s, [&](std::size_t c, double x) {
-          double* row = g.data() + c * n;
-          for (std::size_t i = 0; i < n; ++i) row[i] += x * dd[i];
-        });
+    // drive = x W_in, so dL/dW_in[c][i] = sum over (trial, sample) of x[c] dL/d drive[i]: summed
+    // per distinct sample first (task B: per word), then one outer product each.
+    std::vector<double> per(distinct_.size() * n, 0.0), g(batch_.channels * n, 0.0);
+    for (std::size_t r = 0; r < trials * samples; ++r) {
+      double* p = per.data() + sample_row_[r] * n;
+      const double* dd = d_drive.data() + r * n;
+      for (std::size_t i = 0; i < n; ++i) p[i] += dd[i];
+    }
+    for (std::size_t d = 0; d < distinct_.size(); ++d) {
+      const double* p = per.data() + d * n;
+      const std::size_t r = distinct_[d];
+      for (std::size_t k = batch_.start[r]; k < batch_.start[r + 1]; ++k) {
+        double* row = g.data() + batch_.channel[k] * n;
+        const double x = batch_.value[k];
+        for (std::size_t i = 0; i < n; ++i) row[i] += x * p[i];
       }
+    }
     const auto it = desc_.bounds.find("input.W");
     for (std::size_t k = 0; k < g.size(); ++k)
       grad[b.offset + k] +=

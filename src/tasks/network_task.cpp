@@ -91,12 +91,12 @@ const schema<network_task_config>& network_task_config::schema() {
           .field("task.loss", &c::loss,
                  codec<std::optional<loss_kind>>{
                      [](const std::string& key, const std::string& t) -> std::optional<loss_kind> {
-                       const auto pick = choice<loss_kind>(
-                           {{"cross_entropy", loss_kind::cross_entropy},
-                            {"error_rate", loss_kind::error_rate},
-                            {"mse", loss_kind::mse},
-                            {"poisson", loss_kind::poisson},
-                            {"count_mse", loss_kind::count_mse}});
+                       const auto pick =
+                           choice<loss_kind>({{"cross_entropy", loss_kind::cross_entropy},
+                                              {"error_rate", loss_kind::error_rate},
+                                              {"mse", loss_kind::mse},
+                                              {"poisson", loss_kind::poisson},
+                                              {"count_mse", loss_kind::count_mse}});
                        if (t == "auto") return std::nullopt;
                        return pick.parse(key, t);
                      },

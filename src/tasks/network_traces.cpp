@@ -45,7 +45,6 @@ std::vector<named_array> network_evaluator::traces(std::span<const double> theta
     }
   };
   evaluation ev;
-  drive_scratch_.resize(n_);
   const bool ok = run_.integrator == network_integrator::bdf ? run(ev, f, keep_all, {})
                                                              : run(ev, f, keep, spikes);
   std::vector<double> y;

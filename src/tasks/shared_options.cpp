@@ -56,27 +56,6 @@ void check_linear_solver(const ode::solver_options& o, bool model_has_blocks) {
         "use dense or gmres");
 }
 
-const schema<models::morris_lecar::params>& neuron_schema() {
-  using p = models::morris_lecar::params;
-  using codecs::real;
-  const auto any = real(), positive = real(real_sign::positive),
-             non_negative = real(real_sign::non_negative);
-  static const auto s =
-      schema<p>()
-          .field("neuron.C", &p::C, positive, "Morris-Lecar capacitance (uF/cm^2)")
-          .field("neuron.gCa", &p::gCa, non_negative, "calcium conductance (mS/cm^2)")
-          .field("neuron.ECa", &p::ECa, any, "calcium reversal (mV)")
-          .field("neuron.gK", &p::gK, non_negative, "potassium conductance")
-          .field("neuron.EK", &p::EK, any, "potassium reversal")
-          .field("neuron.gL", &p::gL, non_negative, "leak conductance")
-          .field("neuron.EL", &p::EL, any, "leak reversal")
-          .field("neuron.V1", &p::V1, any, "m_inf half-activation (mV)")
-          .field("neuron.V2", &p::V2, positive, "m_inf slope (mV)")
-          .field("neuron.V3", &p::V3, any, "w_inf half-activation (mV)")
-          .field("neuron.V4", &p::V4, positive, "w_inf slope (mV)")
-          .field("neuron.phi", &p::phi, positive, "w rate factor (1/ms)");
-  return s;
-}
 
 void check_atol_components(const ode::solver_options& o, std::size_t n, const std::string& task) {
   const auto k = o.atol_per_component.size();

@@ -20,6 +20,16 @@
 using namespace esbio;
 using models::hodgkin_huxley;
 using models::state_view;
+using models::step_input;
+
+namespace {
+// The step's input c given directly (gain 1, bias 0); the reference lives to the end of the
+// full expression, the step call.
+template <class real>
+step_input<real> input_of(const real& c) {
+  return {&c, 1, 0};
+}
+}  // namespace
 using hh_neuron = models::single_neuron<hodgkin_huxley>;
 using params = hodgkin_huxley::params;
 using state = std::array<double, 4>;
@@ -310,9 +320,9 @@ TEST_CASE("Hodgkin-Huxley: every rate matches the formulas and stays finite at a
       std::array<double, 4> sd{v, 0.3, 0.5, 0.7}, ldd{1, 1, 1, 1};
       const auto old_f = sf;
       const auto old_d = sd;
-      hodgkin_huxley::step(hodgkin_huxley::prepare<float>(p, dt), 50.0f,
+      hodgkin_huxley::step(hodgkin_huxley::prepare<float>(p, dt), input_of<float>(50.0f),
                            state_view<float>{sf.data()});
-      hodgkin_huxley::step(hodgkin_huxley::prepare<double>(p, dt), 50.0,
+      hodgkin_huxley::step(hodgkin_huxley::prepare<double>(p, dt), input_of<double>(50.0),
                            state_view<double>{sd.data()});
       const float cf = hodgkin_huxley::step_vjp(
           hodgkin_huxley::prepare<float>(p, dt), state_view<const float>{old_f.data()},
@@ -461,7 +471,7 @@ TEST_CASE("Hodgkin-Huxley: the fixed step is the scheme's formulas in float64 an
   for (const auto& d : draws(4000)) {
     // float64 against the whole step in long double.
     state y = d.y;
-    hodgkin_huxley::step(hodgkin_huxley::prepare<double>(d.p, d.dt), d.c,
+    hodgkin_huxley::step(hodgkin_huxley::prepare<double>(d.p, d.dt), input_of<double>(d.c),
                          state_view<double>{y.data()});
     const auto want = hf::scheme(d.p, d.dt, d.c, {ld(d.y[0]), ld(d.y[1]), ld(d.y[2]), ld(d.y[3])});
     for (int i = 0; i < 4; ++i) worst_d = std::max(worst_d, double(std::abs(y[i] - want[i])));
@@ -474,7 +484,7 @@ TEST_CASE("Hodgkin-Huxley: the fixed step is the scheme's formulas in float64 an
     std::array<float, 4> f{float(d.y[0]), float(d.y[1]), float(d.y[2]), float(d.y[3])};
     const float cf = float(d.c);
     const std::array<ld, 4> in{f[0], f[1], f[2], f[3]};
-    hodgkin_huxley::step(hodgkin_huxley::prepare<float>(d.p, d.dt), cf,
+    hodgkin_huxley::step(hodgkin_huxley::prepare<float>(d.p, d.dt), input_of<float>(cf),
                          state_view<float>{f.data()});
     const auto gates = hf::scheme_gates(d.p, d.dt, in);
     for (int g = 0; g < 3; ++g) {
@@ -516,7 +526,7 @@ TEST_CASE("Hodgkin-Huxley: step_vjp is the exact reverse of step (central differ
   for (const auto& d : draw_list) {
     const auto k = hodgkin_huxley::prepare<double>(d.p, d.dt);
     const auto advance = [&](state y, double c) {
-      hodgkin_huxley::step(k, c, state_view<double>{y.data()});
+      hodgkin_huxley::step(k, input_of<double>(c), state_view<double>{y.data()});
       return y;
     };
     const state l_new{normal(rng), normal(rng), normal(rng), normal(rng)};
@@ -558,7 +568,7 @@ TEST_CASE("Hodgkin-Huxley: step_vjp is the exact reverse of step (central differ
     const auto kf = hodgkin_huxley::prepare<float>(d.p, d.dt);
     std::array<float, 4> yf{float(d.y[0]), float(d.y[1]), float(d.y[2]), float(d.y[3])};
     const std::array<float, 4> yf_old = yf;
-    hodgkin_huxley::step(kf, float(d.c), state_view<float>{yf.data()});
+    hodgkin_huxley::step(kf, input_of<float>(float(d.c)), state_view<float>{yf.data()});
     std::array<float, 4> lf{float(l_new[0]), float(l_new[1]), float(l_new[2]), float(l_new[3])};
     const float dcf =
         hodgkin_huxley::step_vjp(kf, state_view<const float>{yf_old.data()},
@@ -597,7 +607,7 @@ TEST_CASE(
     double err = 0;
     for (std::size_t o = 1; o < t.size(); ++o) {
       for (int s = 0; s < per_output; ++s)
-        hodgkin_huxley::step(k, current / p.C, state_view<double>{y.data()});
+        hodgkin_huxley::step(k, input_of<double>(current / p.C), state_view<double>{y.data()});
       err = std::max(err, std::abs(y[0] - truth[4 * o]));
     }
     errors.push_back(err);
@@ -627,7 +637,7 @@ std::vector<double> fixed_run(const params& p, double dt, bool euler) {
                               state_view<double>{dy});
         for (int i = 0; i < 4; ++i) y[i] += dt * dy[i];
       } else {
-        hodgkin_huxley::step(k, current / p.C, state_view<double>{y.data()});
+        hodgkin_huxley::step(k, input_of<double>(current / p.C), state_view<double>{y.data()});
       }
       if (!(std::abs(y[0]) < 1e3)) return {};
     }

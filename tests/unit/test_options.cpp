@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "esbio/core/error.hpp"
+#include "esbio/tasks/neuron_spec.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/shared_options.hpp"
 #include "esbio/tasks/spiral_task.hpp"
@@ -125,7 +126,7 @@ TEST_CASE("every settings struct's defaults are what the command line resolves w
   const auto turn_off = to_run_config(resolve_settings("", "", {"--task.name", "turn_off"}));
   for (const auto& [key, value] : tasks::solver_schema().write(ode::solver_options{}))
     CHECK(cli.values.at(key) == value);
-  for (const auto& [key, value] : tasks::neuron_schema().write(models::morris_lecar::params{}))
+  for (const auto& [key, value] : tasks::neuron_schema().write(tasks::neuron_spec{}))
     CHECK(turn_off.values.at(key) == value);
   CHECK(tasks::spiral_config{}.solver.lmm == ode::method::adams);
   CHECK(tasks::spiral_config{}.solver.nls == ode::nonlinear_solver::fixed_point);

@@ -16,8 +16,8 @@ namespace {
 // data/paper/turn_off.ini's task.
 tasks::turn_off_config paper_task() {
   tasks::turn_off_config c;
-  c.neuron.C = 1;
-  c.neuron.EL = -55;
+  c.neuron.given["C"] = 1;
+  c.neuron.given["EL"] = -55;
   c.solver.lmm = ode::method::bdf;
   c.solver.nls = ode::nonlinear_solver::newton;  // the struct default this test was written with
   c.solver.rtol = 1e-8;

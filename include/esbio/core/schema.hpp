@@ -94,6 +94,12 @@ class schema {
     std::string key, help;
     std::function<void(S&, const std::string& text)> read;  // input_error naming the key
     std::function<std::string(const S&)> write;             // the canonical text
+    // Whether the key applies to this value (unset: always); one that does not is left out of
+    // the canonical text (the constants of another neuron model than the chosen one).
+    std::function<bool(const S&)> applies = {};
+    // The default as --help and the command line show it, when it is a word rather than the
+    // value a default-constructed struct prints (a neuron constant's `default`: the model's).
+    std::string default_text = {};
   };
 
   template <class T>
@@ -106,10 +112,13 @@ class schema {
     return *this;
   }
 
-  // A key that does not map onto one member (es.blocks sets two): its own read and write.
+  // A key that does not map onto one member (es.blocks sets two): its own read and write, and
+  // optionally when it applies.
   schema& custom(std::string key, std::function<void(S&, const std::string&)> read,
-                 std::function<std::string(const S&)> write, std::string help) {
-    entries_.push_back({std::move(key), std::move(help), std::move(read), std::move(write)});
+                 std::function<std::string(const S&)> write, std::string help,
+                 std::function<bool(const S&)> applies = {}, std::string default_text = {}) {
+    entries_.push_back({std::move(key), std::move(help), std::move(read), std::move(write),
+                        std::move(applies), std::move(default_text)});
     return *this;
   }
 
@@ -120,7 +129,11 @@ class schema {
       entries_.push_back(
           {e.key, e.help,
            [member, read = e.read](S& s, const std::string& text) { read(s.*member, text); },
-           [member, write = e.write](const S& s) { return write(s.*member); }});
+           [member, write = e.write](const S& s) { return write(s.*member); },
+           e.applies ? std::function<bool(const S&)>(
+                           [member, applies = e.applies](const S& s) { return applies(s.*member); })
+                     : std::function<bool(const S&)>(),
+           e.default_text});
     return *this;
   }
 
@@ -135,7 +148,8 @@ class schema {
   std::vector<option_spec> options() const {
     const S defaults{};
     std::vector<option_spec> out;
-    for (const auto& e : entries_) out.push_back({e.key, e.write(defaults), e.help});
+    for (const auto& e : entries_)
+      out.push_back({e.key, e.default_text.empty() ? e.write(defaults) : e.default_text, e.help});
     return out;
   }
 
@@ -151,10 +165,11 @@ class schema {
     return out;
   }
 
-  // The canonical text of every key.
+  // The canonical text of every key that applies.
   settings write(const S& s) const {
     settings out;
-    for (const auto& e : entries_) out[e.key] = e.write(s);
+    for (const auto& e : entries_)
+      if (!e.applies || e.applies(s)) out[e.key] = e.write(s);
     return out;
   }
 

@@ -236,7 +236,7 @@ struct hodgkin_huxley {
   }
 
   template <class real>
-  static void step(const step_constants<real>& k, real c, state_view<real> st) {
+  static void step(const step_constants<real>& k, step_input<real> in, state_view<real> st) {
     const real v = st[0], m = st[1], h = st[2], n = st[3];
     const auto r = kinetics_at(v);
     const real sm = r.am + r.bm, sh = r.ah + r.bh, sn = r.an + r.bn;
@@ -252,7 +252,7 @@ struct hodgkin_huxley {
     st[3] = nn;
     const real n2 = nn * nn;
     const real g_na = k.g_na * (mn * mn * mn * hn), g_k = k.g_k * (n2 * n2);
-    const real num = c + g_na * (k.e_na - v) + g_k * (k.e_k - v) + k.g_l * (k.e_l - v);
+    const real num = in.c() + g_na * (k.e_na - v) + g_k * (k.e_k - v) + k.g_l * (k.e_l - v);
     st[0] = v + num / (k.inv_dt + g_na + g_k + k.g_l);
   }
 

@@ -169,18 +169,22 @@ struct morris_lecar {
   }
 
   template <class real>
-  static void step(const step_constants<real>& k, real c, state_view<real> st) {
+  static void step(const step_constants<real>& k, step_input<real> in, state_view<real> st) {
     const real dt = k.dt, h = k.h;
-    const real vk = st[0], wk = st[1];
+    // Each input is read where the old ml_network kernel read it: one read before the
+    // exponentials' calls is a value kept across them (a spill and a reload per step).
+    const real vk = st[0];
     const real x = (vk - k.v3) * k.inv_2v4, y = (vk - k.v1) * k.inv_v2;
     const real u = std::exp(-std::abs(x)), s = std::exp(-2 * std::abs(y));
     const real u2 = u * u, u4 = u2 * u2;
     const real nw = x >= 0 ? real(1) : u4, qw = 1 + u4;
     const real a = 2 * u, b = k.phi * (1 + u2);
+    const real wk = st[1];
     const real n_w = dt * nw * b + (a - h * b) * wk * qw, r_w = (a + h * b) * qw;
     const real nm = y >= 0 ? real(1) : s, pm = 1 + s, pr = pm * r_w;
     const real gg = k.g_ca * nm * r_w + k.g_k * n_w * pm + k.g_l * pr;
     const real ee = k.e_ca * nm * r_w + k.e_k * n_w * pm + k.e_l * pr;
+    const real c = in.c();
     const real d = pr + h * gg;
     const real r = 1 / (r_w * d);
     st[0] = vk + dt * (ee + c * pr - gg * vk) * r_w * r;

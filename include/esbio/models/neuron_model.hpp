@@ -18,7 +18,10 @@
 //     steady_state(p, V, y)   the state with every gate at its steady state for the voltage V
 //   the fixed-step scheme, in float32 and float64 (the paper's, or Rush-Larsen for the gates):
 //     prepare<real>(p, dt)    the step's constants, computed once per population
-//     step(k, c, y)           y <- one step of dt, with c = I / C (mV/ms) held over the step
+//     step(k, in, y)          y <- one step of dt, with c = I / C (mV/ms) held over the step,
+//                             given as in.z in.gain + in.bias: the model forms c where it uses
+//                             it, late in its update, so that c need not be kept in a register
+//                             across the exponentials' calls (a spill and a reload each step)
 //     step_vjp(k, y, y_new, l) its reverse: l holds dL/dy_new on entry and dL/dy on return; the
 //                             result is dL/dc divided by dt (the network scales it by its
 //                             input gain times dt, in one rounding, as the paper's scheme did)
@@ -45,6 +48,17 @@ struct state_view {
   T* at;
   std::size_t stride = 1;
   T& operator[](std::size_t s) const { return at[s * stride]; }
+};
+
+// A neuron's input over the step, c = I / C = z gain + bias (the network's coupling z mapped
+// through its input gain and offset and the neuron's capacitance). z is read where c is formed:
+// a value read before the exponentials' calls is kept across them, a spill and a reload a step.
+// Passed by value (a struct by reference inside an `omp simd` loop stays in memory).
+template <class real>
+struct step_input {
+  const real* z;
+  real gain, bias;
+  real c() const { return *z * gain + bias; }
 };
 
 // One constant of a neuron model.
@@ -78,8 +92,8 @@ concept neuron_model = requires(const typename M::params& p, state_view<const do
   {
     M::template prepare<double>(p, v)
     } -> std::same_as<typename M::template step_constants<double>>;
-  M::step(kf, 1.0f, yf);
-  M::step(kd, 1.0, yd);
+  M::step(kf, step_input<float>{nullptr, 1, 0}, yf);
+  M::step(kd, step_input<double>{nullptr, 1, 0}, yd);
   { M::step_vjp(kf, cf, cf, yf) } -> std::same_as<float>;
   { M::step_vjp(kd, cd, cd, yd) } -> std::same_as<double>;
 };

@@ -18,8 +18,8 @@
 #include <optional>
 
 #include "esbio/core/schema.hpp"
-#include "esbio/models/morris_lecar.hpp"
 #include "esbio/models/network.hpp"
+#include "esbio/tasks/neuron_spec.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_data.hpp"
 #include "esbio/tasks/network_evaluator.hpp"
@@ -33,7 +33,9 @@ using evidence_precision = network_precision;
 
 // [network] and [neuron]: what task B's network_description is built from.
 struct evidence_network {
-  models::morris_lecar::params neuron;  // defaults: C = 20, EL = -60
+  // [neuron]: the paper's Morris-Lecar (C = 20, EL = -60), or any model of neuron.model
+  // (data/beyond/evidence_hh.ini: Hodgkin-Huxley, with a gain and offset for its current scale).
+  neuron_spec neuron;
   double iapp = 0.1, input_gain = 36.75, input_bias = 39.9;
   double vt = -3, kp = 8;  // T(V) = sigmoid((V - vt) / kp)
   // The stiffness knob (docs/science.md 1.2, beyond the paper): conductance coupling through a

@@ -137,6 +137,8 @@ class network_evaluator {
   // The drive x W_in of trial b's sample s into out (N values).
   template <class real>
   void drive_of(std::size_t b, std::size_t s, real* out) const;
+  void distinct_samples();
+  void form_drives();
   // BDF: the output times of sample s's segment and its start; `window` is true when it
   // outputs readout instants (the last being its end).
   double segment_outputs(std::size_t s, std::vector<double>& t_out, bool& window) const;
@@ -157,7 +159,10 @@ class network_evaluator {
   std::vector<float> x_f_;
   std::vector<double> w_eff_, w_in_, w_out_, b_out_;  // the bound arrays
   std::span<const double> w_rec_;                     // W as bound (theta's or w_eff_)
-  mutable std::vector<double> drive_scratch_;         // one trial's drive in float64
+  // The batch's distinct input samples (task B: its words), the first row of each, every row's
+  // distinct sample, and each distinct sample's drive x W_in (distinct x N).
+  std::vector<std::size_t> distinct_, sample_row_;
+  std::vector<double> drives_;
 };
 
 }  // namespace esbio::tasks

@@ -1,12 +1,11 @@
 #pragma once
-// Option sections more than one task reads: [ode] (how the model is integrated) and [neuron]
-// (the Morris-Lecar constants of tasks A and B). A task's schema includes them at its members
-// (registry.hpp); their defaults are the structs' own.
+// The option section every task reads: [ode] (how the model is integrated; the neuron tasks'
+// [neuron] is tasks/neuron_spec.hpp). A task's schema includes it at its solver member
+// (registry.hpp); its defaults are the struct's own.
 
 #include <string>
 
 #include "esbio/core/schema.hpp"
-#include "esbio/models/morris_lecar.hpp"
 #include "esbio/ode/solver_options.hpp"
 
 namespace esbio::tasks {
@@ -16,7 +15,6 @@ const schema<ode::solver_options>& solver_schema();
 // evidence); an input_error otherwise.
 void check_linear_solver(const ode::solver_options& o, bool model_has_blocks);
 
-const schema<models::morris_lecar::params>& neuron_schema();
 
 // ode.atol_per_component must be empty or have one entry per state of the task's system (n);
 // an input_error naming the task otherwise.
