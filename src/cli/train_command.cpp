@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +21,8 @@
 #include "esbio/dist/context.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
+#include "esbio/models/network_file.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/train/trainer.hpp"
 #include "esbio/version.hpp"
@@ -56,7 +60,50 @@ struct plan {
   train::run_config cfg;
   bool resume = false;
   io::run_contents previous;  // on --resume
+  // What the run records of its files and its network (io::run_metadata).
+  std::vector<std::pair<std::string, std::string>> files;
+  std::optional<data_group> network;
+  std::uint64_t network_hash = 0;
 };
+
+// The checkpoint a --resume continues, checked against the task as configured now: its theta
+// and moments fit the task's parameters and are finite, its data file and network are the ones
+// the run began with.
+void check_resume(const std::string& out, const plan& p, const tasks::task& task) {
+  const auto& st = p.previous.state;
+  const auto refuse = [&](const std::string& why) {
+    throw input_error("cannot resume '" + out + "': " + why);
+  };
+  if (st.theta.size() != task.layout().size())
+    refuse("its checkpoint's theta has " + std::to_string(st.theta.size()) +
+           " entries where task " + task.name() + " as configured has " +
+           std::to_string(task.layout().size()) + " parameters");
+  const auto finite = [&](const std::vector<double>& v, const char* what) {
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (!std::isfinite(v[k]))
+        refuse(std::string("its checkpoint's ") + what + " holds " +
+               (std::isnan(v[k]) ? "NaN" : "an infinity") + " at [" + std::to_string(k) +
+               "] (edited or damaged)");
+  };
+  finite(st.theta, "theta");
+  finite(st.optimizer.m, "optimiser first moment");
+  finite(st.optimizer.v, "optimiser second moment");
+  for (const auto& [key, before] : p.previous.meta.files) {
+    const auto now = std::find_if(p.files.begin(), p.files.end(),
+                                  [&](const auto& kv) { return kv.first == key; });
+    if (now == p.files.end() || now->second != before) {
+      const auto name = std::find_if(p.previous.meta.files.begin(), p.previous.meta.files.end(),
+                                     [](const auto& kv) { return kv.first == "data_file"; });
+      refuse("the data file '" +
+             (name != p.previous.meta.files.end() ? name->second : std::string("?")) +
+             "' changed since the run began (" + key + " was " + before + ", is " +
+             (now == p.files.end() ? std::string("absent") : now->second) + ")");
+    }
+  }
+  if (p.previous.meta.network && task.network() &&
+      models::network_from_tree(*p.previous.meta.network, out).hash() != task.network()->hash())
+    refuse("the network (task.network, or task B's settings) is not the one the run began with");
+}
 
 plan make_plan(const train_args& a, int ranks) {
   plan p;
@@ -93,6 +140,18 @@ plan make_plan(const train_args& a, int ranks) {
   } else {
     resolve_items_per_member(p.cfg, ranks);
   }
+  // The task once on rank 0: its files checked whole before anything is written (every value of
+  // a dataset: NaN, ranges), and what the run file records of them.
+  const auto task = tasks::make_task(p.cfg.task, p.cfg.values, p.cfg.seed);
+  p.files = task->file_record();
+  if (const auto* net = task->network()) {
+    p.network = models::network_tree(*net);
+    p.network_hash = net->hash();
+  }
+  if (p.resume)
+    check_resume(a.out, p, *task);
+  else
+    task->check_files();
   return p;
 }
 
@@ -170,8 +229,6 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
   auto& tr = *trainer;
   train::train_state st;
   if (resume) {
-    if (root && p.previous.state.theta.size() != task->layout().size())
-      throw consistency_error("the checkpoint's theta does not fit the task's parameters");
     std::vector<char> replica = root ? p.previous.state.replica_bytes() : std::vector<char>{};
     ctx->broadcast(replica);
     st.load_replica_bytes(replica);
@@ -185,7 +242,10 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     meta.program_version = esbio::version;
     meta.git_revision = esbio::git_revision;
     meta.config = cfg.text;
-    meta.config_hash = train::config_hash(cfg.text);
+    // The network is part of what a run is: hashed in with the configuration text.
+    meta.config_hash = train::config_hash(cfg.text) ^ (p.network_hash * 0x9e3779b97f4a7c15ull);
+    meta.files = p.files;
+    meta.network = p.network;
     meta.seed = cfg.seed;
     meta.ranks = ctx->size();
     meta.task = cfg.task;

@@ -11,6 +11,7 @@
 #include "esbio/io/output_file.hpp"
 #include "h5_file.hpp"
 #include "h5_handles.hpp"
+#include "h5_tree.hpp"
 
 namespace esbio::io {
 
@@ -66,6 +67,11 @@ void write_contents(hid_t file, const run_metadata& meta, const param_layout& la
   h5::write_attr(file, "start_time", meta.start_time);
   h5::write_attr(file, "status", meta.status);
   h5::write_attr(file, "generations_completed", static_cast<std::int64_t>(st.generation));
+  for (const auto& [k, v] : meta.files) h5::write_attr(file, k, v);
+  if (meta.network) {
+    auto g = h5::create_group(file, "network");
+    h5::write_tree(g, *meta.network);
+  }
 
   auto hist = h5::create_group(file, "history");
   std::vector<double> real(st.history.size());
@@ -182,6 +188,12 @@ run_contents read_run_file(const std::string& path) {
       m.instruction_set = h5::read_attr_string(file, "instruction_set");
     m.start_time = text("start_time");
     m.status = text("status");
+    for (const char* name : {"data_file", "data_size", "data_sha256"})
+      if (H5Aexists(file, name) > 0) m.files.emplace_back(name, h5::read_attr_string(file, name));
+    if (h5::exists(file, "network")) {
+      h5::handle g(H5Gopen2(file, "network", H5P_DEFAULT), H5Gclose, "network");
+      m.network = h5::tree_reader{"run file", path, std::uint64_t{1} << 31}.read(g, "/network");
+    }
     for (const char* name : {"config_hash", "seed", "ranks"}) r.need_attr(file, "", name);
     m.config_hash = h5::read_attr_uint(file, "config_hash");
     m.seed = h5::read_attr_uint(file, "seed");

@@ -73,6 +73,44 @@ TEST_CASE("a run file reads back exactly what was written") {
   CHECK(std::isnan(rc.state.history[2].validation_accuracy));
 }
 
+TEST_CASE("a run file carries the network it trains and the record of its data file") {
+  temp_dir dir;
+  const auto path = (dir.path / "run.h5").string();
+  param_layout layout;
+  layout.add("W1", 2, 2);
+  io::run_metadata meta;
+  meta.task = "network";
+  meta.files = {{"data_file", "/data/x.h5"}, {"data_size", "1234"}, {"data_sha256", "ab01"}};
+  data_group net;
+  net.attrs["format"] = std::string("esbio-network");
+  net.attrs["version"] = 1.0;
+  net.groups["recurrent"].arrays["weights"] = data_array{{2, 2}, {0.5, -1.0, 0.0, 2.0}, element_type::float64};
+  net.groups["populations"].groups["e"].attrs["model"] = std::string("morris_lecar");
+  meta.network = net;
+  auto st = sample_state();
+  st.theta.resize(4);
+  st.optimizer.m.resize(4);
+  st.optimizer.v.resize(4);
+  io::write_run_file(path, meta, layout, st);
+  const auto rc = io::read_run_file(path);
+  CHECK(rc.meta.files == meta.files);
+  REQUIRE(rc.meta.network.has_value());
+  CHECK(std::get<std::string>(rc.meta.network->attrs.at("format")) == "esbio-network");
+  CHECK(rc.meta.network->groups.at("recurrent").arrays.at("weights").values ==
+        std::vector<double>{0.5, -1.0, 0.0, 2.0});
+  CHECK(std::get<std::string>(
+            rc.meta.network->groups.at("populations").groups.at("e").attrs.at("model")) ==
+        "morris_lecar");
+
+  // Files written before networks were recorded read back with neither.
+  meta.files.clear();
+  meta.network.reset();
+  io::write_run_file(path, meta, layout, st);
+  const auto old = io::read_run_file(path);
+  CHECK(old.meta.files.empty());
+  CHECK_FALSE(old.meta.network.has_value());
+}
+
 TEST_CASE("reading refuses what is not an esbio run file, with input errors") {
   temp_dir dir;
   CHECK_THROWS_WITH_AS(io::read_run_file((dir.path / "missing.h5").string()),

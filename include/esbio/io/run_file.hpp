@@ -10,15 +10,20 @@
 //   /params/theta      final flat parameter vector; /params/<block> each block with its shape
 //   /checkpoint/...    theta, optimiser moments and step counts, generation: enough to resume
 //                      bit-identically
+//   /network           the network the run trains, as a network file holds it (tasks B and
+//                      network; esbio export writes the trained one); the root attributes
+//                      data_file, data_size and data_sha256 record a task network's dataset
 //
 // Files are written whole to "<path>.tmp" and renamed over <path>, so a crash at any instant
 // leaves the last complete checkpoint readable. Only rank 0 calls this layer.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "esbio/core/data_tree.hpp"
 #include "esbio/core/named_array.hpp"
 #include "esbio/core/params.hpp"
 #include "esbio/train/train_state.hpp"
@@ -37,6 +42,12 @@ struct run_metadata {
   std::string sundials_version, mpi_version, start_time;
   std::string instruction_set;  // core/platform.hpp; empty in files written before it
   std::string status = "running";
+  // What a run records of the files its configuration names (task network: the data file's
+  // path, size and SHA-256), as root attributes a resume compares.
+  std::vector<std::pair<std::string, std::string>> files;
+  // The network a run trains (tasks with a network description), as /network in the format of
+  // docs/network-files.md; empty for the other tasks and in files written before it.
+  std::optional<data_group> network;
 };
 
 struct run_contents {
