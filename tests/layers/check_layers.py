@@ -4,7 +4,13 @@
 seams besides: core (the settings schema, values, random numbers) includes nothing but the C++
 standard library, so that reading and checking settings never drags in Boost or another
 library the cli layer owns; and a layer's private headers (src/<layer>/*.hpp: the es layer's
-joint searches, HDF5 handles, the CVODES state) are included only from their own folder. Run by
+joint searches, HDF5 handles, the CVODES state) are included only from their own folder. And the
+registries are the only way in to what they register: a neuron model's header (one that
+static_asserts the neuron_model concept) is included only from src/models, where
+neuron_registry.cpp instantiates the network engine for it; a task's header (tasks/*_task.hpp)
+only from src/tasks, where tasks/registry.cpp names it; strategies have no public header at all
+(src/es/registry.cpp). So a new model, task or strategy is its own file plus one registration
+line, and nothing above its layer can come to depend on it. Run by
 ctest (test `layers`); prints every violation with the include chain that causes it.
 
     check_layers.py SOURCE_DIR
@@ -36,6 +42,7 @@ EXTERNAL = [
 ]
 # A C++ standard library header: no extension, no directory (<vector>, <cstdint>).
 STANDARD = re.compile(r"^[a-z_]+$")
+MODEL = re.compile(r"static_assert\((models::)?neuron_model<")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 
@@ -73,6 +80,15 @@ def main():
                 closure(d, seen)
         return seen
 
+    # What only a registry may include: neuron models (src/models) and tasks (src/tasks).
+    registered = {}
+    for f in files:
+        rel = f.relative_to(root).parts
+        if rel[:3] == ("include", "esbio", "models") and MODEL.search(f.read_text()):
+            registered[f] = "models"
+        elif rel[:3] == ("include", "esbio", "tasks") and f.name.endswith("_task.hpp"):
+            registered[f] = "tasks"
+
     problems = []
     for f in files:
         layer = layer_of(f, root)
@@ -91,6 +107,14 @@ def main():
                 path = " <- ".join(str(p.relative_to(root)) for p in chain)
                 problems.append(f"{layer} reaches {dep_layer}: {path}")
         for kind, dep in direct[f]:
+            home = registered.get(dep) if kind == "esbio" else None
+            if home and f.relative_to(root).parts[:2] not in (("src", home), ("include", "esbio")):
+                problems.append(f"{f.relative_to(root)}: includes {dep.relative_to(root)}, "
+                                f"reached only through the {home} registry")
+            if home and f.relative_to(root).parts[:2] == ("include", "esbio") and \
+                    layer_of(f, root) != home:
+                problems.append(f"{f.relative_to(root)}: includes {dep.relative_to(root)}, "
+                                f"reached only through the {home} registry")
             rel = dep.relative_to(root).parts if kind == "esbio" else ()
             if rel[:1] == ("src",) and rel[1] != f.relative_to(root).parts[1:2][0]:
                 problems.append(f"{f.relative_to(root)}: includes {dep.relative_to(root)}, "
