@@ -3,10 +3,15 @@
 // contract says the rank count must not change a single bit.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "esbio/core/error.hpp"
 #include "esbio/core/hash.hpp"
+#include "esbio/io/data_file.hpp"
+#include "esbio/models/network_file.hpp"
 #include "esbio/tasks/registry.hpp"
 #include "esbio/tasks/spiral_task.hpp"
 #include "esbio/train/trainer.hpp"
@@ -432,4 +437,91 @@ TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and i
       }
     }
   }
+}
+
+TEST_CASE("Hodgkin-Huxley networks, built in and read from files: bit-identical at any rank count") {
+  // Task B of HH neurons on the fixed-step scheme (both precisions) and on BDF, by ES (the hybrid
+  // protocol, a member in 2 parts) and by BP; then the same network written out as files and
+  // trained as task network; and an ES run stopped after 2 generations and resumed.
+  auto& ctx = *esbio_test_context;
+  auto local = dist::make_local_context();
+  const settings hh = {{"neuron.model", "hodgkin_huxley"}, {"task.neurons", "6"},
+                       {"task.trials", "3"},               {"task.token_ms", "0.6"},
+                       {"task.readout_ms", "3"},           {"task.dt", "0.05"},
+                       {"task.trial_v0_mean", "-65"},      {"network.input_gain", "3"},
+                       {"network.input_bias", "4.5"},      {"network.vt", "0"},
+                       {"network.kp", "4"}};
+  const auto config = [](train::training_method method, std::uint32_t generations) {
+    train::run_config r;
+    r.seed = 5;
+    r.generations = generations;
+    r.hash_every = 2;
+    r.method = method;
+    r.es.seed = r.seed;
+    r.es.population = 6;
+    r.es.sigma = 0.05;
+    r.es.baseline = es::baseline_kind::none;
+    r.optim.lr = 0.01;
+    r.items_per_member = method == train::training_method::es ? 2 : 1;
+    return r;
+  };
+  const auto run = [](const train::run_config& r, const tasks::task& task, dist::context& c,
+                      train::train_state* from = nullptr) {
+    train::trainer tr(r, task, c);
+    auto st = from ? *from : tr.initial_state();
+    tr.run(st, nullptr, {}, nullptr);
+    return st;
+  };
+  struct variant {
+    const char* integrator;
+    const char* precision;
+  };
+  for (const auto [integrator, precision] :
+       {variant{"fixed", "float64"}, variant{"fixed", "float32"}, variant{"bdf", "float64"}}) {
+    auto values = hh;
+    values["task.integrator"] = integrator;
+    values["task.precision"] = precision;
+    const auto b = tasks::make_task("evidence", tasks::task_defaults("evidence", values), 5);
+    for (const auto method : {train::training_method::es, train::training_method::bp}) {
+      CAPTURE(std::string(integrator) + " " + precision +
+              (method == train::training_method::bp ? " bp" : " es"));
+      auto r = config(method, 3);
+      if (method == train::training_method::es) r.es.exact_blocks = {"W_ro", "b_ro"};
+      const auto reference = run(r, *b, *local);
+      CHECK(run(r, *b, ctx).theta == reference.theta);
+      CHECK(reference.theta != train::trainer(r, *b, *local).initial_state().theta);
+    }
+  }
+
+  // Files: each rank writes its own copy (same bytes), so no rank waits on another's writes.
+  const auto b = tasks::make_task("evidence", tasks::task_defaults("evidence", hh), 5);
+  const auto stem = (std::filesystem::temp_directory_path() /
+                     ("esbio_mpi_" + std::to_string(::getpid()) + "_" + std::to_string(ctx.rank())))
+                        .string();
+  const auto net = stem + "_net.h5", data = stem + "_data.h5";
+  io::write_data_file(net, models::network_tree(b->network_at(b->initial_params())));
+  io::write_data_file(data, b->trials_as_dataset(4));
+  const auto files = tasks::make_task(
+      "network",
+      tasks::task_defaults("network", {{"task.network", net},
+                                       {"task.data", data},
+                                       {"task.trials", "3"},
+                                       {"task.dt", "0.05"},
+                                       {"task.batches", "sequential"}}),
+      5);
+  auto r = config(train::training_method::es, 4);
+  r.es.exact_blocks = {"readout.W", "readout.b"};
+  const auto reference = run(r, *files, *local);
+  CHECK(run(r, *files, ctx).theta == reference.theta);
+
+  auto half = r;
+  half.generations = 2;
+  auto st = run(half, *files, ctx);
+  std::vector<char> bytes = ctx.rank() == 0 ? st.replica_bytes() : std::vector<char>{};
+  ctx.broadcast(bytes);
+  train::train_state resumed;
+  resumed.load_replica_bytes(bytes);
+  CHECK(run(r, *files, ctx, &resumed).theta == reference.theta);
+  std::filesystem::remove(net);
+  std::filesystem::remove(data);
 }
