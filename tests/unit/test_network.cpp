@@ -7,11 +7,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "esbio/core/random.hpp"
 #include "esbio/models/network.hpp"
 #include "esbio/models/neuron_registry.hpp"
+#include "esbio/ode/integrator.hpp"
 
 using namespace esbio;
 
@@ -333,4 +337,74 @@ TEST_CASE("a heterogeneous population is the populations of its neurons") {
     MESSAGE(info.name << ": heterogeneous against two populations after 200 steps: " << worst);
     CHECK(worst < 1e-9);
   }
+}
+
+TEST_CASE("an HH network with conductance synapses agrees with SciPy Radau over 100 ms of spiking") {
+  // tests/regression/hh_network.py: 5 Hodgkin-Huxley neurons, excitatory and inhibitory
+  // kinetic synapses, ten 10 ms tokens; every neuron fires 5 or 6 spikes.
+  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/hh_network_scipy.txt");
+  REQUIRE(in);
+  std::vector<std::vector<double>> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::vector<double> v;
+    for (double x; ls >> x;) v.push_back(x);
+    lines.push_back(v);
+  }
+  const std::size_t n = 5, tokens = 10, per_token = 20, states = 5 * n;
+  REQUIRE(lines.size() == 2 + tokens + tokens * per_token);
+  models::network_description d;
+  models::population e, i;
+  e.name = "e";
+  i.name = "i";
+  e.model = i.model = "hodgkin_huxley";
+  e.count = 3;
+  i.count = 2;
+  e.e_syn = 0;
+  e.alpha = 2;
+  e.beta = 0.2;
+  i.e_syn = -75;
+  i.alpha = 3;
+  i.beta = 0.15;
+  d.populations = {e, i};
+  d.coupling = models::coupling_kind::conductance;
+  d.syn_gain = 0.5;
+  d.input_gain = 3;
+  d.input_offset = 4.5;
+  d.iapp = 0;
+  d.vt = 0;
+  d.kp = 4;
+  d.w_rec = lines[0];
+  const auto net = models::make_network(d);
+  REQUIRE(net->size() == states);
+  net->bind_recurrent(lines[0]);
+  ode::solver_options o;
+  o.lmm = ode::method::bdf;
+  o.nls = ode::nonlinear_solver::newton;
+  o.ls = ode::linear_solver::block;
+  o.rtol = 1e-12;
+  o.atol = 1e-12;
+  o.max_steps_total = 10000000;
+  ode::integrator ig(o);
+  std::vector<double> y = lines[1 + tokens];
+  double worst_v = 0, worst_gate = 0;
+  for (std::size_t k = 0; k < tokens; ++k) {
+    net->set_drive(lines[1 + k]);
+    std::vector<double> t_out;
+    for (std::size_t r = 0; r < per_token; ++r) t_out.push_back(lines[2 + tokens + per_token * k + r][0]);
+    std::vector<double> out(states * per_token);
+    REQUIRE(ig.solve(*net, 10.0 * double(k), y, t_out, out).status == ode::solve_status::success);
+    for (std::size_t r = 0; r < per_token; ++r) {
+      const auto& ref = lines[2 + tokens + per_token * k + r];
+      for (std::size_t s = 0; s < states; ++s) {
+        const double err = std::abs(out[states * r + s] - ref[1 + s]);
+        (s < n ? worst_v : worst_gate) = std::max(s < n ? worst_v : worst_gate, err);
+      }
+    }
+    y.assign(out.end() - static_cast<std::ptrdiff_t>(states), out.end());
+  }
+  CHECK(worst_v < 1e-3);
+  CHECK(worst_gate < 1e-5);
+  MESSAGE("max |V - V_scipy| = " << worst_v << " mV, gates and synapses " << worst_gate);
 }
