@@ -84,6 +84,7 @@ train::run_config analysis_config(const train_args& run) {
 std::vector<char> run_file_theta(const std::string& params_file) {
   if (params_file.empty()) return {};
   const auto rc = io::read_run_file(params_file);
+  io::require_finite(rc, params_file);
   const auto& th = rc.state.theta;
   return {reinterpret_cast<const char*>(th.data()),
           reinterpret_cast<const char*>(th.data() + th.size())};

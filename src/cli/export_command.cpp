@@ -61,6 +61,7 @@ int export_network(const std::vector<std::string>& args) {
   std::vector<double> theta;
   if (const auto params = option_text(vm, "params")) {
     const auto run = io::read_run_file(*params);
+    io::require_finite(run, *params);
     base = run.meta.config;
     base_name = *params;
     theta = run.state.theta;

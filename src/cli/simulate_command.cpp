@@ -61,6 +61,7 @@ int simulate(const std::vector<std::string>& args) {
   if (vm.count("params")) {
     const auto path = vm["params"].as<std::string>();
     const auto run = io::read_run_file(path);
+    io::require_finite(run, path);
     base = run.meta.config;
     base_name = path;
     theta = run.state.theta;

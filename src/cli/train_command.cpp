@@ -78,16 +78,7 @@ void check_resume(const std::string& out, const plan& p, const tasks::task& task
     refuse("its checkpoint's theta has " + std::to_string(st.theta.size()) +
            " entries where task " + task.name() + " as configured has " +
            std::to_string(task.layout().size()) + " parameters");
-  const auto finite = [&](const std::vector<double>& v, const char* what) {
-    for (std::size_t k = 0; k < v.size(); ++k)
-      if (!std::isfinite(v[k]))
-        refuse(std::string("its checkpoint's ") + what + " holds " +
-               (std::isnan(v[k]) ? "NaN" : "an infinity") + " at [" + std::to_string(k) +
-               "] (edited or damaged)");
-  };
-  finite(st.theta, "theta");
-  finite(st.optimizer.m, "optimiser first moment");
-  finite(st.optimizer.v, "optimiser second moment");
+  io::require_finite(p.previous, out);
   for (const auto& [key, before] : p.previous.meta.files) {
     const auto now = std::find_if(p.files.begin(), p.files.end(),
                                   [&](const auto& kv) { return kv.first == key; });
@@ -100,8 +91,8 @@ void check_resume(const std::string& out, const plan& p, const tasks::task& task
              (now == p.files.end() ? std::string("absent") : now->second) + ")");
     }
   }
-  if (p.previous.meta.network && task.network() &&
-      models::network_from_tree(*p.previous.meta.network, out).hash() != task.network()->hash())
+  if (p.previous.meta.network && p.network &&
+      models::network_from_tree(*p.previous.meta.network, out).hash() != p.network_hash)
     refuse("the network (task.network, or task B's settings) is not the one the run began with");
 }
 
@@ -146,7 +137,8 @@ plan make_plan(const train_args& a, int ranks) {
   p.files = task->file_record();
   if (const auto* net = task->network()) {
     p.network = models::network_tree(*net);
-    p.network_hash = net->hash();
+    // As the run file will hold it (the file names what a description may leave implicit).
+    p.network_hash = models::network_from_tree(*p.network, "task.network").hash();
   }
   if (p.resume)
     check_resume(a.out, p, *task);

@@ -1,5 +1,6 @@
 #include "esbio/io/run_file.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -255,6 +256,20 @@ run_contents read_run_file(const std::string& path) {
     r.damaged(e.what());  // a read HDF5 could not complete: truncated or corrupt data
   }
   return rc;
+}
+
+void require_finite(const run_contents& rc, const std::string& path) {
+  const auto check = [&](const std::vector<double>& v, const char* dataset) {
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (!std::isfinite(v[k]))
+        throw input_error("run file '" + path + "': " + dataset + " holds " +
+                          (std::isnan(v[k]) ? "NaN" : "an infinity") + " at [" +
+                          std::to_string(k) + "] (edited or damaged): not a state to continue "
+                          "from or evaluate");
+  };
+  check(rc.state.theta, "/checkpoint/theta");
+  check(rc.state.optimizer.m, "/checkpoint/optimizer_m");
+  check(rc.state.optimizer.v, "/checkpoint/optimizer_v");
 }
 
 }  // namespace esbio::io

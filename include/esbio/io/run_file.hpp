@@ -62,6 +62,13 @@ void write_run_file(const std::string& path, const run_metadata& meta, const par
 // not HDF5, or is not an esbio run file.
 run_contents read_run_file(const std::string& path);
 
+// input_error naming the file and the first NaN or infinity in the checkpoint's theta or the
+// optimiser's moments. esbio never writes one (a failed member is a status, not a number); a
+// hand edit or a damaged copy can, and every command that continues from or evaluates a run's
+// parameters refuses it before it is used. read_run_file does not call it, so `esbio info`
+// still shows such a file.
+void require_finite(const run_contents& rc, const std::string& path);
+
 bool file_exists(const std::string& path);
 
 // A flat result file for the analysis commands (scan, simulate): root attributes and 1-D columns
