@@ -17,6 +17,13 @@ namespace {
 // or order; CVODE's own scaling of stale corrections is off for this solver type, so P must
 // carry the current gamma), after a reset, and at least every refresh_steps steps, CVODE's
 // default for reusing a preconditioner.
+//
+// Under the adjoint, CVODES re-runs the forward from its checkpoints (every checkpoint_steps
+// steps) during the backward pass and expects the same steps again: it stores them in a table
+// sized by the first run, and a re-run that takes more steps writes past its end (SUNDIALS
+// issue #49: a segmentation fault in CVodeB). A P carried over from wherever the solver last
+// was would change the Newton iterates and so the steps, so an adjoint's forward also rebuilds
+// P on entering each checkpoint interval: the first run and every re-run then see the same P.
 constexpr long refresh_steps = 20;
 
 struct content {
@@ -25,6 +32,7 @@ struct content {
   bool valid = false;
   long setup_step = 0;
   double gamma = 0;
+  long checkpoint_steps = 0;  // 0: no adjoint checkpoints to align with
 };
 
 content* state(SUNLinearSolver ls) {
@@ -43,7 +51,10 @@ int solve(SUNLinearSolver ls, SUNMatrix, N_Vector x, N_Vector b, sunrealtype) {
   if (CVodeGetCurrentGamma(c->mem, &gamma) < 0 || CVodeGetNumSteps(c->mem, &nst) < 0)
     return SUNLS_PACKAGE_FAIL_UNREC;
   try {
-    if (!c->valid || gamma != c->gamma || nst - c->setup_step >= refresh_steps) {
+    const bool new_interval = c->checkpoint_steps > 0 &&
+                              (nst < c->setup_step || nst / c->checkpoint_steps !=
+                                                          c->setup_step / c->checkpoint_steps);
+    if (!c->valid || gamma != c->gamma || nst - c->setup_step >= refresh_steps || new_interval) {
       N_Vector y = nullptr;
       double t = 0;
       if (CVodeGetCurrentState(c->mem, &y) < 0 || CVodeGetCurrentTime(c->mem, &t) < 0)
@@ -86,6 +97,10 @@ SUNLinearSolver make_block_linear_solver(SUNContext ctx, void* mem, void* user) 
 
 void reset_block_linear_solver(SUNLinearSolver ls) {
   state(ls)->valid = false;
+}
+
+void align_block_linear_solver(SUNLinearSolver ls, long checkpoint_steps) {
+  state(ls)->checkpoint_steps = checkpoint_steps;
 }
 
 }  // namespace esbio::ode::detail

@@ -15,5 +15,8 @@ SUNLinearSolver make_block_linear_solver(SUNContext ctx, void* mem, void* user);
 // Forget the set-up P: the next solve sets up afresh (after a re-initialisation, whose new
 // initial state and step size the old P knows nothing of).
 void reset_block_linear_solver(SUNLinearSolver ls);
+// Rebuild P whenever the step count enters a new interval of checkpoint_steps steps (an
+// adjoint's forward, whose intervals CVODES re-runs during the backward pass).
+void align_block_linear_solver(SUNLinearSolver ls, long checkpoint_steps);
 
 }  // namespace esbio::ode::detail

@@ -328,6 +328,8 @@ solve_result integrator::forward(system& sys, double t0, std::span<const double>
   // Hermite interpolation of the stored steps: the backward problem needs y(t) at arbitrary
   // times between checkpoints.
   check(CVodeAdjInit(s.mem.get(), adjoint_checkpoint_steps, CV_HERMITE), "CVodeAdjInit");
+  if (opts_.nls == nonlinear_solver::newton && opts_.ls == linear_solver::block)
+    align_block_linear_solver(s.ls.get(), adjoint_checkpoint_steps);
   s.t0 = t0;
   s.t_out.assign(t_out.begin(), t_out.end());
   auto res = march(s, t_out, out, y0, true);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -339,72 +340,138 @@ TEST_CASE("a heterogeneous population is the populations of its neurons") {
   }
 }
 
-TEST_CASE("an HH network with conductance synapses agrees with SciPy Radau over 100 ms of spiking") {
-  // tests/regression/hh_network.py: 5 Hodgkin-Huxley neurons, excitatory and inhibitory
-  // kinetic synapses, ten 10 ms tokens; every neuron fires 5 or 6 spikes.
-  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/hh_network_scipy.txt");
-  REQUIRE(in);
+namespace {
+
+// tests/regression/hh_network.py: 5 Hodgkin-Huxley neurons, excitatory and inhibitory kinetic
+// synapses, ten 10 ms tokens; every neuron fires 5 or 6 spikes. Its stored lines (W, the
+// tokens' drives, y0, then the trajectory) and the network it describes.
+struct hh_reference {
+  static constexpr std::size_t n = 5, tokens = 10, per_token = 20, states = 5 * n;
   std::vector<std::vector<double>> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ls(line);
-    std::vector<double> v;
-    for (double x; ls >> x;) v.push_back(x);
-    lines.push_back(v);
+  models::network_description d;  // the network refers to it
+  std::unique_ptr<models::network> net;
+
+  hh_reference() {
+    std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/hh_network_scipy.txt");
+    REQUIRE(in);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream ls(line);
+      std::vector<double> v;
+      for (double x; ls >> x;) v.push_back(x);
+      lines.push_back(v);
+    }
+    REQUIRE(lines.size() == 2 + tokens + tokens * per_token);
+    models::population e, i;
+    e.name = "e";
+    i.name = "i";
+    e.model = i.model = "hodgkin_huxley";
+    e.count = 3;
+    i.count = 2;
+    e.e_syn = 0;
+    e.alpha = 2;
+    e.beta = 0.2;
+    i.e_syn = -75;
+    i.alpha = 3;
+    i.beta = 0.15;
+    d.populations = {e, i};
+    d.coupling = models::coupling_kind::conductance;
+    d.syn_gain = 0.5;
+    d.input_gain = 3;
+    d.input_offset = 4.5;
+    d.iapp = 0;
+    d.vt = 0;
+    d.kp = 4;
+    d.w_rec = lines[0];
+    net = models::make_network(d);
+    REQUIRE(net->size() == states);
+    net->bind_recurrent(lines[0]);
   }
-  const std::size_t n = 5, tokens = 10, per_token = 20, states = 5 * n;
-  REQUIRE(lines.size() == 2 + tokens + tokens * per_token);
-  models::network_description d;
-  models::population e, i;
-  e.name = "e";
-  i.name = "i";
-  e.model = i.model = "hodgkin_huxley";
-  e.count = 3;
-  i.count = 2;
-  e.e_syn = 0;
-  e.alpha = 2;
-  e.beta = 0.2;
-  i.e_syn = -75;
-  i.alpha = 3;
-  i.beta = 0.15;
-  d.populations = {e, i};
-  d.coupling = models::coupling_kind::conductance;
-  d.syn_gain = 0.5;
-  d.input_gain = 3;
-  d.input_offset = 4.5;
-  d.iapp = 0;
-  d.vt = 0;
-  d.kp = 4;
-  d.w_rec = lines[0];
-  const auto net = models::make_network(d);
-  REQUIRE(net->size() == states);
-  net->bind_recurrent(lines[0]);
+  const std::vector<double>& drive(std::size_t token) const { return lines[1 + token]; }
+  const std::vector<double>& y0() const { return lines[1 + tokens]; }
+  const std::vector<double>& row(std::size_t token, std::size_t r) const {
+    return lines[2 + tokens + per_token * token + r];
+  }
+};
+
+ode::solver_options hh_bdf(ode::linear_solver ls, double tol) {
   ode::solver_options o;
   o.lmm = ode::method::bdf;
   o.nls = ode::nonlinear_solver::newton;
-  o.ls = ode::linear_solver::block;
-  o.rtol = 1e-12;
-  o.atol = 1e-12;
+  o.ls = ls;
+  o.rtol = tol;
+  o.atol = tol;
   o.max_steps_total = 10000000;
-  ode::integrator ig(o);
-  std::vector<double> y = lines[1 + tokens];
+  o.max_steps_per_output = 1000000;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("an HH network with conductance synapses agrees with SciPy Radau over 100 ms of spiking") {
+  hh_reference ref;
+  const std::size_t n = ref.n, states = ref.states;
+  ode::integrator ig(hh_bdf(ode::linear_solver::block, 1e-12));
+  std::vector<double> y = ref.y0();
   double worst_v = 0, worst_gate = 0;
-  for (std::size_t k = 0; k < tokens; ++k) {
-    net->set_drive(lines[1 + k]);
+  for (std::size_t k = 0; k < ref.tokens; ++k) {
+    ref.net->set_drive(ref.drive(k));
     std::vector<double> t_out;
-    for (std::size_t r = 0; r < per_token; ++r) t_out.push_back(lines[2 + tokens + per_token * k + r][0]);
-    std::vector<double> out(states * per_token);
-    REQUIRE(ig.solve(*net, 10.0 * double(k), y, t_out, out).status == ode::solve_status::success);
-    for (std::size_t r = 0; r < per_token; ++r) {
-      const auto& ref = lines[2 + tokens + per_token * k + r];
+    for (std::size_t r = 0; r < ref.per_token; ++r) t_out.push_back(ref.row(k, r)[0]);
+    std::vector<double> out(states * ref.per_token);
+    REQUIRE(ig.solve(*ref.net, 10.0 * double(k), y, t_out, out).status ==
+            ode::solve_status::success);
+    for (std::size_t r = 0; r < ref.per_token; ++r)
       for (std::size_t s = 0; s < states; ++s) {
-        const double err = std::abs(out[states * r + s] - ref[1 + s]);
+        const double err = std::abs(out[states * r + s] - ref.row(k, r)[1 + s]);
         (s < n ? worst_v : worst_gate) = std::max(s < n ? worst_v : worst_gate, err);
       }
-    }
     y.assign(out.end() - static_cast<std::ptrdiff_t>(states), out.end());
   }
   CHECK(worst_v < 1e-3);
   CHECK(worst_gate < 1e-5);
   MESSAGE("max |V - V_scipy| = " << worst_v << " mV, gates and synapses " << worst_gate);
+}
+
+TEST_CASE("the adjoint through many checkpoint intervals: block and GMRES agree with differences") {
+  // 60 ms of spiking in one segment takes several of CVODES' checkpoint intervals, which the
+  // backward pass re-runs; the block solver used to re-run them with another preconditioner
+  // and take more steps than stored (a segmentation fault in CVodeB). Loss: the sum of the
+  // voltages at 60 ms; its gradient with respect to the initial state.
+  hh_reference ref;
+  const std::size_t states = ref.states, p = ref.n * ref.n + ref.n;
+  ref.net->set_drive(ref.drive(6));
+  const std::vector<double> t_out{60.0};
+  std::vector<double> dl_dy(states, 0.0);
+  for (std::size_t i = 0; i < ref.n; ++i) dl_dy[i] = 1;
+  const auto loss = [&](const std::vector<double>& y0) {
+    ode::integrator ig(hh_bdf(ode::linear_solver::dense, 1e-11));
+    std::vector<double> out(states);
+    REQUIRE(ig.solve(*ref.net, 0, y0, t_out, out).status == ode::solve_status::success);
+    double l = 0;
+    for (std::size_t i = 0; i < ref.n; ++i) l += out[i];
+    return l;
+  };
+  std::vector<std::vector<double>> grads;
+  for (const auto ls : {ode::linear_solver::block, ode::linear_solver::gmres}) {
+    CAPTURE(static_cast<int>(ls));
+    ode::integrator ig(hh_bdf(ls, 1e-9));
+    std::vector<double> out(states), dl_dy0(states), dl_dp(p);
+    const auto fwd = ig.forward(*ref.net, 0, ref.y0(), t_out, out);
+    REQUIRE(fwd.status == ode::solve_status::success);
+    CHECK(fwd.stats.steps > 3 * ode::integrator::adjoint_checkpoint_steps);
+    REQUIRE(ig.backward(*ref.net, dl_dy, dl_dy0, dl_dp).status == ode::solve_status::success);
+    grads.push_back(dl_dy0);
+  }
+  // Central differences in the initial voltage of each neuron (mV).
+  for (std::size_t i = 0; i < ref.n; ++i) {
+    CAPTURE(i);
+    auto up = ref.y0(), down = ref.y0();
+    const double h = 1e-3;
+    up[i] += h;
+    down[i] -= h;
+    const double fd = (loss(up) - loss(down)) / (2 * h);
+    CHECK(grads[0][i] == doctest::Approx(fd).epsilon(2e-3).scale(1));
+    CHECK(grads[1][i] == doctest::Approx(fd).epsilon(2e-3).scale(1));
+  }
 }

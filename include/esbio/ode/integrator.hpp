@@ -41,6 +41,11 @@ struct solve_result {
 
 class integrator {
  public:
+  // Steps between the forward's checkpoints: memory (Hermite data of this many steps) against
+  // recomputation in the backward pass.
+  // Public for the tests that take several intervals.
+  static constexpr int adjoint_checkpoint_steps = 100;
+
   explicit integrator(solver_options opts = {});
   ~integrator();
   integrator(integrator&&) noexcept;
@@ -84,9 +89,6 @@ class integrator {
              std::span<const double> t_out, std::span<double> out, const char* who);
   solve_result march(impl& s, std::span<const double> t_out, std::span<double> out,
                      std::span<const double> y_now, bool checkpoint);
-  // Steps between the forward's checkpoints: memory (Hermite data of this many steps) against
-  // recomputation in the backward pass.
-  static constexpr int adjoint_checkpoint_steps = 100;
 
   double t_now_ = 0;
   long budget_steps_ = 0;
