@@ -21,42 +21,6 @@ head -c "$(($(stat -c %s good.h5) / 2))" good.h5 > truncated.h5
 cp good.h5 no_moments.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_moments.h5", "r+")["checkpoint/optimizer_m"]'
 cp good.h5 no_config.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_config.h5", "r+").attrs["config"]'
 cp good.h5 no_checkpoint.h5 && "$PYTHON" -c 'import h5py; del h5py.File("no_checkpoint.h5", "r+")["checkpoint"]'
-snapshot() {
-  find . ! -name out.txt ! -name err.txt ! -name . -printf '%y %p %s %T@\n' | sort
-  find . -type f ! -name out.txt ! -name err.txt -exec sha256sum {} + | sort
-  stat -c '%F %t:%T' /dev/null
-}
-esbio_lines() { grep -c '^esbio:' err.txt; }
-
-expect_bad() { # description expected-text esbio-args...
-  expect_bad_with "" "$@"
-}
-expect_bad_np2() { # the same under mpirun -np 2: only rank 0 speaks, every rank exits 2
-  expect_bad_with "np2" "$@"
-}
-expect_bad_with() { # launcher description expected-text esbio-args...
-  local launcher=$1 what=$2 text=$3
-  shift 3
-  local before after rc
-  before=$(snapshot)
-  if [ -n "$launcher" ]; then
-    what="mpirun -np 2: $what"
-    mpi 2 "$ESBIO" "$@" > out.txt 2> err.txt
-  else
-    "$ESBIO" "$@" > out.txt 2> err.txt
-  fi
-  rc=$?
-  after=$(snapshot)
-  checks=$((checks + 1))
-  if [ "$rc" -ne 2 ]; then fail "$what: exit $rc, expected 2"; cat err.txt; return; fi
-  if [ -z "$launcher" ] && [ "$(wc -l < err.txt)" -ne 1 ]; then
-    fail "$what: stderr has $(wc -l < err.txt) lines"; cat err.txt; return
-  fi
-  if [ "$(esbio_lines)" -ne 1 ]; then fail "$what: $(esbio_lines) lines from esbio"; cat err.txt; return; fi
-  if ! grep -qF -- "$text" err.txt; then fail "$what: '$(grep '^esbio:' err.txt)' does not name '$text'"; return; fi
-  if [ "$before" != "$after" ]; then fail "$what: files changed"; diff <(echo "$before") <(echo "$after"); return; fi
-  pass "$what: $(grep '^esbio:' err.txt)"
-}
 
 expect_bad "unknown option" "--bogus" train --config "$TINY" --out new.h5 --bogus 1
 expect_bad "sigma zero" "es.sigma" train --config "$TINY" --out new.h5 --es.sigma 0
