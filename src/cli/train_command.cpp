@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
 #include "esbio/core/platform.hpp"
+#include "esbio/core/file_access.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
@@ -56,6 +58,24 @@ std::string first_difference(const train::run_config& recorded, const train::run
 
 // What rank 0 settles before any rank computes: everything that touches the file system, and
 // the configuration, resolved once.
+// The process's peak resident memory (Linux reports ru_maxrss in KiB).
+double peak_memory_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return 1024.0 * static_cast<double>(u.ru_maxrss);
+}
+
+std::string format_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f kB", b / 1e3);
+  return buf;
+}
+
 struct plan {
   train::run_config cfg;
   bool resume = false;
@@ -271,8 +291,18 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
     };
   if (root)
     tr.on_warning([](const std::string& w) { std::cerr << "esbio: warning: " << w << "\n"; });
+  const auto read_before = array_bytes_read();
   const auto result = tr.run(st, sink.get(), on_progress, &signals.at_boundary());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // What each rank read of the data files while training and its peak memory: a dataset larger
+  // than memory is read in each rank's share, and this is where a user sees it.
+  std::vector<double> per_rank(2 * static_cast<std::size_t>(ctx->size()), 0.0);
+  std::vector<std::size_t> bounds(static_cast<std::size_t>(ctx->size()) + 1);
+  for (std::size_t r = 0; r < bounds.size(); ++r) bounds[r] = 2 * r;
+  per_rank[2 * static_cast<std::size_t>(ctx->rank())] =
+      static_cast<double>(array_bytes_read() - read_before);
+  per_rank[2 * static_cast<std::size_t>(ctx->rank()) + 1] = peak_memory_bytes();
+  ctx->allgather(per_rank, bounds);
 
   if (result == train::outcome::stopped) {
     if (root)
@@ -283,6 +313,15 @@ int train(dist::context& context, stop_signals& signals, urgent_state& urgent,
   if (result == train::outcome::failed) {
     if (root) std::cerr << "esbio: error: " << tr.failure() << "\n";
     return 1;
+  }
+  if (root && !quiet && !p.files.empty()) {
+    std::cout << "per rank: data read";
+    for (int r = 0; r < ctx->size(); ++r)
+      std::cout << (r ? ", " : " ") << format_bytes(per_rank[2 * static_cast<std::size_t>(r)]);
+    std::cout << "; peak memory";
+    for (int r = 0; r < ctx->size(); ++r)
+      std::cout << (r ? ", " : " ") << format_bytes(per_rank[2 * static_cast<std::size_t>(r) + 1]);
+    std::cout << std::endl;
   }
   if (root && !quiet)
     std::cout << "finished " << cfg.generations << " generations in " << format_duration(secs)

@@ -1,5 +1,6 @@
 #include "esbio/core/file_access.hpp"
 
+#include <atomic>
 #include <stdexcept>
 
 namespace esbio {
@@ -10,6 +11,18 @@ file_access& installed() {
   return access;
 }
 }  // namespace
+
+namespace {
+std::atomic<std::uint64_t> array_bytes{0};
+}
+
+std::uint64_t array_bytes_read() {
+  return array_bytes.load(std::memory_order_relaxed);
+}
+
+void count_array_bytes_read(std::uint64_t bytes) {
+  array_bytes.fetch_add(bytes, std::memory_order_relaxed);
+}
 
 void install_file_access(file_access access) {
   installed() = std::move(access);

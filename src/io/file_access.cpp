@@ -119,6 +119,7 @@ class h5_array_file final : public array_file {
       refuse("/" + name, "cannot be read (truncated or corrupt)");
     }
     bytes_ += out.size() * element_bytes_.at(name);
+    count_array_bytes_read(out.size() * element_bytes_.at(name));
   }
 
   std::vector<double> read_ragged(const std::string& name, std::size_t row) override {
@@ -137,6 +138,7 @@ class h5_array_file final : public array_file {
     std::vector<double> out(p, p + v.len);
     H5Dvlen_reclaim(vtype, mem, H5P_DEFAULT, &v);
     bytes_ += out.size() * element_bytes_.at(name);
+    count_array_bytes_read(out.size() * element_bytes_.at(name));
     return out;
   }
 

@@ -16,9 +16,6 @@ namespace {
 // The largest network file esbio reads whole: W of 16384 x 16384 neurons in float64.
 constexpr std::uint64_t max_network_bytes = std::uint64_t{1} << 31;
 
-std::size_t steps_in(double ms, double dt) {
-  return static_cast<std::size_t>(std::llround(ms / dt));
-}
 bool whole_steps(double ms, double dt) {
   const double s = ms / dt;
   return std::abs(s - std::round(s)) <= 1e-9 * std::max(1.0, s) && std::round(s) >= 1;

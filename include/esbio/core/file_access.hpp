@@ -50,6 +50,10 @@ struct file_access {
 };
 
 void install_file_access(file_access access);
+// Bytes this process has read from array files (datasets) so far: what a rank's share of a
+// large dataset costs it, logged per rank at the end of a run.
+std::uint64_t array_bytes_read();
+void count_array_bytes_read(std::uint64_t bytes);
 const file_access& files();  // logic_error when nothing is installed
 
 }  // namespace esbio
