@@ -2,8 +2,8 @@
 # The README's first command: install what is missing, build, then the tutorial in small
 # (docs/tutorial.md). Writes a 20-neuron excitatory/inhibitory Morris-Lecar network and a
 # context-dependent integration dataset (make_tutorial.py --reduced), trains the network,
-# integrated by CVODE's BDF, with ES on 2 MPI ranks for 150 generations (about a minute and a
-# half), and draws validation accuracy, the loss and spike rasters before and after training.
+# integrated by CVODE's BDF, with ES on 2 MPI ranks for 150 generations (about two minutes),
+# and draws validation accuracy, the loss and spike rasters before and after training.
 # Output: runs/quickstart.h5 (the run file), runs/quickstart-before.h5 and
 # runs/quickstart-after.h5 (traces) and runs/quickstart.png.
 set -euo pipefail
