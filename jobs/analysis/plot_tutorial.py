@@ -3,7 +3,7 @@
 before and after training, and the learned recurrent weights.
 
 usage: /usr/bin/python3 jobs/analysis/plot_tutorial.py OUT.png --run LABEL=RUN.h5 [--run ...]
-           --before TRACES.h5 --after TRACES.h5 [--data DATA.h5]
+           --before TRACES.h5 --after TRACES.h5 [--after-title TEXT] [--data DATA.h5]
            [--weights-before NET.h5 --weights-after NET.h5]
 
 RUN.h5 are `esbio train` run files (validation accuracy and loss per generation); TRACES.h5 are
