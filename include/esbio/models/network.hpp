@@ -97,6 +97,7 @@ class network : public ode::system {
 };
 
 // The network of the description's model (neuron_registry.hpp); input_error for an unknown model.
+// The network refers to d (description()) rather than copying its weights: d must outlive it.
 std::unique_ptr<network> make_network(const network_description& d,
                                       const network_options& options = {});
 
