@@ -17,9 +17,9 @@ namespace esbio::tasks {
 const std::vector<task_kind>& task_kinds() {
   static const std::vector<task_kind> kinds{
       registered<spiral_task>("spiral", "task C: the cubic spiral learned by a neural ODE"),
-      registered<turn_off_task>("turn_off", "task A: silence one Morris-Lecar neuron"),
+      registered<turn_off_task>("turn_off", "task A: silence one neuron (neuron.model)"),
       registered<evidence_task>("evidence",
-                                "task B: evidence integration by a Morris-Lecar network"),
+                                "task B: evidence integration by a network (neuron.model)"),
       registered<robertson_task>("robertson", "task D: Robertson's stiff kinetics, a neural ODE"),
       registered<network_task>("network",
                                "your network (task.network) on your data (task.data): "
