@@ -40,6 +40,12 @@ done
   mpirun -np 2 $esbio gradient --config data/beyond/evidence_hh.ini --sigmas 1e-3,1e-2,1e-1 \
     --populations 10,100 --repeats 2 --out runs/hh/evidence_hh-grad.h5
 
+# Task A's landscape along W: the loss, its smoothed version and both gradients.
+[[ -f runs/hh/scan.h5 ]] ||
+  mpirun -np 2 $esbio scan --config data/beyond/turn_off_hh.ini --from 0 --to 0.6 --points 300 \
+    --sigma 0.01 --out runs/hh/scan.h5
+/usr/bin/python3 jobs/analysis/plot_scan.py runs/hh/scan.h5
+
 # The Jacobian's stiffness ratio along the validation trials, HH against Morris-Lecar, both on
 # BDF at the same size (simulate records it on the continuous model).
 [[ -f runs/hh/stiff-hh.h5 ]] ||
