@@ -63,7 +63,10 @@ int main(int argc, char** argv) {
   random_stream(1, stream::init, 0, 0).fill_uniform(w, -0.1, 0.1);
   random_stream(1, stream::init, 0, 1).fill_uniform(t, 0, 1);
   models::network_description d;
-  d.populations.push_back({.name = "neurons", .count = n});
+  models::population neurons;
+  neurons.name = "neurons";
+  neurons.count = n;
+  d.populations.push_back(neurons);
   d.w_rec = w;
   const auto net = models::make_network(d);
   net->bind_recurrent(w);
