@@ -640,7 +640,9 @@ class network_of final : public network {
     for (const auto& g : groups_) {
       const auto kc = M::template prepare<real>(g.p, dt);
       const real z_gain = real(dt * desc_.input_gain / M::capacitance(g.p));
-      const auto one = [&](std::size_t k) {
+      // Inlined by force: out of line (HH's reverse is large), the loop below calls it per
+      // element and libm's scalar exp instead of libmvec's vector one.
+      const auto one = [&](std::size_t k) __attribute__((always_inline)) {
         const real tnk = t_new[k];
         l[k] = l[k] + lt[k] * tnk * (1 - tnk) * inv_kp;
         const real a =

@@ -122,7 +122,7 @@ struct hodgkin_huxley {
   };
 
   template <class real>
-  static kinetics<real> kinetics_at(real v) {
+  [[gnu::always_inline]] static kinetics<real> kinetics_at(real v) {
     // Series lengths where the first omitted term is below u at |s| = 1/2 (see above).
     constexpr std::size_t terms = std::is_same_v<real, float> ? 4 : 8;
     const real vr = std::min(std::max(v, real(v_min)), real(v_max));
@@ -157,7 +157,7 @@ struct hodgkin_huxley {
 
   // 1 - e^{-z} for z >= 0, given d = e^{-z}: accurate relative to itself for small z.
   template <class real>
-  static real one_minus_exp(real z, real d) {
+  [[gnu::always_inline]] static real one_minus_exp(real z, real d) {
     // The first omitted term is below u at z = 1/2.
     constexpr std::size_t terms = std::is_same_v<real, float> ? 8 : 14;
     return z < real(0.5) ? z * horner<real, terms>(expm1_series, z) : 1 - d;
@@ -236,7 +236,8 @@ struct hodgkin_huxley {
   }
 
   template <class real>
-  static void step(const step_constants<real>& k, step_input<real> in, state_view<real> st) {
+  [[gnu::always_inline]] static void step(const step_constants<real>& k, step_input<real> in,
+                                          state_view<real> st) {
     const real v = st[0], m = st[1], h = st[2], n = st[3];
     const auto r = kinetics_at(v);
     const real sm = r.am + r.bm, sh = r.ah + r.bh, sn = r.an + r.bn;
@@ -257,8 +258,9 @@ struct hodgkin_huxley {
   }
 
   template <class real>
-  static real step_vjp(const step_constants<real>& k, state_view<const real> st,
-                       state_view<const real> st_new, state_view<real> l) {
+  [[gnu::always_inline]] static real step_vjp(const step_constants<real>& k,
+                                              state_view<const real> st,
+                                              state_view<const real> st_new, state_view<real> l) {
     const real v = st[0], m = st[1], h = st[2], n = st[3];
     const real vn = st_new[0], mn = st_new[1], hn = st_new[2], nn = st_new[3];
     const auto r = kinetics_at(v);
@@ -290,7 +292,7 @@ struct hodgkin_huxley {
  private:
   // c[0] + c[1] w + ... + c[n-1] w^(n-1); the loop is unrolled (n is a constant).
   template <class real, std::size_t n, std::size_t size>
-  static real horner(const std::array<double, size>& c, real w) {
+  [[gnu::always_inline]] static real horner(const std::array<double, size>& c, real w) {
     static_assert(n >= 1 && n <= size);
     real acc = real(c[n - 1]);
     for (std::size_t i = n - 1; i-- > 0;) acc = acc * w + real(c[i]);
