@@ -14,6 +14,16 @@ source "$(dirname "$0")/lib.sh"
 printf '[task]\nname = network\nnetwork = net.h5\ndata = data.h5\ntrials = 10\n[es]\npopulation = 4\ngenerations = 2\n' > net.ini
 "$ESBIO" train --config net.ini --out good.h5 --quiet || fail "setup run"
 check "the good pair trains" test -f good.h5
+# Every strategy and BP train a file-defined network, in both precisions and on BDF.
+for strategy in song openai snes pgpe sep_cmaes cmaes guided; do
+  check "task network trains by $strategy" "$ESBIO" train --config net.ini --es.strategy "$strategy" \
+    --out "s_$strategy.h5" --quiet
+done
+check "task network trains by BPTT in float32" "$ESBIO" train --config net.ini --method bp \
+  --task.precision float32 --task.dt 0.5 --out bp32.h5 --quiet
+check "task network trains by the adjoint on BDF" "$ESBIO" train --config net.ini --method bp \
+  --task.integrator bdf --task.trials 2 --out bpbdf.h5 --quiet
+rm -f s_*.h5 bp32.h5 bpbdf.h5
 
 net() { # description expected-text file
   expect_bad "network file, $1" "$2" train --config net.ini --task.network "$3" --out new.h5
