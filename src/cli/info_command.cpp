@@ -1,4 +1,7 @@
 #include <cmath>
+#include <cstddef>
+#include <string>
+#include <variant>
 #include <iostream>
 
 #include "collective.hpp"
@@ -42,6 +45,34 @@ int info(std::vector<std::string> args) {
             << "), SUNDIALS " << m.sundials_version << ", " << m.mpi_version << "\n"
             << "instructions  "
             << (m.instruction_set.empty() ? "(not recorded)" : m.instruction_set) << "\n";
+  // What the run was given as files: the dataset as recorded when it began, and the network
+  // embedded in /network (esbio export writes it out).
+  const auto recorded = [&](const char* key) -> std::string {
+    for (const auto& [k, v] : m.files)
+      if (k == key) return v;
+    return {};
+  };
+  if (!recorded("data_file").empty())
+    std::cout << "data file     " << recorded("data_file") << " (" << recorded("data_size")
+              << " bytes, sha256 " << recorded("data_sha256") << ")\n";
+  if (m.network) {
+    const auto pops = m.network->groups.find("populations");
+    std::size_t neurons = 0;
+    std::string models;
+    if (pops != m.network->groups.end())
+      for (const auto& [name, g] : pops->second.groups) {
+        const auto count = g.attrs.find("count");
+        const auto model = g.attrs.find("model");
+        if (count != g.attrs.end())
+          if (const auto* c = std::get_if<double>(&count->second))
+            neurons += static_cast<std::size_t>(*c);
+        if (model != g.attrs.end())
+          if (const auto* s = std::get_if<std::string>(&model->second))
+            if (models.find(*s) == std::string::npos) models += (models.empty() ? "" : ", ") + *s;
+      }
+    std::cout << "network       " << neurons << " neurons (" << models
+              << ") in /network; esbio export --params " << args[0] << " writes it trained\n";
+  }
   if (!h.empty()) {
     double best = INFINITY, wall = 0;
     long long failures = 0, evals = 0;

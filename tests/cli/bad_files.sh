@@ -14,6 +14,8 @@ source "$(dirname "$0")/lib.sh"
 printf '[task]\nname = network\nnetwork = net.h5\ndata = data.h5\ntrials = 10\n[es]\npopulation = 4\ngenerations = 2\n' > net.ini
 "$ESBIO" train --config net.ini --out good.h5 --quiet || fail "setup run"
 check "the good pair trains" test -f good.h5
+check "info names the data file and its SHA-256" bash -c "'$ESBIO' info good.h5 | grep -q \"data file     data.h5 ($(stat -c %s data.h5) bytes, sha256 $(sha256sum data.h5 | cut -c1-64))\""
+check "info names the embedded network" bash -c "'$ESBIO' info good.h5 | grep -q 'network       6 neurons (morris_lecar) in /network'"
 # Every strategy and BP train a file-defined network, in both precisions and on BDF.
 for strategy in song openai snes pgpe sep_cmaes cmaes guided; do
   check "task network trains by $strategy" "$ESBIO" train --config net.ini --es.strategy "$strategy" \
