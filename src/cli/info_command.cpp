@@ -1,8 +1,8 @@
 #include <cmath>
 #include <cstddef>
+#include <iostream>
 #include <string>
 #include <variant>
-#include <iostream>
 
 #include "collective.hpp"
 #include "commands.hpp"

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -18,14 +18,14 @@
 #include "collective.hpp"
 #include "commands.hpp"
 #include "esbio/core/error.hpp"
-#include "esbio/core/platform.hpp"
 #include "esbio/core/file_access.hpp"
+#include "esbio/core/platform.hpp"
 #include "esbio/dist/context.hpp"
 #include "esbio/io/output_file.hpp"
 #include "esbio/io/run_file.hpp"
 #include "esbio/models/network_file.hpp"
-#include "esbio/tasks/registry.hpp"
 #include "esbio/ode/integrator.hpp"
+#include "esbio/tasks/registry.hpp"
 #include "esbio/train/trainer.hpp"
 #include "esbio/version.hpp"
 #include "options.hpp"

@@ -263,8 +263,8 @@ void require_finite(const run_contents& rc, const std::string& path) {
     for (std::size_t k = 0; k < v.size(); ++k)
       if (!std::isfinite(v[k]))
         throw input_error("run file '" + path + "': " + dataset + " holds " +
-                          (std::isnan(v[k]) ? "NaN" : "an infinity") + " at [" +
-                          std::to_string(k) + "] (edited or damaged): not a state to continue "
+                          (std::isnan(v[k]) ? "NaN" : "an infinity") + " at [" + std::to_string(k) +
+                          "] (edited or damaged): not a state to continue "
                           "from or evaluate");
   };
   check(rc.state.theta, "/checkpoint/theta");

@@ -51,9 +51,9 @@ int solve(SUNLinearSolver ls, SUNMatrix, N_Vector x, N_Vector b, sunrealtype) {
   if (CVodeGetCurrentGamma(c->mem, &gamma) < 0 || CVodeGetNumSteps(c->mem, &nst) < 0)
     return SUNLS_PACKAGE_FAIL_UNREC;
   try {
-    const bool new_interval = c->checkpoint_steps > 0 &&
-                              (nst < c->setup_step || nst / c->checkpoint_steps !=
-                                                          c->setup_step / c->checkpoint_steps);
+    const bool new_interval =
+        c->checkpoint_steps > 0 &&
+        (nst < c->setup_step || nst / c->checkpoint_steps != c->setup_step / c->checkpoint_steps);
     if (!c->valid || gamma != c->gamma || nst - c->setup_step >= refresh_steps || new_interval) {
       N_Vector y = nullptr;
       double t = 0;

@@ -120,8 +120,8 @@ void evidence_config::validate() const {
   const auto token = steps_in(token_ms, dt, "task.token_ms");
   const auto readout = steps_in(readout_ms, dt, "task.readout_ms");
   network.neuron.validate();
-  check_atol_components(solver, (network.neuron.info().states() + (network.kinetic ? 1 : 0)) * neurons,
-                        "evidence");
+  check_atol_components(
+      solver, (network.neuron.info().states() + (network.kinetic ? 1 : 0)) * neurons, "evidence");
   if (readout > token * evidence_tokens)
     throw input_error("task.readout_ms is longer than the trial");
 }
@@ -158,7 +158,8 @@ models::network_description network_of(const evidence_config& c, const param_lay
   pop.count = c.neurons;
   const auto& info = net.neuron.info();
   const auto values = net.neuron.values();
-  for (std::size_t k = 0; k < values.size(); ++k) pop.constants[info.constants[k].name] = {values[k]};
+  for (std::size_t k = 0; k < values.size(); ++k)
+    pop.constants[info.constants[k].name] = {values[k]};
   pop.v0_mean = c.trial_v0_mean;
   pop.v0_sd = c.trial_v0_sd;
   // The paper's w0; other models start their gates at their steady state at V0.

@@ -56,7 +56,6 @@ void check_linear_solver(const ode::solver_options& o, bool model_has_blocks) {
         "use dense or gmres");
 }
 
-
 void check_atol_components(const ode::solver_options& o, std::size_t n, const std::string& task) {
   const auto k = o.atol_per_component.size();
   if (k != 0 && k != n)

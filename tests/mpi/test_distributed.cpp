@@ -439,17 +439,23 @@ TEST_CASE("task B: theta bit-identical at any rank count, ES and BP, whole and i
   }
 }
 
-TEST_CASE("Hodgkin-Huxley networks, built in and read from files: bit-identical at any rank count") {
+TEST_CASE(
+    "Hodgkin-Huxley networks, built in and read from files: bit-identical at any rank count") {
   // Task B of HH neurons on the fixed-step scheme (both precisions) and on BDF, by ES (the hybrid
   // protocol, a member in 2 parts) and by BP; then the same network written out as files and
   // trained as task network; and an ES run stopped after 2 generations and resumed.
   auto& ctx = *esbio_test_context;
   auto local = dist::make_local_context();
-  const settings hh = {{"neuron.model", "hodgkin_huxley"}, {"task.neurons", "6"},
-                       {"task.trials", "3"},               {"task.token_ms", "0.6"},
-                       {"task.readout_ms", "3"},           {"task.dt", "0.05"},
-                       {"task.trial_v0_mean", "-65"},      {"network.input_gain", "3"},
-                       {"network.input_bias", "4.5"},      {"network.vt", "0"},
+  const settings hh = {{"neuron.model", "hodgkin_huxley"},
+                       {"task.neurons", "6"},
+                       {"task.trials", "3"},
+                       {"task.token_ms", "0.6"},
+                       {"task.readout_ms", "3"},
+                       {"task.dt", "0.05"},
+                       {"task.trial_v0_mean", "-65"},
+                       {"network.input_gain", "3"},
+                       {"network.input_bias", "4.5"},
+                       {"network.vt", "0"},
                        {"network.kp", "4"}};
   const auto config = [](train::training_method method, std::uint32_t generations) {
     train::run_config r;
@@ -501,14 +507,14 @@ TEST_CASE("Hodgkin-Huxley networks, built in and read from files: bit-identical 
   const auto net = stem + "_net.h5", data = stem + "_data.h5";
   io::write_data_file(net, models::network_tree(b->network_at(b->initial_params())));
   io::write_data_file(data, b->trials_as_dataset(4));
-  const auto files = tasks::make_task(
-      "network",
-      tasks::task_defaults("network", {{"task.network", net},
-                                       {"task.data", data},
-                                       {"task.trials", "3"},
-                                       {"task.dt", "0.05"},
-                                       {"task.batches", "sequential"}}),
-      5);
+  const auto files =
+      tasks::make_task("network",
+                       tasks::task_defaults("network", {{"task.network", net},
+                                                        {"task.data", data},
+                                                        {"task.trials", "3"},
+                                                        {"task.dt", "0.05"},
+                                                        {"task.batches", "sequential"}}),
+                       5);
   auto r = config(train::training_method::es, 4);
   r.es.exact_blocks = {"readout.W", "readout.b"};
   const auto reference = run(r, *files, *local);

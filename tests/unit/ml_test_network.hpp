@@ -25,7 +25,8 @@ struct ml_net_params {
 template <class P>
 ml_net_params ml_params_of(const P& p) {
   ml_net_params q;
-  for (const auto& k : models::morris_lecar::constants()) q.neuron.*(k.member) = p.neuron.value(k.name);
+  for (const auto& k : models::morris_lecar::constants())
+    q.neuron.*(k.member) = p.neuron.value(k.name);
   q.iapp = p.iapp;
   q.input_gain = p.input_gain;
   q.input_bias = p.input_bias;

@@ -408,7 +408,8 @@ ode::solver_options hh_bdf(ode::linear_solver ls, double tol) {
 
 }  // namespace
 
-TEST_CASE("an HH network with conductance synapses agrees with SciPy Radau over 100 ms of spiking") {
+TEST_CASE(
+    "an HH network with conductance synapses agrees with SciPy Radau over 100 ms of spiking") {
   hh_reference ref;
   const std::size_t n = ref.n, states = ref.states;
   ode::integrator ig(hh_bdf(ode::linear_solver::block, 1e-12));

@@ -84,7 +84,8 @@ TEST_CASE("a run file carries the network it trains and the record of its data f
   data_group net;
   net.attrs["format"] = std::string("esbio-network");
   net.attrs["version"] = 1.0;
-  net.groups["recurrent"].arrays["weights"] = data_array{{2, 2}, {0.5, -1.0, 0.0, 2.0}, element_type::float64};
+  net.groups["recurrent"].arrays["weights"] =
+      data_array{{2, 2}, {0.5, -1.0, 0.0, 2.0}, element_type::float64};
   net.groups["populations"].groups["e"].attrs["model"] = std::string("morris_lecar");
   meta.network = net;
   auto st = sample_state();

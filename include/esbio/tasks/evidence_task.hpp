@@ -19,10 +19,10 @@
 
 #include "esbio/core/schema.hpp"
 #include "esbio/models/network.hpp"
-#include "esbio/tasks/neuron_spec.hpp"
 #include "esbio/ode/integrator.hpp"
 #include "esbio/tasks/evidence_data.hpp"
 #include "esbio/tasks/network_evaluator.hpp"
+#include "esbio/tasks/neuron_spec.hpp"
 #include "esbio/tasks/task.hpp"
 
 namespace esbio::tasks {

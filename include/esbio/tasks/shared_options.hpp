@@ -15,7 +15,6 @@ const schema<ode::solver_options>& solver_schema();
 // evidence); an input_error otherwise.
 void check_linear_solver(const ode::solver_options& o, bool model_has_blocks);
 
-
 // ode.atol_per_component must be empty or have one entry per state of the task's system (n);
 // an input_error naming the task otherwise.
 void check_atol_components(const ode::solver_options& o, std::size_t n, const std::string& task);

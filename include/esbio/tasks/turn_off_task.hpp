@@ -22,10 +22,10 @@ namespace esbio::tasks {
 
 struct turn_off_config {
   std::uint64_t seed = 0;
-  neuron_spec neuron;                   // [neuron]
-  double horizon = 500;                 // ms
-  std::size_t outputs = 500;            // equally spaced output times on [0, horizon]
-  double input_scale = 100;             // I = input_scale * W
+  neuron_spec neuron;         // [neuron]
+  double horizon = 500;       // ms
+  std::size_t outputs = 500;  // equally spaced output times on [0, horizon]
+  double input_scale = 100;   // I = input_scale * W
   double w_init = 0.5;
   double v0_mean = -40, v0_sd = 5, w0_mean = 0.5, w0_sd = 0.1;  // initial state, drawn per run
   bool heterogeneous = false;  // each member its own EL and initial state (the paper's setup)
