@@ -216,6 +216,13 @@ expect_bad "gradient with an odd population for a mirrored strategy" "--populati
 expect_bad "guided's alpha under song" "es.guided_alpha must be between 0 and 1" train --config "$TINY" --out new.h5 --es.guided_alpha 2
 expect_bad "pgpe's sigma_lr under cmaes" "es.sigma_lr must be positive" train "${SPHERE[@]}" --out new.h5 --es.strategy cmaes --es.sigma_lr -1
 
+# The neuron model and the network task's files.
+expect_bad "an unknown neuron model" "unknown neuron model 'izhikevich'" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --neuron.model izhikevich
+expect_bad "a number for the neuron model" "unknown neuron model '3'" train --config "$SOURCE_DIR/data/ci/turn_off_fast.ini" --out new.h5 --neuron.model 3
+expect_bad "task network without task.network" "task.name = network needs task.network FILE" train --task.name network --task.data foreign.h5 --out new.h5
+expect_bad "task.network that does not exist" "network file 'absent.h5' does not exist" train --task.name network --task.network absent.h5 --task.data foreign.h5 --out new.h5
+expect_bad "task.network that is not a network file" "network file 'foreign.h5'" train --task.name network --task.network foreign.h5 --task.data foreign.h5 --out new.h5
+
 # Text: a NUL byte or a newline cannot cut the message short or split it.
 expect_bad "NUL byte in an INI value" "line 2 contains the control byte \x00" train --config nul_value.ini --out new.h5
 expect_bad "NUL byte in an INI key" "nul_key.ini' line 2" train --config nul_key.ini --out new.h5
