@@ -13,6 +13,7 @@
 #include "ml_formulas.hpp"
 #include "ml_test_network.hpp"
 #include "random_net.hpp"
+#include "reference_file.hpp"
 
 using namespace esbio;
 using esbio::testing::random_net;
@@ -210,16 +211,7 @@ TEST_CASE("the preconditioner inverts each neuron's block of I - gamma J") {
 }
 
 TEST_CASE("network trajectories agree with an independent SciPy Radau solve") {
-  std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/ml_network_scipy.txt");
-  REQUIRE(in);
-  std::vector<std::vector<double>> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ls(line);
-    std::vector<double> v;
-    for (double x; ls >> x;) v.push_back(x);
-    lines.push_back(v);
-  }
+  const auto lines = testing::reference_rows("ml_network_scipy.txt");
   const std::size_t n = 6;
   REQUIRE(lines.size() == 5 + 24);
   ml_network net(n);

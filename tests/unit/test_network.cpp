@@ -17,6 +17,7 @@
 #include "esbio/models/network.hpp"
 #include "esbio/models/neuron_registry.hpp"
 #include "esbio/ode/integrator.hpp"
+#include "reference_file.hpp"
 
 using namespace esbio;
 
@@ -352,15 +353,7 @@ struct hh_reference {
   std::unique_ptr<models::network> net;
 
   hh_reference() {
-    std::ifstream in(std::string(ESBIO_REGRESSION_DIR) + "/hh_network_scipy.txt");
-    REQUIRE(in);
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      std::istringstream ls(line);
-      std::vector<double> v;
-      for (double x; ls >> x;) v.push_back(x);
-      lines.push_back(v);
-    }
+    lines = testing::reference_rows("hh_network_scipy.txt");
     REQUIRE(lines.size() == 2 + tokens + tokens * per_token);
     models::population e, i;
     e.name = "e";
